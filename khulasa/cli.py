@@ -1,0 +1,140 @@
+"""The ``khulasa`` command line: a thin layer over the Python API.
+
+Exit codes: 0 everything read; 1 partial (some input could not be used, or was flagged); 2 usage.
+Results go to stdout; messages about inputs go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from khulasa.ingest import DEFAULT_FIELDS, MAX_BYTES, read_articles
+from khulasa.model import Batch
+
+app = typer.Typer(
+    name="khulasa",
+    help="خلاصة — an offline Arabic news digest: clean articles, stories, cited summaries, figures.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+PathsArg = Annotated[list[str], typer.Argument(help="Files, folders (read recursively) or - for standard input.")]
+FieldOpt = Annotated[
+    list[str] | None,
+    typer.Option("--field", help="JSONL field to read, as KEY=NAME (keys: text, title, date, url, source, id)."),
+]
+MaxMbOpt = Annotated[float, typer.Option("--max-mb", help="Refuse files larger than this many megabytes.")]
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _fields(specs: list[str] | None) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for spec in specs or []:
+        key, sep, name = spec.partition("=")
+        if not sep or key not in DEFAULT_FIELDS or not name:
+            raise typer.BadParameter(f"{spec!r}: write KEY=NAME with KEY one of {', '.join(DEFAULT_FIELDS)}",
+                                     param_hint="--field")
+        out[key] = (name,)
+    return out
+
+
+def _read(paths: list[str], field: list[str] | None, max_mb: float) -> Batch:
+    batch = read_articles(paths, fields=_fields(field), max_bytes=int(max_mb * 1024 * 1024))
+    err = _err()
+    for issue in batch.issues:
+        label = "[red]error[/red]" if issue.severity == "error" else "[yellow]warning[/yellow]"
+        err.print(f"khulasa: {label}: {issue.message()}", markup=True, soft_wrap=True)
+    return batch
+
+
+def _print_json(doc: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def _exit(batch: Batch) -> None:
+    raise typer.Exit(EXIT_PARTIAL if batch.partial else EXIT_OK)
+
+
+@app.command()
+def articles(
+    paths: PathsArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")] = False,
+    show: Annotated[str | None, typer.Option("--show", help="Print one cleaned article, sentences marked.")] = None,
+    field: FieldOpt = None,
+    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+) -> None:
+    """Read, clean and list articles with their metadata."""
+    from khulasa import render
+    from khulasa.text import sentences
+
+    batch = _read(paths, field, max_mb)
+    if show is not None:
+        match = next((a for a in batch.articles if a.id == show), None)
+        if match is None:
+            _err().print(f"khulasa: no article has the id {show!r}; `khulasa articles PATH` lists the ids.")
+            raise typer.Exit(EXIT_USAGE)
+        if as_json:
+            _print_json(render.article_to_dict(match))
+        else:
+            out = Console(highlight=False, soft_wrap=True)
+            for label, value in (("id", match.id), ("path", match.path), ("title", match.title),
+                                 ("date", match.date), ("source", match.source), ("outlet", match.outlet),
+                                 ("dateline", match.dateline), ("updated", match.updated),
+                                 ("language", match.language)):
+                out.print(f"[bold]{label}:[/bold] {value or '—'}")
+            out.print()
+            for s in sentences(match):
+                out.print(f"[dim]{s.index + 1:>3} │[/dim] {s.text}")
+        _exit(batch)
+    if as_json:
+        _print_json(render.articles_document(batch))
+        _exit(batch)
+    table = Table(title=f"{len(batch.articles)} articles", show_lines=False)
+    for col in ("id", "date", "source", "dateline", "lang", "sentences", "title"):
+        table.add_column(col, overflow="fold")
+    for a in batch.articles:
+        table.add_row(a.id, str(a.date or "—"), a.credit if (a.source or a.outlet) else "—",
+                      a.dateline or "—", a.language, str(len(sentences(a))), a.title or a.text[:60])
+    Console().print(table)
+    _exit(batch)
+
+
+@app.command()
+def summarize(
+    paths: PathsArg,
+    max_words: Annotated[int, typer.Option("--max-words", min=1, help="Word budget (never exceeded).")] = 250,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary with its citations as JSON.")] = False,
+    field: FieldOpt = None,
+    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+) -> None:
+    """Summarize the given articles as one story: one sentence per line on stdout."""
+    from khulasa import render
+    from khulasa.summarize import summarize as run
+
+    batch = _read(paths, field, max_mb)
+    summary = run(list(batch.articles), max_words=max_words)
+    if as_json:
+        _print_json(render.summary_document(summary, batch.articles, batch.issues))
+    elif summary.sentences:
+        sys.stdout.write(summary.text() + "\n")
+    _exit(batch)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Ingestion stage: paths -> cleaned ``Article``s with metadata, plus per-input issues."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from khulasa.ingest.clean import RawDocument, clean_document, learn_recurring
+from khulasa.ingest.readers import DEFAULT_FIELDS, MAX_BYTES, read_raw
+from khulasa.model import Article, Batch, FileIssue
+
+__all__ = ["DEFAULT_FIELDS", "MAX_BYTES", "RawDocument", "clean_batch", "read_articles"]
+
+
+def clean_batch(docs: Iterable[RawDocument]) -> tuple[list[Article], list[FileIssue]]:
+    """Clean raw documents as one batch (recurring outlet lines are learned from the batch).
+
+    Returns the articles (ids made unique in input order) and issues for articles left with no
+    text, and warnings for articles that are not in Arabic (kept, flagged).
+    """
+    docs = list(docs)
+    recurring = learn_recurring(docs)
+    articles: list[Article] = []
+    issues: list[FileIssue] = []
+    seen: dict[str, int] = {}
+    for doc in docs:
+        article = clean_document(doc, recurring)
+        if not article.text.strip():
+            issues.append(FileIssue(doc.path, "no article text left after removing page furniture",
+                                    "check that the file holds an article body"))
+            continue
+        if article.language != "ar":
+            what = "English" if article.language == "en" else "not Arabic (language unknown)"
+            issues.append(FileIssue(doc.path, f"the article is {what}; it is kept and marked "
+                                    f"language={article.language}", "drop it if only Arabic is wanted",
+                                    severity="warning"))
+        n = seen.get(article.id, 0)
+        seen[article.id] = n + 1
+        if n:
+            from dataclasses import replace
+
+            article = replace(article, id=f"{article.id}~{n + 1}")
+        articles.append(article)
+    return articles, issues
+
+
+def read_articles(paths: Iterable[str], *, fields: Mapping[str, tuple[str, ...]] | None = None,
+                  max_bytes: int = MAX_BYTES, stdin: bytes | None = None) -> Batch:
+    """Read and clean the articles at ``paths`` (files, folders, "-" for stdin).
+
+    Bad inputs (empty, binary, undecodable, too large, malformed lines, non-Arabic) become
+    ``FileIssue``s in the returned ``Batch``; the rest of the batch is always read.
+    """
+    docs, read_issues = read_raw(list(paths), fields=fields, max_bytes=max_bytes, stdin=stdin)
+    articles, clean_issues = clean_batch(docs)
+    return Batch(tuple(articles), tuple(read_issues + clean_issues))

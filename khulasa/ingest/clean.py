@@ -1,0 +1,205 @@
+"""Cleaning of scraped article text: boilerplate out, metadata lifted, every body sentence kept.
+
+The cleaner works line by line on a ``RawDocument``:
+
+1. widget and form lines (menus, share and size buttons, comment prompts) are dropped;
+2. metadata lines ("المصدر: ...", "تحديث (18:31 تغ)", a line holding only a date) become metadata;
+3. lines that recur across articles of the same outlet (learned from the batch) are dropped;
+4. the header zone (before the first body paragraph) gives the title; its other short lines, and
+   short lines repeated within the article (captions), are recorded as captions and dropped;
+5. the first body paragraph gives the dateline, which stays in the text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from khulasa.dates import parse_date_line
+from khulasa.ingest.meta import dateline_of, is_terminated, is_title_like, source_of, update_stamp
+from khulasa.model import Article
+from khulasa.text import detect_language, normalize
+
+_WIDGET_LINES = frozenset(
+    normalize(x)
+    for x in (
+        "Accessibility links", "Skip to content", "Skip to main content", "logo-print", "logo", "print",
+        "Facebook", "Facebook Forum", "Twitter", "WhatsApp", "Telegram", "Email", "Share", "Tweet",
+        "XS", "SM", "MD", "LG", "XL", "A+", "A-", "Menu", "Search", "Home", "Close",
+        "طباعة", "اطبع", "شارك", "مشاركة", "شارك الخبر", "أرسل", "إرسال", "أرسل تعليقك", "أضف تعليقاً",
+        "أضف تعليقا", "أضف تعليق", "اضف تعليق", "التعليقات", "تعليقات", "تعليقك", "اكتب تعليقك", "الاسم",
+        "البريد الإلكتروني", "اقرأ أيضا", "اقرأ أيضاً", "إقرأ أيضا", "اقرأ المزيد", "المزيد", "مواضيع ذات صلة",
+        "أخبار ذات صلة", "الأكثر قراءة", "الرئيسية", "حجم الخط", "تكبير الخط", "تصغير الخط", "آخر تحديث:",
+        "آخر تحديث", "إعلان", "تابعونا", "تابعنا على", "نسخ الرابط", "الوسوم", "كلمات مفتاحية",
+    )
+)
+_WIDGET_PATTERNS = (
+    re.compile(r"^\d{1,3}$"),  # page counters, comment counts
+    re.compile(r"^(?:[a-z]{1,3}\s+){2,}[a-z]{1,3}$"),  # "xs sm md lg" on one line
+    re.compile(r"لن\s+يتم\s+نشر\s+(?:عنوان\s+)?بريدك"),
+    re.compile(r"الحقول\s+(?:الالزاميه|المطلوبه)"),
+    re.compile(r"^(?:جميع\s+الحقوق\s+محفوظه|all rights reserved|©|copyright)"),
+    re.compile(r"^(?:شارك|شاركوا|تابعونا)\s+(?:عبر|على|في)\b"),
+    re.compile(r"^(?:اقرا|إقرا)\s+(?:ايضا|المزيد)\s*:?"),
+    re.compile(r"^(?:share|follow us|sign up|subscribe|cookie)", re.IGNORECASE),
+    re.compile(r"^(?:[^|]{1,25}\|){2,}[^|]{0,25}$"),  # "الرئيسية | أخبار | اقتصاد" menus
+    re.compile(r"(?:شاركنا|شاركونا|اترك|اكتب)\s+(?:برايك|برايكم|رايك|تعليقك)"),
+    re.compile(r"^(?:شارك|مشاركه)\s*:"),
+)
+_MIN_BODY_WORDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """Text read from one input before cleaning, with whatever metadata the container gave.
+
+    ``group`` is the key under which lines recurring across articles are learned (an outlet or folder).
+    """
+
+    id: str
+    path: str
+    text: str
+    title: str = ""
+    date: dt.date | None = None
+    source: str = ""
+    outlet: str = ""
+    url: str = ""
+    group: str = ""
+
+
+def line_key(line: str) -> str:
+    """The form of a line used to compare lines (normalized, single spaces)."""
+    return " ".join(normalize(line).split())
+
+
+def is_widget(line: str) -> bool:
+    """True for menu, share, size-button, form and comment-prompt lines."""
+    key = line_key(line)
+    if key in _WIDGET_LINES:
+        return True
+    return any(p.search(key) for p in _WIDGET_PATTERNS)
+
+
+def learn_recurring(docs: Sequence[RawDocument], min_docs: int = 3, min_share: float = 0.4) -> frozenset[str]:
+    """Keys ``group + "\\x00" + line`` of short unterminated lines that recur across a group's articles.
+
+    A line counts when it appears in at least ``min_docs`` articles and ``min_share`` of its group;
+    sentences (terminated lines) never count, so shared wire copy is not mistaken for boilerplate.
+    """
+    by_group: dict[str, list[RawDocument]] = defaultdict(list)
+    for doc in docs:
+        by_group[doc.group].append(doc)
+    keys: set[str] = set()
+    for group, members in by_group.items():
+        if len(members) < min_docs:
+            continue
+        counts: Counter[str] = Counter()
+        for doc in members:
+            counts.update({line_key(ln) for ln in doc.text.splitlines()
+                           if ln.strip() and len(ln.split()) <= 12 and not is_terminated(ln)})
+        threshold = max(min_docs, min_share * len(members))
+        keys.update(f"{group}\x00{k}" for k, n in counts.items() if n >= threshold and k)
+    return frozenset(keys)
+
+
+def _content_hash(text: str) -> str:
+    return hashlib.sha256(line_key(text).encode("utf-8")).hexdigest()[:16]
+
+
+def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) -> Article:
+    """Clean one raw document into an ``Article`` (see the module docstring for the steps)."""
+    lines = [ln.strip() for ln in doc.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    title, date, source, outlet, updated = doc.title.strip(), doc.date, doc.source, doc.outlet, ""
+    removed: list[str] = []
+    kept: list[tuple[int, str]] = []  # (line number, line)
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        src = source_of(line)
+        if src is not None:
+            source = source or src
+            removed.append(line)
+            continue
+        stamp = update_stamp(line)
+        if stamp is not None:
+            updated = updated or stamp
+            removed.append(line)
+            continue
+        line_date = parse_date_line(line)
+        if line_date is not None:
+            date = date or line_date
+            removed.append(line)
+            continue
+        if is_widget(line) or f"{doc.group}\x00{line_key(line)}" in recurring:
+            removed.append(line)
+            continue
+        kept.append((i, line))
+
+    counts = Counter(line_key(ln) for _, ln in kept)
+    title_key = line_key(title) if title else ""
+    body_start = next((k for k, (_, ln) in enumerate(kept) if _is_body(ln)), len(kept))
+    captions: list[str] = []
+    body: list[tuple[int, str]] = []
+    dateline_place = ""
+    for k, (i, line) in enumerate(kept):
+        key = line_key(line)
+        if k < body_start:
+            dl = dateline_of(line)
+            if dl is not None and not dl.rest and dl.outlet:
+                dateline_place, outlet = dl.place, outlet or dl.outlet
+                removed.append(line)
+            elif not title_key and is_title_like(line):
+                title, title_key = line, key
+            elif key != title_key and line not in captions:
+                captions.append(line)
+            continue
+        if key == title_key or (counts[key] > 1 and is_title_like(line)):
+            if key != title_key and line not in captions:
+                captions.append(line)
+            continue
+        body.append((i, line))
+
+    if body and not dateline_place:
+        dl = dateline_of(body[0][1])
+        if dl is not None and dl.rest:
+            dateline_place, outlet = dl.place, outlet or dl.outlet
+            source = source or dl.credit
+    text = _join(body)
+    return Article(
+        id=doc.id,
+        text=text,
+        title=title,
+        date=date,
+        updated=updated,
+        source=source.strip(),
+        outlet=outlet.strip(),
+        dateline=dateline_place,
+        url=doc.url,
+        path=doc.path,
+        language=detect_language(text or title),
+        captions=tuple(captions),
+        removed=tuple(removed),
+        content_hash=_content_hash(text),
+    )
+
+
+def _is_body(line: str) -> bool:
+    """True for a line that reads as article prose (long, or a terminated sentence)."""
+    words = len(line.split())
+    return words >= 15 or (words >= _MIN_BODY_WORDS and is_terminated(line))
+
+
+def _join(lines: list[tuple[int, str]]) -> str:
+    """Join kept lines: a newline between neighbours in the input, a blank line across gaps."""
+    parts: list[str] = []
+    prev = -2
+    for i, line in lines:
+        if parts:
+            parts.append("\n" if i == prev + 1 else "\n\n")
+        parts.append(line)
+        prev = i
+    return "".join(parts)

@@ -1,0 +1,271 @@
+"""Arabic-first text layer: one normalization, sentence splitting with spans, tokens, stems, stopwords.
+
+``normalize`` is the only normalization in khulasa (matching, search, ROUGE, dedupe). Display text
+is never normalized: spans always index into the original article text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+import Stemmer
+
+from khulasa.model import Article, Sentence
+
+# --- normalization ----------------------------------------------------------------------------
+
+_DIACRITICS = [chr(c) for c in range(0x064B, 0x0660)] + ["\u0670"]
+_DIACRITICS += [chr(c) for c in range(0x0610, 0x061B)] + [chr(c) for c in range(0x06D6, 0x06EE)]
+_BASE_TABLE: dict[int, str | None] = {ord(c): None for c in _DIACRITICS}
+_BASE_TABLE.update({ord("\u0640"): None})  # tatweel
+_BASE_TABLE.update({ord(c): None for c in "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\ufeff"})
+_BASE_TABLE.update({ord(c): "ا" for c in "أإآٱ"})
+_BASE_TABLE.update({ord("ى"): "ي", ord("ی"): "ي", ord("ک"): "ك"})
+_BASE_TABLE.update({0x0660 + i: str(i) for i in range(10)})  # Arabic-Indic digits
+_BASE_TABLE.update({0x06F0 + i: str(i) for i in range(10)})  # Persian digits
+_BASE_TABLE.update({ord("٫"): ".", ord("٬"): ",", ord("،"): ",", ord("؛"): ";", ord("؟"): "?"})
+_BASE_TABLE.update({ord("\u00a0"): " ", ord("«"): '"', ord("»"): '"', ord("“"): '"', ord("”"): '"'})
+_TA_TABLE = dict(_BASE_TABLE)
+_TA_TABLE[ord("ة")] = "ه"
+_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
+
+
+def normalize(text: str, *, fold_ta: bool = True) -> str:
+    """Return ``text`` normalized for matching (never for display).
+
+    Removes diacritics, tatweel and directional marks; folds أإآٱ→ا, ى→ي, ة→ه (unless
+    ``fold_ta`` is False, as stemming needs), Eastern/Persian digits → ASCII, Arabic punctuation
+    (، ؛ ؟ ٫ ٬ « ») → ASCII; expands presentation forms; lower-cases Latin letters.
+    """
+    if _PRESENTATION_FORMS.search(text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.translate(_TA_TABLE if fold_ta else _BASE_TABLE).lower()
+
+
+# --- language -----------------------------------------------------------------------------------
+
+_ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+_ENGLISH_HINTS = frozenset("the of and to in is was for that with on said by".split())
+
+
+def detect_language(text: str, sample: int = 20000) -> str:
+    """Return "ar", "en" or "und" from the script of the letters in (a sample of) ``text``."""
+    head = text[:sample]
+    arabic = len(_ARABIC_LETTER.findall(head))
+    latin = len(_LATIN_LETTER.findall(head))
+    if arabic + latin < 20:
+        return "und"
+    if arabic >= 0.5 * (arabic + latin):
+        return "ar"
+    words = re.findall(r"[a-z]+", head.lower())
+    if words and sum(w in _ENGLISH_HINTS for w in words) / len(words) > 0.05:
+        return "en"
+    return "und"
+
+
+# --- tokens, stems, stopwords -------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Return the word tokens (runs of Unicode letters/digits) of ``normalize(text)``."""
+    return _TOKEN.findall(normalize(text))
+
+
+def word_count(text: str) -> int:
+    """Words as a budget counts them: whitespace-separated pieces of the display text."""
+    return len(text.split())
+
+
+@functools.cache
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    name = {"ar": "arabic", "en": "english"}.get(language, "arabic")
+    return Stemmer.Stemmer(name)
+
+
+def stem_tokens(text: str, language: str = "ar") -> list[str]:
+    """Return Snowball stems of the tokens of ``text``, folded for matching (ة→ه, ى→ي).
+
+    Stemming sees ة (the Snowball Arabic stemmer needs it); the stems are folded afterwards.
+    """
+    tokens = _TOKEN.findall(normalize(text, fold_ta=False))
+    stems: list[str] = _stemmer(language).stemWords(tokens)
+    return [s.replace("ة", "ه") for s in stems]
+
+
+@functools.cache
+def stopwords(language: str = "ar") -> frozenset[str]:
+    """Return normalized stopwords for ``language`` ("ar" from arabic-stopwords, "en" from scikit-learn)."""
+    if language == "en":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        return frozenset(ENGLISH_STOP_WORDS)
+    from arabicstopwords import arabicstopwords
+
+    words = {normalize(w) for w in arabicstopwords.stopwords_list()}
+    words.update(normalize(w) for w in _EXTRA_AR_STOPWORDS)
+    return frozenset(words)
+
+
+# Reporting verbs and fillers that carry no topic in news text (normalized forms are derived).
+_EXTRA_AR_STOPWORDS = (
+    "قال قالت وقال وقالت اضاف واضاف اضافت واضافت اكد واكد اكدت واكدت اشار واشار اشارت واشارت "
+    "تابع وتابع اوضح واوضح ذكر وذكر افاد وافاد خلال اليوم امس عام العام الماضي الي علي عن ان "
+    "انه انها التي الذي الذين هذا هذه ذلك تلك كما حيث بين وفي وقد كان كانت وكان وكانت ايضا"
+).split()
+
+
+# --- sentence splitting -------------------------------------------------------------------------
+
+_TERMINATOR = re.compile(r"(?:\.{2,}|…|[.!?؟؛])+[\"'”’»)\]}]*")
+_PROTECTED = re.compile(
+    r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\b[\w-]+\.(?:com|org|net|gov|edu|info|co)\b\S*",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^[ \t]*(?:[-*•·▪●◦–—]|\d{1,2}[.)-])[ \t]+")
+_ARABIC_ABBREV_LETTER = re.compile(r"(?:^|[\s(\[\"'«.])[\u0621-\u064a]$")
+_LATIN_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr vs etc inc ltd co corp no gen col lt sgt rep sen gov jan feb mar apr "
+    "jun jul aug sep sept oct nov dec mt ft fig e.g i.e u.s u.k u.n a.m p.m".split()
+)
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_QUOTE_PAIRS = (("«", "»"), ("“", "”"))
+_MAX_QUOTE = 300
+
+
+_QUOTE_CHARS = re.compile('[«»“”"]')
+
+
+def _quoted_ranges(line: str) -> list[tuple[int, int]]:
+    """Character ranges of short, well-paired quotations in ``line`` (boundaries inside are kept)."""
+    marks = [(m.start(), m.group()) for m in _QUOTE_CHARS.finditer(line)]
+    ranges: list[tuple[int, int]] = []
+    for open_q, close_q in _QUOTE_PAIRS:
+        start = -1
+        for i, ch in marks:
+            if ch == open_q:
+                start = i
+            elif ch == close_q and start >= 0:
+                if i - start <= _MAX_QUOTE:
+                    ranges.append((start, i))
+                start = -1
+    straight = [i for i, ch in marks if ch == '"']
+    if straight and len(straight) % 2 == 0:
+        for a, b in zip(straight[::2], straight[1::2], strict=True):
+            if b - a <= _MAX_QUOTE:
+                ranges.append((a, b))
+    return ranges
+
+
+_CHUNK_EDGE = re.compile(r"[\s\[\](){}\"'«»“”]")
+
+
+def _is_acronym(line: str, dot: int) -> bool:
+    """True when the period sits inside a dotted acronym such as اف.بي.آي or U.N.H.C.R."""
+    left = dot
+    while left > 0 and not _CHUNK_EDGE.match(line[left - 1]):
+        left -= 1
+    right = dot + 1
+    while right < len(line) and not _CHUNK_EDGE.match(line[right]):
+        right += 1
+    parts = [p for p in line[left:right].split(".") if p]
+    return len(parts) >= 2 and all(len(p) <= 3 for p in parts)
+
+
+def _is_abbreviation(line: str, dot: int) -> bool:
+    """True when the period at ``line[dot]`` closes an abbreviation (د. أ.د. Dr. U.S.) or initial."""
+    before = line[:dot]
+    if _ARABIC_ABBREV_LETTER.search(before):
+        return True
+    m = _WORD_BEFORE.search(before)
+    if not m:
+        return False
+    word = m.group(1)
+    if word.lower().strip(".") in _LATIN_ABBREVIATIONS:
+        return True
+    return len(word) == 1 and word.isupper()
+
+
+def _line_boundaries(line: str) -> list[int]:
+    """End offsets (exclusive, relative to ``line``) of sentences inside one line."""
+    protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(line)] if "." in line else []
+    quoted: list[tuple[int, int]] | None = None
+    ends: list[int] = []
+    n = len(line)
+    for m in _TERMINATOR.finditer(line):
+        start, end = m.start(), m.end()
+        if end >= n:
+            continue  # the line end is a boundary anyway
+        token = m.group()
+        nxt = line[end]
+        if token[0] == "." and len(token.rstrip("\"'”’»)]}")) == 1:
+            prev = line[start - 1] if start else " "
+            if prev.isdigit() and nxt.isdigit():
+                continue  # decimal or date: 2.5, 2015.01
+            if any(a <= start < b for a, b in protected):
+                continue
+            if _is_abbreviation(line, start) or _is_acronym(line, start):
+                continue
+            if nxt.isalpha() and nxt.isascii() and nxt.islower():
+                continue  # lower-case Latin continues the sentence (e.g. "etc. and")
+        elif token.startswith(".."):
+            if not nxt.isspace():
+                continue
+        if not (nxt.isspace() or nxt.isalpha() or nxt in "\"'“«(["):
+            continue
+        if quoted is None:
+            quoted = _quoted_ranges(line)
+        if any(a < start and end <= b for a, b in quoted):
+            continue
+        ends.append(end)
+    return ends
+
+
+_LINE = re.compile(r"[^\n]+")
+
+
+def split_sentences(text: str, article_id: str = "") -> tuple[Sentence, ...]:
+    """Split ``text`` into sentences whose spans slice back to their text.
+
+    Handles glued sentences (".جاء ذلك"), abbreviations (د. أ.د. م. Dr.), decimals and
+    thousands separators, URLs and e-mails, quotations, bullets and line breaks, ؟ ! ؛.
+    """
+    out: list[Sentence] = []
+    for line_match in _LINE.finditer(text):
+        line = line_match.group()
+        base = line_match.start()
+        bullet = _BULLET.match(line)
+        cursor = bullet.end() if bullet else 0
+        for end in [*_line_boundaries(line), len(line)]:
+            piece = line[cursor:end]
+            stripped = piece.strip()
+            if stripped and any(ch.isalnum() for ch in stripped):
+                lead = len(piece) - len(piece.lstrip())
+                s = base + cursor + lead
+                out.append(Sentence(article_id, len(out), s, s + len(stripped), stripped))
+            cursor = end
+    return tuple(out)
+
+
+def sentences(article: Article) -> tuple[Sentence, ...]:
+    """Return the sentences of ``article`` (spans index ``article.text``)."""
+    return split_sentences(article.text, article.id)
+
+
+def stems_of(items: Iterable[str], language: str = "ar") -> list[list[str]]:
+    """Stem each text of ``items``; convenience for batch callers."""
+    return [stem_tokens(t, language) for t in items]
+
+
+def content_stems(text: str, language: str = "ar", stop: Sequence[str] | frozenset[str] = ()) -> list[str]:
+    """Stems of the non-stopword tokens of ``text`` (stopwords checked on the normalized token)."""
+    stop_set = stop or stopwords(language)
+    tokens = _TOKEN.findall(normalize(text, fold_ta=False))
+    keep = [t for t in tokens if t.replace("ة", "ه") not in stop_set and not t.isdigit()]
+    stems: list[str] = _stemmer(language).stemWords(keep)
+    return [s.replace("ة", "ه") for s in stems]
