@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rouge import rouge, tokens  # noqa: E402
+from rouge import rouge, tokens
 
-from khulasa.ingest.clean import RawDocument, clean_document  # noqa: E402
-from khulasa.model import Article  # noqa: E402
-from khulasa.summarize import summarize  # noqa: E402
-from khulasa.text import sentences, stopwords  # noqa: E402
+from khulasa.ingest.clean import RawDocument, clean_document
+from khulasa.model import Article
+from khulasa.summarize import summarize
+from khulasa.text import sentences, stopwords
 
 BUDGET = 250
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -101,7 +101,9 @@ def articles(
         _print_json(render.articles_document(batch))
         _exit(batch)
     table = Table(title=f"{len(batch.articles)} articles", show_lines=False)
-    for col in ("id", "date", "source", "dateline", "lang", "sentences", "title"):
+    table.add_column("id", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    for col in ("source", "dateline", "lang", "sentences", "title"):
         table.add_column(col, overflow="fold")
     for a in batch.articles:
         table.add_row(a.id, str(a.date or "—"), a.credit if (a.source or a.outlet) else "—",

@@ -20,7 +20,7 @@ _DATELINE = re.compile(
     r"(?P<sep>[\-–—ـ]|ـ)\s*(?P<rest>.*)$",
     re.DOTALL,
 )
-_NOT_PLACES = frozenset(normalize(w) for w in "قال وقال أكد وأكد أعلن وأعلن أضاف وأضاف".split())
+_NOT_PLACES = frozenset(normalize(w) for w in ["قال", "وقال", "أكد", "وأكد", "أعلن", "وأعلن", "أضاف", "وأضاف"])
 _TERMINAL = re.compile(r"[.!؟?…]['\"”»)]*\s*$")
 
 

@@ -91,7 +91,9 @@ def _html_document(html: str, path: str, doc_id: str, group: str) -> RawDocument
     if not text.strip():
         raise InputError(path, "no article text was found in the HTML page",
                          "pass the article page itself (not an index or a script-only page)")
-    meta: dict[str, Any] = doc.as_dict() if doc is not None else {}
+    meta: dict[str, Any] = {}
+    if doc is not None:
+        meta = doc if isinstance(doc, dict) else doc.as_dict()
     return RawDocument(
         id=doc_id, path=path, text=text, title=meta.get("title") or "",
         date=parse_iso_date(meta.get("date")), outlet=meta.get("sitename") or "",

@@ -1,0 +1,185 @@
+"""Ingestion and cleaning: the seeds, the example corpus, a cleaner golden file, and bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from khulasa.dates import parse_date_line
+from khulasa.ingest import read_articles
+from khulasa.ingest.clean import RawDocument, clean_document
+from khulasa.ingest.meta import dateline_of, source_of, update_stamp
+from khulasa.render import article_to_dict
+from khulasa.text import normalize, sentences
+
+from .conftest import EXAMPLES, GOLDEN
+
+FURNITURE = ["Accessibility links", "XS", "LG", "logo-print", "Facebook Forum", "أضف تعليقاً",
+             "لن يتم نشر عنوان بريدك الإلكتروني", "المصدر:"]
+
+
+def _body_lines(raw: str) -> list[str]:
+    """Lines of a raw scrape that are body prose (long and ending like a sentence)."""
+    return [ln.strip() for ln in raw.splitlines() if len(ln.split()) >= 15]
+
+
+def test_seeds_are_clean_and_keep_every_body_sentence(seeds_dir: Path) -> None:
+    batch = read_articles([str(seeds_dir)])
+    assert not batch.issues
+    assert len(batch.articles) == 5
+    for article in batch.articles:
+        for junk in FURNITURE:
+            assert junk not in article.text.splitlines(), (article.id, junk)
+            if len(junk) > 3:
+                assert junk not in article.text, (article.id, junk)
+        raw = (seeds_dir / f"{article.id}.txt").read_text(encoding="utf-8")
+        body_norm = normalize(article.text)
+        for line in _body_lines(raw):
+            assert normalize(line) in body_norm, (article.id, line[:40])
+    by_prefix = {a.id[:3]: a for a in batch.articles}
+    assert by_prefix["001"].date == dt.date(2015, 1, 18)
+    assert by_prefix["000"].source == "راديو سوا"
+    assert by_prefix["004"].source == "وكالات"
+    assert by_prefix["001"].dateline == "لندن"
+    assert by_prefix["003"].dateline == "بغداد"
+    glued = [s.text for s in sentences(by_prefix["003"]) if "العبيدي" in s.text or "وأصدر وزراء" in s.text]
+    assert len(glued) == 2 and glued[0].endswith("العبيدي.") and glued[1].startswith("وأصدر")
+
+
+def test_cleaner_golden(update_golden: bool) -> None:
+    raw = (GOLDEN / "cleaner_input.txt").read_text(encoding="utf-8")
+    article = clean_document(RawDocument(id="golden", path="golden.txt", text=raw))
+    got = article_to_dict(article)
+    path = GOLDEN / "cleaner_expected.json"
+    if update_golden or not path.exists():
+        path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    assert got == json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_examples_corpus_shape() -> None:
+    batch = read_articles([str(EXAMPLES)])
+    assert not batch.issues, batch.issues
+    assert len(batch.articles) >= 12
+    assert len({a.id for a in batch.articles}) == len(batch.articles)
+    assert {a.path.rsplit(".", 1)[-1].split(":")[0] for a in batch.articles} >= {"txt", "html", "jsonl"}
+    for a in batch.articles:
+        assert a.language == "ar" and a.text
+        assert "استمعوا إلى نشرات" not in a.text  # learned outlet footer
+        assert "صحيفة الرافد - جميع المواد" not in a.text
+    wire = next(a for a in batch.articles if a.id == "wire-1103-052")
+    assert wire.source == "وكالة أنباء المشرق" and wire.date == dt.date(2024, 11, 3)
+    cp1256 = next(a for a in batch.articles if a.id == "alofoq/floods-wire")
+    assert "السيول" in cp1256.text and cp1256.outlet == "قناة الأفق"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("الأحد 2015/01/18", dt.date(2015, 1, 18)), ("السبت 8 يناير 2005", dt.date(2005, 1, 8)),
+     ("19 أيلول/سبتمبر 2024", dt.date(2024, 9, 19)), ("الخميس ٢١ تموز ٢٠١٦", dt.date(2016, 7, 21)),
+     ("نشر في: 2016-07-21 14:05", dt.date(2016, 7, 21)), ("قال في 18 يناير 2015 إن الاجتماع", None)],
+)
+def test_date_lines(line: str, expected: dt.date | None) -> None:
+    assert parse_date_line(line) == expected
+
+
+def test_metadata_lines() -> None:
+    assert source_of("المصدر: راديو سوا") == "راديو سوا"
+    assert source_of("قال المصدر إن") is None
+    assert update_stamp("تحديث (18:31 تغ)") == "18:31 تغ"
+    assert update_stamp("آخر تحديث:") == ""
+    dl = dateline_of("بغداد/شبكة اخبار العراق- أكد وزراء")
+    assert dl is not None and (dl.place, dl.outlet) == ("بغداد", "شبكة اخبار العراق")
+    dl = dateline_of("القاهرة (رويترز) - قال مسؤول")
+    assert dl is not None and (dl.place, dl.credit) == ("القاهرة", "رويترز")
+    assert dateline_of("وقال- إن") is None
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+ARABIC = "قال وزير الخارجية إن الاجتماع المقبل سيعقد في القاهرة بمشاركة عشرين دولة عربية وأجنبية.\n"
+
+
+def _issues_by_file(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
+    batch = read_articles([str(tmp_path)])
+    return [a.id for a in batch.articles], {Path(i.path.split(":")[0]).name: i.reason for i in batch.issues}
+
+
+def test_bad_inputs_are_reported_and_the_batch_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text(ARABIC, encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (tmp_path / "garbage.txt").write_bytes(bytes([0x81, 0x8d, 0x8f, 0x90, 0x9d]) * 50 + b"abc")
+    (tmp_path / "english.txt").write_text("The meeting of the ministers was held in London on Thursday and "
+                                          "the delegates agreed on a plan.\n", encoding="utf-8")
+    (tmp_path / "feed.jsonl").write_text(json.dumps({"text": ARABIC, "title": "عنوان"}, ensure_ascii=False)
+                                         + "\n{not json\n" + json.dumps({"body": "x"}) + "\n", encoding="utf-8")
+    (tmp_path / "broken.html").write_text("<html><body><div><p>" + ARABIC * 3 + "<p><b>", encoding="utf-8")
+    ids, issues = _issues_by_file(tmp_path)
+    assert "good" in ids and "broken" in ids and "feed-1" in ids and "english" in ids
+    assert "empty" in issues["empty.txt"]
+    assert "binary" in issues["binary.txt"]
+    assert "UTF-8" in issues["garbage.txt"]
+    assert "English" in issues["english.txt"]
+    assert "malformed JSON" in issues["feed.jsonl"] or "no article text" in issues["feed.jsonl"]
+    batch = read_articles([str(tmp_path / "feed.jsonl")])
+    assert sorted(i.path for i in batch.issues) == [f"{tmp_path / 'feed.jsonl'}:2", f"{tmp_path / 'feed.jsonl'}:3"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le", "cp1256", "iso8859-6"])
+def test_encodings(tmp_path: Path, encoding: str) -> None:
+    text = "وزير الخارجية يصل إلى عمان في زيارة رسمية تستمر يومين يبحث خلالها التعاون الاقتصادي.\n"
+    (tmp_path / "a.txt").write_bytes(text.encode(encoding))
+    batch = read_articles([str(tmp_path / "a.txt")])
+    assert not batch.issues
+    assert batch.articles[0].text == text.strip()
+
+
+def test_too_large_and_missing(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_text(ARABIC * 200, encoding="utf-8")
+    batch = read_articles([str(big), str(tmp_path / "nope.txt")], max_bytes=1000)
+    reasons = {Path(i.path).name: i for i in batch.issues}
+    assert "limit" in reasons["big.txt"].reason and "--max-mb" in reasons["big.txt"].fix
+    assert "no such file" in reasons["nope.txt"].reason
+    assert batch.articles == ()
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "locked.txt"
+    path.write_text(ARABIC, encoding="utf-8")
+    path.chmod(0)
+    try:
+        batch = read_articles([str(path)])
+        if batch.articles:  # running as root: permissions do not apply
+            pytest.skip("permissions are not enforced for this user")
+        assert "cannot read" in batch.issues[0].reason
+    finally:
+        path.chmod(0o644)
+
+
+def test_stdin_and_sniffing() -> None:
+    batch = read_articles(["-"], stdin=ARABIC.encode("cp1256"))
+    assert batch.articles[0].id == "stdin" and "القاهرة" in batch.articles[0].text
+    line = json.dumps({"content": ARABIC, "source": {"name": "وكالة"}}, ensure_ascii=False)
+    batch = read_articles(["-"], stdin=line.encode())
+    assert batch.articles[0].source == "وكالة"
+
+
+def test_jsonl_field_override(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    path.write_text(json.dumps({"story": ARABIC, "when": "2020-05-01"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    batch = read_articles([str(path)], fields={"text": ("story",), "date": ("when",)})
+    assert batch.articles[0].date == dt.date(2020, 5, 1)
+
+
+def test_recurring_outlet_lines_are_learned(tmp_path: Path) -> None:
+    footer = "تابعوا قناتنا على الهواتف الذكية"
+    for i in range(4):
+        (tmp_path / f"{i}.txt").write_text(f"{ARABIC}جملة رقم {i} في هذا الخبر الخاص عن الاقتصاد المحلي.\n\n{footer}\n",
+                                           encoding="utf-8")
+    batch = read_articles([str(tmp_path)])
+    assert all(footer not in a.text for a in batch.articles)
+    assert all(footer in a.removed for a in batch.articles)

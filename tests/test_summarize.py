@@ -1,0 +1,114 @@
+"""Summarizer invariants (hypothesis) and bad cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from khulasa.ingest import read_articles
+from khulasa.model import Article
+from khulasa.summarize import summarize
+from khulasa.text import sentences
+
+from .conftest import EXAMPLES
+
+FLOODS = [str(EXAMPLES / "sawt-alsahel/floods-first-report.txt"), str(EXAMPLES / "alrafed/floods-relief.txt"),
+          str(EXAMPLES / "alofoq/floods-wire.html"), str(EXAMPLES / "mashriq-wire.jsonl")]
+
+
+def _floods() -> list[Article]:
+    return list(read_articles(FLOODS).articles)
+
+
+def _check_invariants(arts: list[Article], max_words: int) -> None:
+    summary = summarize(arts, max_words=max_words)
+    by_id = {a.id: a for a in arts}
+    assert summary.word_count <= max_words
+    all_sentences = {(s.article_id, s.index): s for a in arts for s in sentences(a)}
+    for item in summary.sentences:
+        s = item.sentence
+        assert all_sentences[(s.article_id, s.index)] == s  # only input sentences
+        assert item.citations[0].article_id == s.article_id
+        for c in item.citations:
+            assert by_id[c.article_id].text[c.start:c.end]  # resolves to a real span
+            cited = all_sentences[(c.article_id, c.sentence_index)]
+            assert (cited.start, cited.end) == (c.start, c.end)
+        assert len({c.article_id for c in item.citations}) == len(item.citations)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=1, max_value=300), st.permutations(list(range(4))))
+def test_invariants_any_budget_any_order(max_words: int, order: list[int]) -> None:
+    arts = _floods()
+    _check_invariants([arts[i] for i in order], max_words)
+
+
+def test_deterministic() -> None:
+    a = summarize(_floods(), max_words=100)
+    b = summarize(_floods(), max_words=100)
+    assert a == b
+
+
+def test_budget_is_well_filled_and_wire_copy_is_cited() -> None:
+    summary = summarize(_floods(), max_words=80)
+    assert 50 <= summary.word_count <= 80
+    sources = {c.source for s in summary.sentences for c in s.citations}
+    assert len(sources) >= 2  # the same facts are reported by several outlets
+    texts = summary.text()
+    assert "؟" not in texts and "شاركنا" not in texts
+
+
+def test_no_dangling_or_redundant_sentences() -> None:
+    summary = summarize(_floods(), max_words=250)
+    keys = [(s.sentence.article_id, s.sentence.index) for s in summary.sentences]
+    for s in summary.sentences:
+        first = s.text.split()[0]
+        if first in ("وأضاف", "وتابع", "وأوضح") and s.text.split()[1] in ("أن", "ان", "إن"):
+            assert (s.sentence.article_id, s.sentence.index - 1) in keys
+    # the wire copy republished by another outlet is never chosen twice
+    normalized = [" ".join(s.text.split()[3:]) for s in summary.sentences]
+    assert len(normalized) == len(set(normalized))
+
+
+def test_bad_cases() -> None:
+    assert summarize([], max_words=100).sentences == ()
+    assert summarize(["", "   "], max_words=100).sentences == ()
+    one = summarize(_floods()[:1], max_words=40)
+    assert 0 < one.word_count <= 40
+    assert summarize(_floods(), max_words=3).sentences == ()  # smaller than any sentence
+    with pytest.raises(ValueError, match="max_words"):
+        summarize(_floods(), max_words=0)
+    english = ["The ministers met in London on Thursday to discuss the campaign. They agreed on new steps.",
+               "Ministers from twenty countries met in London on Thursday. The campaign was discussed at length."]
+    out = summarize(english, max_words=30)
+    assert out.sentences and out.word_count <= 30
+
+
+def test_plain_texts_are_cleaned() -> None:
+    text = "XS\nSM\nعنوان الخبر\n\nقال الوزير إن الحكومة ستبني عشرين مدرسة جديدة في العام المقبل.\nالمصدر: وكالة"
+    out = summarize([text, text.replace("عشرين", "ثلاثين")], max_words=50)
+    assert all("XS" not in s.text and "المصدر" not in s.text for s in out.sentences)
+
+
+def test_five_hundred_articles(tmp_path: Path) -> None:
+    arts = _floods()
+    many = [Article(id=f"{a.id}-{i}", text=a.text, source=a.source, date=a.date) for i in range(125) for a in arts]
+    out = summarize(many, max_words=120)
+    assert 0 < out.word_count <= 120
+    assert len(out.sentences[0].citations) > 10
+
+
+def test_multiling_floor(shared_data: Path) -> None:
+    """A floor far below the benchmark figure: guards against a broken pipeline, not a tuned score."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from rouge import rouge
+
+    topics = [json.loads(x) for x in (shared_data / "multiling2011_ar_mds.jsonl").read_text("utf-8").splitlines()]
+    scores = [rouge(summarize(t["documents"], 250).text(), t["references"])["R2"] for t in topics[:3]]
+    assert sum(scores) / len(scores) > 10

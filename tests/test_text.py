@@ -1,0 +1,106 @@
+"""Text layer: normalization table, splitter golden file and properties, tokens and stems."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from khulasa.text import detect_language, normalize, split_sentences, stem_tokens, stopwords, tokenize
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("أحمد إبراهيم آمال ٱلله", "احمد ابراهيم امال الله"),
+        ("مُحَمَّدٌ", "محمد"),
+        ("الـــعـــراق", "العراق"),
+        ("على مستشفى", "علي مستشفي"),
+        ("مدرسة", "مدرسه"),
+        ("٢٠١٥ ۱۲", "2015 12"),
+        ("نعم، لا؛ لماذا؟", "نعم, لا; لماذا?"),
+        ("٢٫٥ و١٬٠٠٠", "2.5 و1,000"),
+        ("ﻻ", "لا"),  # presentation form
+        ("Kerry", "kerry"),
+    ],
+)
+def test_normalize_table(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_normalize_can_keep_ta_marbuta_for_stemming() -> None:
+    assert normalize("مدرسة", fold_ta=False) == "مدرسة"
+
+
+def test_splitter_golden(update_golden: bool) -> None:
+    text = (GOLDEN / "splitter_input.txt").read_text(encoding="utf-8")
+    got = [s.text for s in split_sentences(text)]
+    path = GOLDEN / "splitter_expected.json"
+    if update_golden or not path.exists():
+        path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    assert got == json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("انتهى الاجتماع.جاء ذلك بعد يومين.", 2),  # glued sentence
+        ("قال د. علي إن النسبة 2.5 بالمئة.", 1),  # abbreviation and decimal
+        ("بلغت ٣٫٥ مليار و١٬٢٠٠ وظيفة.", 1),  # Arabic decimal and thousands separators
+        ('قال: "نحن هنا. سنبقى". ثم غادر.', 2),  # no split inside a short quotation
+        ("زوروا https://example.org/a.b.html الآن. شكرا.", 2),  # URL
+        ("هل انتهى؟ نعم! بالتأكيد؛ تماما", 4),
+        ("سطر أول\nسطر ثان", 2),
+        ("مكتب [اف.بي.آي] في بوسطن.", 1),  # dotted acronym
+    ],
+)
+def test_splitter_cases(text: str, n: int) -> None:
+    assert len(split_sentences(text)) == n
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ابتثجحخدذرسشصضطظعغفقكلمنهوي .،؟!؛\n\"«»0123456789٫د")), max_size=300))
+def test_spans_slice_back_to_sentence_text(text: str) -> None:
+    sents = split_sentences(text, "a")
+    for i, s in enumerate(sents):
+        assert text[s.start:s.end] == s.text
+        assert s.index == i and s.article_id == "a"
+        assert s.text == s.text.strip() and s.text
+    starts = [s.start for s in sents]
+    assert starts == sorted(starts)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(sents))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_splitter_never_loses_letters(text: str) -> None:
+    covered = "".join(s.text for s in split_sentences(text))
+    assert sum(ch.isalnum() for ch in covered) == sum(ch.isalnum() for ch in text)
+
+
+def test_tokens_and_stems() -> None:
+    assert tokenize("وزير الخارجية، جون كيري!") == ["وزير", "الخارجيه", "جون", "كيري"]
+    assert stem_tokens("الخارجية الدوليين") == ["خارج", "دول"]
+    assert stem_tokens("meetings countries", "en") == ["meet", "countri"]
+
+
+def test_stopwords_are_normalized() -> None:
+    ar = stopwords("ar")
+    assert "في" in ar and "الي" in ar and "إلى" not in ar
+    assert "the" in stopwords("en")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("قال وزير الخارجية إن الاجتماع سيعقد في لندن يوم الخميس المقبل", "ar"),
+     ("The foreign ministers of the coalition met in London on Thursday", "en"),
+     ("123 456", "und")],
+)
+def test_detect_language(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
