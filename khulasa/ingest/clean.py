@@ -76,9 +76,9 @@ def line_key(line: str) -> str:
     return " ".join(normalize(line).split())
 
 
-def is_widget(line: str) -> bool:
-    """True for menu, share, size-button, form and comment-prompt lines."""
-    key = line_key(line)
+def is_widget(line: str, key: str | None = None) -> bool:
+    """True for menu, share, size-button, form and comment-prompt lines (``key``: its ``line_key``)."""
+    key = line_key(line) if key is None else key
     if key in _WIDGET_LINES:
         return True
     return any(p.search(key) for p in _WIDGET_PATTERNS)
@@ -116,6 +116,7 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
     title, date, source, outlet, updated = doc.title.strip(), doc.date, doc.source, doc.outlet, ""
     removed: list[str] = []
     kept: list[tuple[int, str]] = []  # (line number, line)
+    keys: dict[str, str] = {}
     for i, line in enumerate(lines):
         if not line:
             continue
@@ -134,19 +135,20 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
             date = date or line_date
             removed.append(line)
             continue
-        if is_widget(line) or f"{doc.group}\x00{line_key(line)}" in recurring:
+        key = keys[line] = line_key(line)
+        if is_widget(line, key) or (recurring and f"{doc.group}\x00{key}" in recurring):
             removed.append(line)
             continue
         kept.append((i, line))
 
-    counts = Counter(line_key(ln) for _, ln in kept)
+    counts = Counter(keys[ln] for _, ln in kept)
     title_key = line_key(title) if title else ""
     body_start = next((k for k, (_, ln) in enumerate(kept) if _is_body(ln)), len(kept))
     captions: list[str] = []
     body: list[tuple[int, str]] = []
     dateline_place = ""
     for k, (i, line) in enumerate(kept):
-        key = line_key(line)
+        key = keys[line]
         if k < body_start:
             dl = dateline_of(line)
             if dl is not None and not dl.rest and dl.outlet:
@@ -190,7 +192,7 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
 def _is_body(line: str) -> bool:
     """True for a line that reads as article prose (long, or a terminated sentence)."""
     words = len(line.split())
-    return words >= 15 or (words >= _MIN_BODY_WORDS and is_terminated(line))
+    return words >= 30 or (words >= _MIN_BODY_WORDS and is_terminated(line))
 
 
 def _join(lines: list[tuple[int, str]]) -> str:
