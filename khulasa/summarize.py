@@ -188,7 +188,7 @@ def _select(units: list[_Unit], weights: dict[str, float], max_words: int, cfg: 
 
     def score(u: _Unit) -> float:
         gain = sum(weights.get(c, 0.0) for c in u.concepts if c not in covered)
-        return gain / (u.words ** cfg.length_exponent) + cfg.position_prior * gain / (1 + u.sentence.index)
+        return float(gain / (u.words ** cfg.length_exponent) + cfg.position_prior * gain / (1 + u.sentence.index))
 
     def redundant(u: _Unit) -> bool:
         return any(_cosine(u, c) > cfg.redundancy for c in chosen)
@@ -266,7 +266,7 @@ def _select_ilp(units: list[_Unit], weights: dict[str, float], max_words: int, c
             if c in cidx:
                 holders.setdefault(cidx[c], []).append(i)
     for j, hs in holders.items():
-        rows.append(({n + j: 1.0, **{i: -1.0 for i in hs}}, -np.inf, 0))  # concept only if a holder is chosen
+        rows.append(({n + j: 1.0, **dict.fromkeys(hs, -1.0)}, -np.inf, 0))  # concept only if a holder is chosen
     index = {(u.order, u.sentence.index): i for i, u in enumerate(pool)}
     for i, u in enumerate(pool):
         if u.dangling:
