@@ -133,6 +133,43 @@ def summarize(
     _exit(batch)
 
 
+@app.command()
+def stories(
+    paths: PathsArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")] = False,
+    field: FieldOpt = None,
+    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+) -> None:
+    """Group articles into stories and events; show each story's timeline with dates and outlets."""
+    from rich.tree import Tree
+
+    from khulasa import render
+    from khulasa.stories import cluster
+
+    batch = _read(paths, field, max_mb)
+    result = cluster(list(batch.articles))
+    if as_json:
+        _print_json(render.stories_document(result, batch.articles, batch.issues))
+        _exit(batch)
+    by_id = {a.id: a for a in batch.articles}
+    out = Console(highlight=False, soft_wrap=True)
+    for story in result:
+        tree = Tree(f"[bold]{story.id}[/bold] {story.headline}  [dim]({len(story.article_ids)} articles, "
+                    f"{len(story.outlets)} outlets)[/dim]")
+        for event in story.events:
+            when = "date unknown" if event.first is None else (
+                str(event.first) if event.first == event.last else f"{event.first} → {event.last}")
+            node = tree.add(f"[cyan]{when}[/cyan] {event.headline} [dim](confidence {event.confidence})[/dim]")
+            for aid in event.article_ids:
+                a = by_id[aid]
+                node.add(f"{aid} [dim]{a.date or '—'} · {a.credit if (a.source or a.outlet) else '—'}[/dim]")
+        for group in story.duplicates:
+            tree.add(f"[dim]copies of {group.representative}: {', '.join(group.members[1:])} "
+                     f"({', '.join(group.outlets)})[/dim]")
+        out.print(tree)
+    _exit(batch)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

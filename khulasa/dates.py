@@ -6,7 +6,9 @@ All matching runs on ``text.normalize`` output, so hamza, ta marbuta and digit f
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from dataclasses import dataclass
 
 from khulasa.text import normalize
 
@@ -94,3 +96,118 @@ def parse_date_line(line: str) -> dt.date | None:
     rest = re.sub(rf"(?:يوم\s+)?(?:{_WEEKDAY_ALT})", " ", rest)
     rest = re.sub(r"[\s,.\-|:()/]+|\bم\b|نشر(?:\s+في)?|تاريخ(?:\s+النشر)?|published", " ", rest)
     return date if not rest.strip() else None
+
+
+# --- dates in running text, resolved against the article date ------------------------------------
+
+_HIJRI_MONTHS_RAW = ("محرم", "صفر", "ربيع الأول", "ربيع الثاني", "جمادى الأولى", "جمادى الآخرة", "رجب", "شعبان",
+                     "رمضان", "شوال", "ذو القعدة", "ذو الحجة")
+HIJRI_MONTHS: dict[str, int] = {normalize(m): i for i, m in enumerate(_HIJRI_MONTHS_RAW, start=1)}
+HIJRI_MONTHS.update({normalize("ربيع الآخر"): 4, normalize("جمادى الثانية"): 6, normalize("ذي القعدة"): 11,
+                     normalize("ذي الحجة"): 12})
+_HIJRI_ALT = "|".join(sorted((re.escape(m) for m in HIJRI_MONTHS), key=len, reverse=True))
+_HIJRI = re.compile(rf"(?<![\w])(?P<day>\d{{1,2}})\s+(?P<month>{_HIJRI_ALT})\s+(?:عام\s+|سنه\s+)?(?P<year>1[34]\d\d)")
+_FUTURE = re.compile(r"(?:^|\s)(?:سوف|المقبل|المقبله|القادم|القادمه|من المقرر|من المرتقب|من المنتظر)(?:\s|$)")
+_RELATIVE_DAY = {"امس": -1, "امس الاول": -2, "اول امس": -2, "اليوم": 0, "غدا": 1, "بعد غد": 2}
+_RELATIVE_DAY_RE = re.compile(r"(?<![\w])(امس الاول|اول امس|امس|اليوم|غدا|بعد غد)(?![\w])")
+_WEEKDAY_RE = re.compile(rf"(?<![\w])(?:يوم\s+)?(?P<wd>{_WEEKDAY_ALT})(?![\w])")
+_MONTH_REL = re.compile(rf"(?<![\w])(?:شهر\s+)?{_MONTH_GROUP}\s+(?P<rel>الماضي|المقبل|القادم|الحالي|الجاري)")
+_MONTH_PLAIN = re.compile(rf"(?<![\w])(?:في\s+)?(?:شهر\s+)?{_MONTH_GROUP}(?!\s*\d)")
+_YEAR_REL = re.compile(r"(?<![\w])(?P<part>نهايه|مطلع|بدايه|منتصف|اواخر|اوائل)?\s*(?:العام|السنه)\s+(?P<rel>الماضي|المقبل|القادم|الحالي|الجاري)")
+_YEAR_PART = re.compile(r"(?<![\w])(?P<part>نهايه|مطلع|بدايه|منتصف|اواخر|اوائل)\s+(?:عام\s+)?(?P<year>(?:19|20)\d\d)")
+_WEEK_REL = re.compile(r"(?<![\w])(?:الاسبوع)\s+(?P<rel>الماضي|المقبل|القادم|الحالي|الجاري)")
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date or date range found in text, resolved to the calendar, with a confidence in [0, 1].
+
+    ``start``/``end`` are offsets into the *normalized* text the mention was found in.
+    """
+
+    first: dt.date
+    last: dt.date
+    confidence: float
+    expression: str
+    start: int
+    end: int
+
+
+def hijri_to_gregorian(year: int, month: int, day: int) -> dt.date:
+    """Convert a Hijri date with the arithmetic (tabular) Islamic calendar; may differ by a day or two
+    from the Umm al-Qura calendar or a sighting-based one."""
+    ordinal = day + math.ceil(29.5 * (month - 1)) + (year - 1) * 354 + (3 + 11 * year) // 30 + 227014
+    return dt.date.fromordinal(ordinal)
+
+
+def _month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
+    first = dt.date(year, month, 1)
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+_PARTS = {"نهايه": (10, 12), "اواخر": (10, 12), "مطلع": (1, 3), "بدايه": (1, 3), "اوائل": (1, 3), "منتصف": (5, 8)}
+
+
+def find_dates(text: str, reference: dt.date | None) -> list[DateMention]:
+    """Every date expression in ``text``: explicit dates, Hijri dates and, when ``reference`` (the
+    article date) is known, relative ones ("أمس", "الخميس", "الشهر الماضي", "نهاية العام الماضي",
+    "فبراير الماضي"). Weekdays resolve forward when the sentence speaks of the future, else backward.
+    """
+    norm = normalize(text)
+    out: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(first: dt.date, last: dt.date, conf: float, start: int, end: int) -> None:
+        if any(a < end and start < b for a, b in taken):
+            return
+        taken.append((start, end))
+        out.append(DateMention(first, last, conf, norm[start:end], start, end))
+
+    for d, s, e in find_explicit_dates(text):
+        add(d, d, 1.0, s, e)
+    for m in _HIJRI.finditer(norm):
+        try:
+            d = hijri_to_gregorian(int(m["year"]), HIJRI_MONTHS[m["month"]], int(m["day"]))
+        except (ValueError, OverflowError):
+            continue
+        add(d, d, 0.9, m.start(), m.end())
+    for m in _YEAR_PART.finditer(norm):
+        lo, hi = _PARTS[m["part"]]
+        y = int(m["year"])
+        add(dt.date(y, lo, 1), _month_range(y, hi)[1], 0.6, m.start(), m.end())
+    if reference is None:
+        out.sort(key=lambda x: x.start)
+        return out
+    first_word = norm.lstrip().split(" ", 1)[0].removeprefix("و")
+    # "يستضيف ... الخميس": a sentence led by an imperfect verb speaks of what is coming.
+    future = bool(_FUTURE.search(norm)) or (first_word.startswith("ي") and len(first_word) >= 4)
+    for m in _RELATIVE_DAY_RE.finditer(norm):
+        d = reference + dt.timedelta(days=_RELATIVE_DAY[m.group(1)])
+        add(d, d, 0.9, m.start(), m.end())
+    for m in _WEEKDAY_RE.finditer(norm):
+        delta = (WEEKDAYS[m["wd"]] - reference.weekday()) % 7
+        d = reference + dt.timedelta(days=delta) if future else reference - dt.timedelta(days=(7 - delta) % 7)
+        add(d, d, 0.7, m.start(), m.end())
+    for m in _MONTH_REL.finditer(norm):
+        month = MONTHS[m["month"]]
+        year = reference.year
+        if m["rel"] == "الماضي" and month >= reference.month:
+            year -= 1
+        elif m["rel"] in ("المقبل", "القادم") and month <= reference.month:
+            year += 1
+        add(*_month_range(year, month), 0.8, m.start(), m.end())
+    for m in _YEAR_REL.finditer(norm):
+        year = reference.year + {"الماضي": -1, "المقبل": 1, "القادم": 1}.get(m["rel"], 0)
+        lo, hi = _PARTS.get(m["part"] or "", (1, 12))
+        add(dt.date(year, lo, 1), _month_range(year, hi)[1], 0.7, m.start(), m.end())
+    for m in _WEEK_REL.finditer(norm):
+        shift = {"الماضي": -7, "المقبل": 7, "القادم": 7}.get(m["rel"], 0)
+        monday = reference - dt.timedelta(days=reference.weekday()) + dt.timedelta(days=shift)
+        add(monday, monday + dt.timedelta(days=6), 0.6, m.start(), m.end())
+    for m in _MONTH_PLAIN.finditer(norm):
+        month = MONTHS[m["month"]]
+        year = reference.year - (1 if month > reference.month and not future else 0)
+        add(*_month_range(year, month), 0.5, m.start(), m.end())
+    out.sort(key=lambda x: x.start)
+    return out

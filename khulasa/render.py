@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from khulasa.model import SCHEMA_VERSION, Article, Batch, FileIssue, Sentence, Summary
+from khulasa.stories import Story
 from khulasa.text import sentences as split_article
 
 
@@ -91,6 +92,39 @@ def summary_document(summary: Summary, articles: Iterable[Article], issues: Iter
             {"id": a, "title": by_id[a].title, "source": by_id[a].credit, "date": _date(by_id[a].date),
              "path": by_id[a].path}
             for a in summary.article_ids if a in by_id
+        ],
+        "issues": [issue_to_dict(i) for i in issues],
+    }
+
+
+def stories_document(stories: Iterable[Story], articles: Iterable[Article],
+                     issues: Iterable[FileIssue] = ()) -> dict[str, Any]:
+    """The ``khulasa stories --json`` document: stories -> events (timeline order) -> articles."""
+    by_id = {a.id: a for a in articles}
+
+    def art(aid: str) -> dict[str, Any]:
+        a = by_id[aid]
+        return {"id": aid, "title": a.title, "date": _date(a.date), "source": a.credit, "outlet": a.outlet,
+                "path": a.path}
+
+    return {
+        "schema": "khulasa.stories",
+        "version": SCHEMA_VERSION,
+        "stories": [
+            {
+                "id": s.id,
+                "headline": s.headline,
+                "outlets": list(s.outlets),
+                "events": [
+                    {"id": e.id, "first": _date(e.first), "last": _date(e.last), "confidence": e.confidence,
+                     "headline": e.headline, "headline_article": e.headline_article, "outlets": list(e.outlets),
+                     "articles": [art(a) for a in e.article_ids]}
+                    for e in s.events
+                ],
+                "duplicates": [{"kept": g.representative, "members": list(g.members), "outlets": list(g.outlets)}
+                               for g in s.duplicates],
+            }
+            for s in stories
         ],
         "issues": [issue_to_dict(i) for i in issues],
     }

@@ -1,0 +1,109 @@
+"""Near-duplicate articles (wire copy republished by several outlets): MinHash LSH, folded with provenance.
+
+Signatures are MinHashes of word 3-shingles of the normalized text (datasketch, fixed seed, CRC32
+shingle hashes, so signatures are identical across processes and runs). LSH finds candidate pairs
+without comparing all pairs; a candidate is a duplicate when its estimated Jaccard similarity
+reaches the threshold. Duplicates are grouped transitively; the representative of a group is its
+earliest article (then the longest, then the smallest id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+from khulasa.model import Article
+from khulasa.text import tokenize
+
+NUM_PERM = 64
+SEED = 1
+THRESHOLD = 0.7
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Articles that carry the same text: the one kept and every copy, with their outlets."""
+
+    representative: str
+    members: tuple[str, ...]  # representative first
+    outlets: tuple[str, ...]  # distinct publishers (outlet, else credited source) of the members
+
+
+def find_root(parent: list[int], i: int) -> int:
+    """Union-find root of ``i`` with path halving (``parent`` is updated in place)."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _hash32(data: bytes) -> int:
+    return zlib.crc32(data)
+
+
+def signature(text: str, num_perm: int = NUM_PERM) -> LeanMinHash:
+    """MinHash of the word 3-shingles of ``text`` (normalized); deterministic across runs."""
+    tokens = tokenize(text)
+    shingles = {" ".join(tokens[i:i + 3]).encode("utf-8") for i in range(max(1, len(tokens) - 2))}
+    m = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_hash32)
+    m.update_batch(sorted(shingles))
+    return LeanMinHash(m)
+
+
+def _rank(article: Article) -> tuple[dt.date, int, str]:
+    return (article.date or dt.date.max, -len(article.text), article.id)
+
+
+def find_duplicates(articles: Sequence[Article], threshold: float = THRESHOLD,
+                    signatures: Iterable[LeanMinHash] | None = None) -> list[DuplicateGroup]:
+    """Groups of near-duplicate articles (only groups of two or more), in representative order.
+
+    Args:
+        articles: the articles to compare.
+        threshold: minimum estimated Jaccard similarity of word 3-shingles.
+        signatures: precomputed ``signature(article.text)`` values, in article order.
+    """
+    sigs = list(signatures) if signatures is not None else [signature(a.text) for a in articles]
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    parent = list(range(len(articles)))
+    for i, sig in enumerate(sigs):
+        for key in lsh.query(sig):
+            j = int(key)
+            if sig.jaccard(sigs[j]) >= threshold:
+                a, b = find_root(parent, i), find_root(parent, j)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        lsh.insert(str(i), sig, check_duplication=False)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(articles)):
+        groups.setdefault(find_root(parent, i), []).append(i)
+    out: list[DuplicateGroup] = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        ordered = sorted(members, key=lambda k: _rank(articles[k]))
+        credits = list(dict.fromkeys(articles[k].outlet or articles[k].credit for k in ordered))
+        out.append(DuplicateGroup(articles[ordered[0]].id, tuple(articles[k].id for k in ordered), tuple(credits)))
+    out.sort(key=lambda g: g.representative)
+    return out
+
+
+def fold(articles: Sequence[Article], threshold: float = THRESHOLD) -> tuple[list[Article], list[DuplicateGroup]]:
+    """Keep one article per near-duplicate group; return the kept articles (input order) and the groups.
+
+    Idempotent: folding the kept articles again finds no groups.
+    """
+    groups = find_duplicates(articles, threshold)
+    dropped = {m for g in groups for m in g.members[1:]}
+    return [a for a in articles if a.id not in dropped], groups
+
+
+def jaccard_matrix(texts: Sequence[str]) -> np.ndarray:
+    """Estimated pairwise Jaccard similarities (for small inputs and tests only: quadratic)."""
+    sigs = [signature(t) for t in texts]
+    return np.array([[a.jaccard(b) for b in sigs] for a in sigs])

@@ -1,0 +1,303 @@
+"""Stories, events and timelines: grouping a news stream the way an editor would.
+
+1. Near-duplicates are folded first (``dedupe``), keeping which outlets carried them.
+2. Articles are taken in a canonical order (date, then content hash), so the result does not depend
+   on the order they were given in. Each article becomes a TF-IDF vector of content stems (IDF from
+   the articles seen so far) and joins the most similar story among the candidates that share one of
+   its top terms (an inverted index: no step compares all pairs), or starts a new story.
+3. Inside a story, an article joins the most similar event when it is close enough in content and
+   its happening date (article date, or a weekday / "أمس" in its lead, resolved) falls within a
+   few days of the event; otherwise it starts a new event.
+4. Timeline: the events of a story in date order, each with a date or range, a confidence, a
+   headline taken from its most central article, and its articles and outlets.
+
+``StoryIndex`` is the incremental builder: ``add`` new articles to it at any time; ``cluster`` is
+the batch entry point and is exactly an index fed in canonical order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from khulasa.dates import find_dates
+from khulasa.dedupe import DuplicateGroup, find_duplicates, find_root
+from khulasa.ingest.meta import dateline_of
+from khulasa.model import Article
+from khulasa.text import content_stems, sentences
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One happening inside a story (a meeting, an attack, a day or days)."""
+
+    id: str
+    article_ids: tuple[str, ...]
+    first: dt.date | None
+    last: dt.date | None
+    confidence: float
+    headline: str
+    headline_article: str
+    outlets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Articles about one ongoing story, split into events (in time order)."""
+
+    id: str
+    article_ids: tuple[str, ...]
+    events: tuple[Event, ...]
+    headline: str
+    outlets: tuple[str, ...]
+    duplicates: tuple[DuplicateGroup, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """Thresholds of the story and event clustering."""
+
+    story_threshold: float = 0.15
+    merge_threshold: float = 0.18  # centroid cosine above which two stories are one
+    event_threshold: float = 0.3
+    event_days: int = 3  # an article more than this many days from an event starts another one
+    top_terms: int = 12  # terms of an article used to find candidate stories
+    centroid_terms: int = 200  # terms kept in a story or event centroid
+    duplicate_threshold: float = 0.7
+
+
+@dataclass
+class _Group:
+    """Mutable centroid of a story or event while the index is being built."""
+
+    centroid: dict[str, float] = field(default_factory=dict)
+    members: list[str] = field(default_factory=list)
+    first: dt.date | None = None
+    last: dt.date | None = None
+    confidences: list[float] = field(default_factory=list)
+    events: list[_Group] = field(default_factory=list)
+
+    def add(self, vec: dict[str, float], article_id: str, when: dt.date | None, conf: float, keep: int) -> None:
+        for t, w in vec.items():
+            self.centroid[t] = self.centroid.get(t, 0.0) + w
+        if len(self.centroid) > keep * 2:
+            self.centroid = dict(sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:keep])
+        self.members.append(article_id)
+        self.confidences.append(conf)
+        if when is not None:
+            self.first = when if self.first is None else min(self.first, when)
+            self.last = when if self.last is None else max(self.last, when)
+
+
+def _cosine(vec: dict[str, float], centroid: dict[str, float]) -> float:
+    dot = sum(w * centroid.get(t, 0.0) for t, w in vec.items())
+    if not dot:
+        return 0.0
+    return dot / math.sqrt(sum(v * v for v in centroid.values()))  # vec is unit length
+
+
+def happening_date(article: Article) -> tuple[dt.date | None, float]:
+    """When the article's news happened, with a confidence: a weekday or "أمس" in its lead resolved
+    against the article date, else the article date itself; an undated article may still name a full
+    date in its lead. ``(None, 0.0)`` when nothing says."""
+    lead_sentences = [s.text for s in sentences(article)[:2]]
+    if lead_sentences:
+        dl = dateline_of(lead_sentences[0])
+        if dl is not None and dl.rest:
+            lead_sentences[0] = dl.rest  # "لندن- يستضيف ...": the tense is in the verb after the dateline
+    lead = " ".join(lead_sentences)
+    mentions = [m for m in find_dates(lead, article.date) if m.first == m.last]
+    if article.date is not None:
+        near = [m for m in mentions if abs((m.first - article.date).days) <= 7 and m.confidence >= 0.7]
+        if near:
+            return near[0].first, 0.9
+        return article.date, 0.8
+    explicit = [m for m in mentions if m.confidence >= 1.0]
+    if explicit:
+        return explicit[0].first, 0.5
+    return None, 0.0
+
+
+class StoryIndex:
+    """Incremental story and event clustering. Picklable; feed it with ``add``; read it with ``stories``."""
+
+    def __init__(self, config: ClusterConfig | None = None) -> None:
+        self.config = config or ClusterConfig()
+        self.df: Counter[str] = Counter()
+        self.n_docs = 0
+        self.groups: list[_Group] = []
+        self.postings: dict[str, list[int]] = {}
+        self.articles: dict[str, Article] = {}
+        self.vectors: dict[str, dict[str, float]] = {}
+        self.assignment: dict[str, tuple[int, int]] = {}
+        self.term_counts: dict[str, Counter[str]] = {}
+
+    def observe(self, articles: Iterable[Article]) -> None:
+        """Count the terms of ``articles`` into the document frequencies (once per article id).
+
+        Observing a whole batch before adding it gives every article of the batch the same IDF.
+        """
+        for article in articles:
+            if article.id in self.term_counts:
+                continue
+            lang = article.language if article.language in ("ar", "en") else "ar"
+            stems = content_stems(f"{article.title}\n{article.title}\n{article.text}", lang)
+            tf = Counter(s for s in stems if len(s) > 1)
+            self.term_counts[article.id] = tf
+            self.n_docs += 1
+            self.df.update(tf.keys())
+
+    def _vector(self, article: Article) -> dict[str, float]:
+        self.observe([article])
+        tf = self.term_counts[article.id]
+        n = self.n_docs
+        vec = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + self.df[t])) + 1) for t, c in tf.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {t: v / norm for t, v in vec.items()}
+
+    def add(self, article: Article) -> tuple[int, int]:
+        """Place ``article`` in a story and an event; return their positions. Re-adding an id is a no-op."""
+        if article.id in self.assignment:
+            return self.assignment[article.id]
+        cfg = self.config
+        vec = self._vector(article)
+        top = sorted(vec, key=lambda t: (-vec[t], t))[:cfg.top_terms]
+        candidates = sorted({g for t in top for g in self.postings.get(t, ())})
+        best, best_sim = -1, cfg.story_threshold
+        for g in candidates:
+            sim = _cosine(vec, self.groups[g].centroid)
+            if sim >= best_sim:
+                best, best_sim = g, sim
+        if best < 0:
+            self.groups.append(_Group())
+            best = len(self.groups) - 1
+        story = self.groups[best]
+        when, conf = happening_date(article)
+        story.add(vec, article.id, when, conf, cfg.centroid_terms)
+        for t in sorted(story.centroid, key=lambda t: (-story.centroid[t], t))[:cfg.top_terms * 2]:
+            posting = self.postings.setdefault(t, [])
+            if not posting or posting[-1] != best:
+                if best in posting:
+                    posting.remove(best)
+                posting.append(best)
+                del posting[:-64]  # bounded: recent stories stay reachable through common terms
+        event_pos = self._place_event(story, vec, article.id, when, conf)
+        self.articles[article.id] = article
+        self.vectors[article.id] = vec
+        self.assignment[article.id] = (best, event_pos)
+        return best, event_pos
+
+    def _place_event(self, story: _Group, vec: dict[str, float], article_id: str, when: dt.date | None,
+                     conf: float) -> int:
+        cfg = self.config
+        best, best_sim = -1, cfg.event_threshold
+        for i, event in enumerate(story.events):
+            if when is not None and event.first is not None and event.last is not None:
+                gap = max((event.first - when).days, (when - event.last).days, 0)
+                if gap > cfg.event_days:
+                    continue
+            sim = _cosine(vec, event.centroid)
+            if sim >= best_sim:
+                best, best_sim = i, sim
+        if best < 0:
+            story.events.append(_Group())
+            best = len(story.events) - 1
+        story.events[best].add(vec, article_id, when, conf, cfg.centroid_terms)
+        return best
+
+    def update(self, articles: Iterable[Article]) -> tuple[tuple[int, int], ...]:
+        """Add a batch of new articles: observe their terms, then place them in canonical order."""
+        batch = canonical_order(articles)
+        self.observe(batch)
+        return tuple(self.add(a) for a in batch)
+
+    def _merged(self) -> list[_Group]:
+        """Stories whose centroids are close merged (union-find over index candidates), repeated until stable."""
+        cfg = self.config
+        groups = list(self.groups)
+        while True:
+            norms = [math.sqrt(sum(v * v for v in g.centroid.values())) or 1.0 for g in groups]
+            postings: dict[str, list[int]] = {}
+            for i, g in enumerate(groups):
+                for t in sorted(g.centroid, key=lambda t: (-g.centroid[t], t))[:cfg.top_terms * 2]:
+                    postings.setdefault(t, []).append(i)
+            parent = list(range(len(groups)))
+            merged = False
+            for i, g in enumerate(groups):
+                cands = {j for t in sorted(g.centroid, key=lambda t: (-g.centroid[t], t))[:cfg.top_terms * 2]
+                         for j in postings.get(t, ()) if j > i}
+                for j in sorted(cands):
+                    h = groups[j]
+                    dot = sum(w * h.centroid.get(t, 0.0) for t, w in g.centroid.items())
+                    if dot / (norms[i] * norms[j]) >= cfg.merge_threshold and find_root(parent, i) != find_root(parent, j):
+                        parent[find_root(parent, j)] = find_root(parent, i)
+                        merged = True
+            if not merged:
+                return groups
+            combined: dict[int, _Group] = {}
+            for i, g in enumerate(groups):
+                root = find_root(parent, i)
+                if root not in combined:
+                    combined[root] = _Group()
+                target = combined[root]
+                for t, w in g.centroid.items():
+                    target.centroid[t] = target.centroid.get(t, 0.0) + w
+                target.members.extend(g.members)
+                target.confidences.extend(g.confidences)
+                target.events.extend(g.events)
+            groups = [combined[k] for k in sorted(combined)]
+
+    def stories(self, duplicates: Sequence[DuplicateGroup] = ()) -> tuple[Story, ...]:
+        """The stories so far (close stories merged), largest first, events in time order."""
+        dup_of = {g.representative: g for g in duplicates}
+        built: list[tuple[tuple[int, str], _Group]] = [((-len(g.members), g.members[0]), g) for g in self._merged()]
+        built.sort(key=lambda kv: kv[0])
+        out: list[Story] = []
+        for n, (_, g) in enumerate(built, start=1):
+            events = sorted(g.events, key=lambda e: (e.first or dt.date.max, e.members[0]))
+            ev_out = tuple(self._event(f"s{n}e{k}", e, dup_of) for k, e in enumerate(events, start=1))
+            members = tuple(m for e in ev_out for m in e.article_ids)
+            outlets = tuple(dict.fromkeys(o for e in ev_out for o in e.outlets))
+            headline = self._headline(g)[0]
+            out.append(Story(f"s{n}", members, ev_out, headline, outlets,
+                             tuple(dup_of[m] for m in g.members if m in dup_of)))
+        return tuple(out)
+
+    def _headline(self, group: _Group) -> tuple[str, str]:
+        best = max(group.members, key=lambda m: (_cosine(self.vectors[m], group.centroid), m))
+        article = self.articles[best]
+        if article.title:
+            return article.title, best
+        first = sentences(article)
+        return (first[0].text if first else article.text[:120]), best
+
+    def _event(self, eid: str, e: _Group, dup_of: dict[str, DuplicateGroup]) -> Event:
+        members = tuple(sorted(e.members, key=lambda m: (self.articles[m].date or dt.date.max, m)))
+        outlets: list[str] = []
+        for m in members:
+            a = self.articles[m]
+            outlets.append(a.outlet or a.credit)
+            if m in dup_of:
+                outlets.extend(dup_of[m].outlets)
+        headline, source = self._headline(e)
+        conf = sum(e.confidences) / len(e.confidences) if e.confidences else 0.0
+        return Event(eid, members, e.first, e.last, round(conf, 2), headline, source,
+                     tuple(dict.fromkeys(outlets)))
+
+
+def canonical_order(articles: Iterable[Article]) -> list[Article]:
+    """Articles sorted by (date, content hash, id): the order clustering consumes them in."""
+    return sorted(articles, key=lambda a: (a.date or dt.date.max, a.content_hash, a.id))
+
+
+def cluster(articles: Sequence[Article], config: ClusterConfig | None = None) -> tuple[Story, ...]:
+    """Fold near-duplicates, then group the articles into stories and events (batch entry point)."""
+    cfg = config or ClusterConfig()
+    groups = find_duplicates(articles, cfg.duplicate_threshold)
+    dropped = {m for g in groups for m in g.members[1:]}
+    index = StoryIndex(cfg)
+    index.update(a for a in articles if a.id not in dropped)
+    return index.stories(groups)

@@ -1,0 +1,88 @@
+"""Near-duplicates and story clustering: invariants on the example corpus."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from khulasa.dedupe import find_duplicates, fold
+from khulasa.ingest import read_articles
+from khulasa.model import Article
+from khulasa.stories import StoryIndex, cluster
+
+from .conftest import EXAMPLES
+
+ARTICLES = list(read_articles([str(EXAMPLES)]).articles)
+
+
+def _partition(stories: tuple) -> set[frozenset[str]]:  # type: ignore[type-arg]
+    return {frozenset(s.article_ids) for s in stories}
+
+
+def test_wire_copy_is_folded_with_its_outlets() -> None:
+    kept, groups = fold(ARTICLES)
+    assert len(groups) == 1
+    g = groups[0]
+    assert set(g.members) == {"wire-1103-052", "alofoq/floods-wire"}
+    assert "قناة الأفق" in g.outlets and "وكالة أنباء المشرق" in g.outlets
+    assert len(kept) == len(ARTICLES) - 1
+
+
+def test_dedupe_is_idempotent() -> None:
+    kept, _ = fold(ARTICLES)
+    again, groups = fold(kept)
+    assert groups == [] and again == kept
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_duplicates_do_not_depend_on_order(rnd: random.Random) -> None:
+    shuffled = list(ARTICLES)
+    rnd.shuffle(shuffled)
+    assert find_duplicates(shuffled) == find_duplicates(ARTICLES)
+
+
+def test_examples_form_three_stories() -> None:
+    stories = cluster(ARTICLES)
+    parts = _partition(stories)
+    water = frozenset({"alrafed/water-amman-opening", "sawt-alsahel/water-amman-outcome", "wire-0314-117",
+                       "manara/water-rabat-meeting", "alrafed/water-rabat-followup"})
+    satellite = frozenset({"alofoq/satellite-launch", "manara/satellite-launch", "wire-0211-009",
+                           "sawt-alsahel/satellite-orbit"})
+    assert water in parts and satellite in parts and len(stories) == 3
+    story = next(s for s in stories if frozenset(s.article_ids) == water)
+    assert [len(e.article_ids) for e in story.events] == [3, 2]  # Amman in March, Rabat in September
+    assert story.events[0].first is not None and story.events[0].first.month == 3
+    floods = next(s for s in stories if "wire-1103-052" in s.article_ids)
+    assert floods.duplicates and "alofoq/floods-wire" in floods.duplicates[0].members
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_clustering_is_order_independent(rnd: random.Random) -> None:
+    shuffled = list(ARTICLES)
+    rnd.shuffle(shuffled)
+    assert _partition(cluster(shuffled)) == _partition(cluster(ARTICLES))
+
+
+def test_incremental_updates_match_the_batch() -> None:
+    kept, _ = fold(ARTICLES)
+    early = [a for a in kept if a.date is not None and a.date.year == 2024]
+    late = [a for a in kept if a not in early]
+    index = StoryIndex()
+    index.update(early)
+    index.update(late)
+    index.update(early[:2])  # re-adding changes nothing
+    batch = StoryIndex()
+    batch.update(kept)
+    assert _partition(index.stories()) == _partition(batch.stories())
+
+
+def test_clustering_is_idempotent_on_ids() -> None:
+    doubled: list[Article] = ARTICLES + [replace(a, id=a.id) for a in ARTICLES[:3]]
+    index = StoryIndex()
+    index.update(doubled)
+    assert sum(len(s.article_ids) for s in index.stories()) == len(ARTICLES)
