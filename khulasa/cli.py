@@ -101,10 +101,13 @@ def articles(
         _print_json(render.articles_document(batch))
         _exit(batch)
     table = Table(title=f"{len(batch.articles)} articles", show_lines=False)
-    table.add_column("id", no_wrap=True)
-    table.add_column("date", no_wrap=True)
-    for col in ("source", "dateline", "lang", "sentences", "title"):
-        table.add_column(col, overflow="fold")
+    table.add_column("id", no_wrap=True, overflow="ellipsis", max_width=26)
+    table.add_column("date", no_wrap=True, min_width=10)
+    table.add_column("source", no_wrap=True, overflow="ellipsis", max_width=18)
+    table.add_column("dateline", no_wrap=True, overflow="ellipsis", max_width=12)
+    table.add_column("lang", no_wrap=True, min_width=4)
+    table.add_column("sent.", no_wrap=True, justify="right", min_width=5)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", min_width=16, ratio=1)
     for a in batch.articles:
         table.add_row(a.id, str(a.date or "—"), a.credit if (a.source or a.outlet) else "—",
                       a.dateline or "—", a.language, str(len(sentences(a))), a.title or a.text[:60])
