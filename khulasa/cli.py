@@ -105,12 +105,11 @@ def articles(
     table.add_column("date", no_wrap=True, min_width=10)
     table.add_column("source", no_wrap=True, overflow="ellipsis", max_width=18)
     table.add_column("dateline", no_wrap=True, overflow="ellipsis", max_width=12)
-    table.add_column("lang", no_wrap=True, min_width=4)
-    table.add_column("sent.", no_wrap=True, justify="right", min_width=5)
-    table.add_column("title", no_wrap=True, overflow="ellipsis", min_width=16, ratio=1)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=40)
     for a in batch.articles:
+        flag = "" if a.language == "ar" else f"[{a.language}] "
         table.add_row(a.id, str(a.date or "—"), a.credit if (a.source or a.outlet) else "—",
-                      a.dateline or "—", a.language, str(len(sentences(a))), a.title or a.text[:60])
+                      a.dateline or "—", flag + (a.title or a.text[:60]))
     Console().print(table)
     _exit(batch)
 
