@@ -117,6 +117,7 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
     removed: list[str] = []
     kept: list[tuple[int, str]] = []  # (line number, line)
     keys: dict[str, str] = {}
+    date_lines: set[int] = set()
     for i, line in enumerate(lines):
         if not line:
             continue
@@ -133,6 +134,7 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
         line_date = parse_date_line(line)
         if line_date is not None:
             date = date or line_date
+            date_lines.add(i)
             removed.append(line)
             continue
         key = keys[line] = line_key(line)
@@ -144,6 +146,11 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
     counts = Counter(keys[ln] for _, ln in kept)
     title_key = line_key(title) if title else ""
     body_start = next((k for k, (_, ln) in enumerate(kept) if _is_body(ln)), len(kept))
+    if not title_key and kept and body_start == 0 and len(kept[0][1].split()) <= 25:
+        # A short first line directly above the date line is the headline, even with a full stop.
+        first_line = kept[0][0]
+        if any(j in date_lines for j in range(first_line + 1, first_line + 3)):
+            body_start = 1
     captions: list[str] = []
     body: list[tuple[int, str]] = []
     dateline_place = ""
@@ -154,7 +161,7 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
             if dl is not None and not dl.rest and dl.outlet:
                 dateline_place, outlet = dl.place, outlet or dl.outlet
                 removed.append(line)
-            elif not title_key and is_title_like(line):
+            elif not title_key and (is_title_like(line) or k == 0):
                 title, title_key = line, key
             elif key != title_key and line not in captions:
                 captions.append(line)
