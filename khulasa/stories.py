@@ -60,12 +60,13 @@ class Story:
 class ClusterConfig:
     """Thresholds of the story and event clustering."""
 
-    story_threshold: float = 0.15
-    merge_threshold: float = 0.18  # centroid cosine above which two stories are one
-    event_threshold: float = 0.3
+    story_threshold: float = 0.2
+    merge_threshold: float = 0.07  # average article cosine above which two stories are one
+    event_threshold: float = 0.45  # single pass: an article joins an event this close (centroid cosine)
+    event_merge_threshold: float = 0.26  # average article cosine above which two events are one
     event_days: int = 3  # an article more than this many days from an event starts another one
     top_terms: int = 12  # terms of an article used to find candidate stories
-    centroid_terms: int = 200  # terms kept in a story or event centroid
+    centroid_terms: int = 400  # terms kept in a story or event centroid (sum of unit vectors)
     duplicate_threshold: float = 0.7
 
 
@@ -119,6 +120,82 @@ def happening_date(article: Article) -> tuple[dt.date | None, float]:
     if explicit:
         return explicit[0].first, 0.5
     return None, 0.0
+
+
+def _dates_compatible(a: _Group, b: _Group, days: int) -> bool:
+    """False when both groups are dated and more than ``days`` apart."""
+    if a.first is None or b.first is None or a.last is None or b.last is None:
+        return True
+    return max((a.first - b.last).days, (b.first - a.last).days, 0) <= days
+
+
+def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_days: int | None = None,
+                 same_time_factor: float = 1.0) -> list[_Group]:
+    """Average-link agglomeration of groups (each holding the sum of its members' unit vectors), best pair first.
+
+    The average cosine between the members of two groups is ``dot(S_a, S_b) / (n_a * n_b)``, so no
+    member pair is compared; candidate pairs come from an inverted index over the groups' top terms.
+    With ``max_gap_days``, dated groups further apart than that never merge, and dated groups within
+    it need only ``threshold * same_time_factor`` (agreeing dates are evidence of one happening).
+    """
+    import heapq
+
+    live: dict[int, _Group] = dict(enumerate(groups))
+
+    def top_terms(g: _Group) -> list[str]:
+        return sorted(g.centroid, key=lambda t: (-g.centroid[t], t))[:top]
+
+    postings: dict[str, set[int]] = {}
+    for i, g in live.items():
+        for t in top_terms(g):
+            postings.setdefault(t, set()).add(i)
+
+    def avg_sim(ga: _Group, gb: _Group) -> float:
+        small, big = (ga, gb) if len(ga.centroid) <= len(gb.centroid) else (gb, ga)
+        dot = sum(w * big.centroid.get(t, 0.0) for t, w in small.centroid.items())
+        return dot / (len(ga.members) * len(gb.members))
+
+    heap: list[tuple[float, int, int]] = []
+
+    def push_candidates(i: int) -> None:
+        g = live[i]
+        cands = {j for t in top_terms(g) for j in postings.get(t, ()) if j != i and j in live}
+        for j in sorted(cands):
+            h = live[j]
+            needed = threshold
+            if max_gap_days is not None:
+                if not _dates_compatible(g, h, max_gap_days):
+                    continue
+                if g.first is not None and h.first is not None:
+                    needed = threshold * same_time_factor
+            sim = avg_sim(g, h)
+            if sim >= needed:
+                heapq.heappush(heap, (-sim, min(i, j), max(i, j)))
+
+    for i in sorted(live):
+        push_candidates(i)
+    next_id = len(groups)
+    while heap:
+        _, a, b = heapq.heappop(heap)
+        if a not in live or b not in live:
+            continue
+        merged = _Group()
+        for g in (live.pop(a), live.pop(b)):
+            for t, w in g.centroid.items():
+                merged.centroid[t] = merged.centroid.get(t, 0.0) + w
+            merged.members.extend(g.members)
+            merged.confidences.extend(g.confidences)
+            merged.events.extend(g.events)
+            for when in (g.first, g.last):
+                if when is not None:
+                    merged.first = when if merged.first is None else min(merged.first, when)
+                    merged.last = when if merged.last is None else max(merged.last, when)
+        live[next_id] = merged
+        for t in top_terms(merged):
+            postings.setdefault(t, set()).add(next_id)
+        push_candidates(next_id)
+        next_id += 1
+    return [live[k] for k in sorted(live)]
 
 
 class StoryIndex:
@@ -215,40 +292,8 @@ class StoryIndex:
         return tuple(self.add(a) for a in batch)
 
     def _merged(self) -> list[_Group]:
-        """Stories whose centroids are close merged (union-find over index candidates), repeated until stable."""
-        cfg = self.config
-        groups = list(self.groups)
-        while True:
-            norms = [math.sqrt(sum(v * v for v in g.centroid.values())) or 1.0 for g in groups]
-            postings: dict[str, list[int]] = {}
-            for i, g in enumerate(groups):
-                for t in sorted(g.centroid, key=lambda t: (-g.centroid[t], t))[:cfg.top_terms * 2]:
-                    postings.setdefault(t, []).append(i)
-            parent = list(range(len(groups)))
-            merged = False
-            for i, g in enumerate(groups):
-                cands = {j for t in sorted(g.centroid, key=lambda t: (-g.centroid[t], t))[:cfg.top_terms * 2]
-                         for j in postings.get(t, ()) if j > i}
-                for j in sorted(cands):
-                    h = groups[j]
-                    dot = sum(w * h.centroid.get(t, 0.0) for t, w in g.centroid.items())
-                    if dot / (norms[i] * norms[j]) >= cfg.merge_threshold and find_root(parent, i) != find_root(parent, j):
-                        parent[find_root(parent, j)] = find_root(parent, i)
-                        merged = True
-            if not merged:
-                return groups
-            combined: dict[int, _Group] = {}
-            for i, g in enumerate(groups):
-                root = find_root(parent, i)
-                if root not in combined:
-                    combined[root] = _Group()
-                target = combined[root]
-                for t, w in g.centroid.items():
-                    target.centroid[t] = target.centroid.get(t, 0.0) + w
-                target.members.extend(g.members)
-                target.confidences.extend(g.confidences)
-                target.events.extend(g.events)
-            groups = [combined[k] for k in sorted(combined)]
+        """The single-pass stories merged by average link (``merge_threshold``)."""
+        return average_link(self.groups, self.config.merge_threshold, self.config.top_terms * 2)
 
     def stories(self, duplicates: Sequence[DuplicateGroup] = ()) -> tuple[Story, ...]:
         """The stories so far (close stories merged), largest first, events in time order."""
@@ -257,7 +302,9 @@ class StoryIndex:
         built.sort(key=lambda kv: kv[0])
         out: list[Story] = []
         for n, (_, g) in enumerate(built, start=1):
-            events = sorted(g.events, key=lambda e: (e.first or dt.date.max, e.members[0]))
+            merged_events = average_link(g.events, self.config.event_merge_threshold, self.config.top_terms * 2,
+                                         self.config.event_days, same_time_factor=0.5)
+            events = sorted(merged_events, key=lambda e: (e.first or dt.date.max, e.members[0]))
             ev_out = tuple(self._event(f"s{n}e{k}", e, dup_of) for k, e in enumerate(events, start=1))
             members = tuple(m for e in ev_out for m in e.article_ids)
             outlets = tuple(dict.fromkeys(o for e in ev_out for o in e.outlets))

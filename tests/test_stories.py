@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from dataclasses import replace
 
 from hypothesis import given, settings
@@ -86,3 +87,20 @@ def test_clustering_is_idempotent_on_ids() -> None:
     index = StoryIndex()
     index.update(doubled)
     assert sum(len(s.article_ids) for s in index.stories()) == len(ARTICLES)
+
+
+def test_floods_are_one_event_with_the_wire_copy_folded() -> None:
+    stories = cluster(ARTICLES)
+    floods = next(s for s in stories if "wire-1103-052" in s.article_ids)
+    assert len(floods.events) == 1
+    assert "قناة الأفق" in floods.events[0].outlets  # the outlet of the folded copy is kept
+
+
+def test_seeds_are_one_story_with_two_events(seeds_dir: Path) -> None:
+    seeds = list(read_articles([str(seeds_dir)]).articles)
+    stories = cluster(seeds + ARTICLES)
+    story = next(s for s in stories if any(a.startswith("000_") for a in s.article_ids))
+    assert {a[:3] for a in story.article_ids} == {"000", "001", "002", "003", "004"}
+    events = [{a[:3] for a in e.article_ids} for e in story.events]
+    assert events == [{"000", "001", "002"}, {"003", "004"}]
+    assert story.events[0].first is not None and story.events[0].first.year == 2015
