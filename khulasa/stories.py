@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from khulasa.dates import find_dates
-from khulasa.dedupe import DuplicateGroup, find_duplicates, find_root
+from khulasa.dedupe import DuplicateGroup, find_duplicates
 from khulasa.ingest.meta import dateline_of
 from khulasa.model import Article
 from khulasa.text import content_stems, sentences
