@@ -22,7 +22,7 @@ from khulasa.text import tokenize
 
 NUM_PERM = 64
 SEED = 1
-THRESHOLD = 0.7
+THRESHOLD = 0.6
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,9 @@ from khulasa.model import Article
 from khulasa.text import content_stems, sentences
 
 
+_CANDIDATES = 16  # groups compared per article (those sharing most of its top terms)
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """One happening inside a story (a meeting, an attack, a day or days)."""
@@ -66,8 +69,9 @@ class ClusterConfig:
     event_merge_threshold: float = 0.26  # average article cosine above which two events are one
     event_days: int = 3  # an article more than this many days from an event starts another one
     top_terms: int = 12  # terms of an article used to find candidate stories
-    centroid_terms: int = 400  # terms kept in a story or event centroid (sum of unit vectors)
-    duplicate_threshold: float = 0.7
+    centroid_terms: int = 200  # terms kept in a story or event centroid (sum of unit vectors)
+    vector_terms: int = 60  # terms kept in an article vector (its highest TF-IDF weights)
+    duplicate_threshold: float = 0.6
 
 
 @dataclass
@@ -80,12 +84,14 @@ class _Group:
     last: dt.date | None = None
     confidences: list[float] = field(default_factory=list)
     events: list[_Group] = field(default_factory=list)
+    norm: float = 0.0
 
     def add(self, vec: dict[str, float], article_id: str, when: dt.date | None, conf: float, keep: int) -> None:
         for t, w in vec.items():
             self.centroid[t] = self.centroid.get(t, 0.0) + w
         if len(self.centroid) > keep * 2:
             self.centroid = dict(sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:keep])
+        self.norm = math.sqrt(sum(v * v for v in self.centroid.values()))
         self.members.append(article_id)
         self.confidences.append(conf)
         if when is not None:
@@ -93,11 +99,21 @@ class _Group:
             self.last = when if self.last is None else max(self.last, when)
 
 
-def _cosine(vec: dict[str, float], centroid: dict[str, float]) -> float:
+def _cosine(vec: dict[str, float], group: _Group) -> float:
+    """Cosine of a unit vector with a group's centroid (its cached norm)."""
+    centroid = group.centroid
     dot = sum(w * centroid.get(t, 0.0) for t, w in vec.items())
-    if not dot:
-        return 0.0
-    return dot / math.sqrt(sum(v * v for v in centroid.values()))  # vec is unit length
+    return dot / group.norm if dot and group.norm else 0.0
+
+
+def _best_candidates(terms: Iterable[str], postings: dict[str, list[int]] | dict[str, set[int]], limit: int,
+                     exclude: int = -1) -> list[int]:
+    """The ``limit`` groups sharing most of ``terms`` (ties: lower id), from an inverted index."""
+    shared: Counter[int] = Counter()
+    for t in terms:
+        shared.update(postings.get(t, ()))
+    shared.pop(exclude, None)
+    return [g for g, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
 
 def happening_date(article: Article) -> tuple[dt.date | None, float]:
@@ -159,8 +175,8 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
 
     def push_candidates(i: int) -> None:
         g = live[i]
-        cands = {j for t in top_terms(g) for j in postings.get(t, ()) if j != i and j in live}
-        for j in sorted(cands):
+        cands = [j for j in _best_candidates(top_terms(g), postings, _CANDIDATES * 2, exclude=i) if j in live]
+        for j in cands:
             h = live[j]
             needed = threshold
             if max_gap_days is not None:
@@ -186,6 +202,7 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
             merged.members.extend(g.members)
             merged.confidences.extend(g.confidences)
             merged.events.extend(g.events)
+            merged.norm = math.sqrt(sum(v * v for v in merged.centroid.values()))
             for when in (g.first, g.last):
                 if when is not None:
                     merged.first = when if merged.first is None else min(merged.first, when)
@@ -232,6 +249,8 @@ class StoryIndex:
         tf = self.term_counts[article.id]
         n = self.n_docs
         vec = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + self.df[t])) + 1) for t, c in tf.items()}
+        if len(vec) > self.config.vector_terms:
+            vec = dict(sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:self.config.vector_terms])
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items()}
 
@@ -242,10 +261,9 @@ class StoryIndex:
         cfg = self.config
         vec = self._vector(article)
         top = sorted(vec, key=lambda t: (-vec[t], t))[:cfg.top_terms]
-        candidates = sorted({g for t in top for g in self.postings.get(t, ())})
         best, best_sim = -1, cfg.story_threshold
-        for g in candidates:
-            sim = _cosine(vec, self.groups[g].centroid)
+        for g in _best_candidates(top, self.postings, _CANDIDATES):
+            sim = _cosine(vec, self.groups[g])
             if sim >= best_sim:
                 best, best_sim = g, sim
         if best < 0:
@@ -276,7 +294,7 @@ class StoryIndex:
                 gap = max((event.first - when).days, (when - event.last).days, 0)
                 if gap > cfg.event_days:
                     continue
-            sim = _cosine(vec, event.centroid)
+            sim = _cosine(vec, event)
             if sim >= best_sim:
                 best, best_sim = i, sim
         if best < 0:
@@ -314,7 +332,7 @@ class StoryIndex:
         return tuple(out)
 
     def _headline(self, group: _Group) -> tuple[str, str]:
-        best = max(group.members, key=lambda m: (_cosine(self.vectors[m], group.centroid), m))
+        best = max(group.members, key=lambda m: (_cosine(self.vectors[m], group), m))
         article = self.articles[best]
         if article.title:
             return article.title, best

@@ -12,8 +12,9 @@ Method (Gillick & Favre's concept-coverage model, solved exactly with HiGHS):
    sentence they continue is also chosen.
 3. Selection maximizes the covered concept weight (each concept counted once, so repeating
    content gains nothing) plus a lead-position term, under the word budget, greedily by gain per
-   word (``solver="ilp"`` solves the same model exactly with HiGHS, ~5x slower for no measured gain);
-   a sentence too close to one already chosen is skipped. Leftover budget is filled with the best
+   word, doubled for articles (outlets) not yet represented (``solver="ilp"`` solves the coverage
+   model exactly with HiGHS, ~5x slower for no measured gain); a sentence too close to one already
+   chosen is skipped. Leftover budget is filled with the best
    sentences that still fit.
 4. Order: article date, then article, then position (dateline context stays with the lead).
 5. Citations: each chosen sentence cites its own span and, for every other article, the sentence
@@ -46,7 +47,7 @@ class SummaryConfig:
     position_prior: float = 2.0  # weight of the lead-position term 1/(1+index) in the selection score
     length_exponent: float = 0.7
     unigram_weight: float = 0.5
-    new_article_bonus: float = 0.0  # favour sentences from articles not yet in the summary
+    new_article_bonus: float = 1.0  # favour sentences from articles (outlets) not yet in the summary
     title_weight: float = 1.0  # extra weight per headline that carries a concept
     min_support: int = 2  # articles (or, for one article, sentences) that must carry a concept
     solver: str = "greedy"  # "greedy" (fast, same objective) or "ilp" (exact, with HiGHS; ~5x slower)
@@ -186,9 +187,12 @@ def _select(units: list[_Unit], weights: dict[str, float], max_words: int, cfg: 
     used = 0
     pool = [u for u in units if u.eligible and u.words <= max_words]
 
+    represented: set[int] = set()
+
     def score(u: _Unit) -> float:
         gain = sum(weights.get(c, 0.0) for c in u.concepts if c not in covered)
-        return float(gain / (u.words ** cfg.length_exponent) + cfg.position_prior * gain / (1 + u.sentence.index))
+        value = gain / (u.words ** cfg.length_exponent) + cfg.position_prior * gain / (1 + u.sentence.index)
+        return float(value * (1 + cfg.new_article_bonus) if u.order not in represented else value)
 
     def redundant(u: _Unit) -> bool:
         return any(_cosine(u, c) > cfg.redundancy for c in chosen)
@@ -197,6 +201,7 @@ def _select(units: list[_Unit], weights: dict[str, float], max_words: int, cfg: 
         nonlocal used
         chosen.append(u)
         chosen_keys.add((u.order, u.sentence.index))
+        represented.add(u.order)
         covered.update(u.concepts)
         used += u.words
 
