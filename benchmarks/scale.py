@@ -21,7 +21,6 @@ import resource
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 from khulasa.model import Article
@@ -49,7 +48,7 @@ def build(n: int, data: Path, seed: int = 0) -> tuple[list[Article], dict[str, i
     n_stories = max(1, n // 10)
     stories = []
     base = dt.date(2020, 1, 1)
-    for k in range(n_stories):
+    for _ in range(n_stories):
         stories.append({
             "lead": rnd.sample(pool, 2),
             "words": rnd.sample(vocab, 14),

@@ -29,7 +29,6 @@ from khulasa.ingest.meta import dateline_of
 from khulasa.model import Article
 from khulasa.text import content_stems, sentences
 
-
 _CANDIDATES = 16  # groups compared per article (those sharing most of its top terms)
 
 
