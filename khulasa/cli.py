@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -169,6 +170,70 @@ def stories(
             tree.add(f"[dim]copies of {group.representative}: {', '.join(group.members[1:])} "
                      f"({', '.join(group.outlets)})[/dim]")
         out.print(tree)
+    _exit(batch)
+
+
+def _write(path: Path, text: str, what: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _err().print(f"khulasa: cannot write the {what} to {path}: {exc.strerror}. Fix: choose a writable path.")
+        raise typer.Exit(EXIT_USAGE) from exc
+    _err().print(f"khulasa: wrote the {what} to {path}")
+
+
+@app.command()
+def digest(
+    paths: PathsArg,
+    max_words: Annotated[int, typer.Option("--max-words", min=10, help="Word budget of each story's summary.")] = 120,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Also write the JSON document here.")] = None,
+    markdown_file: Annotated[Path | None, typer.Option("--markdown", help="Also write Markdown here.")] = None,
+    html_file: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained RTL page here.")] = None,
+    field: FieldOpt = None,
+    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+) -> None:
+    """Run the whole pipeline: stories, a cited summary per story, timelines, sources."""
+    from rich.panel import Panel
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from khulasa import report
+    from khulasa.pipeline import digest as run
+
+    err = _err()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("reading articles", total=1)
+        batch = _read(paths, field, max_mb)
+        progress.update(task, completed=1)
+
+        def on_stage(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=stage, completed=done, total=total)
+
+        result = run(list(batch.articles), max_words=max_words, issues=batch.issues, on_stage=on_stage)
+    out = Console(highlight=False)
+    by_id = {a.id: a for a in result.articles}
+    for sd in result.stories:
+        story = sd.story
+        numbers = report.source_numbers(sd.summary)
+        body = [f"[dim]{len(story.article_ids)} articles · {'، '.join(story.outlets)}[/dim]", ""]
+        body += [f"• {s.text} [cyan]{''.join(f'[{numbers[c.article_id]}]' for c in s.citations)}[/cyan]"
+                 for s in sd.summary.sentences]
+        body += ["", "[bold]Timeline[/bold]"]
+        for e in story.events:
+            when = str(e.first) if e.first and e.first == e.last else (
+                f"{e.first} → {e.last}" if e.first else "date unknown")
+            body.append(f"  [green]{when}[/green]  {e.headline}  [dim]({'، '.join(e.outlets)})[/dim]")
+        body += ["", "[bold]Sources[/bold]"]
+        for aid, n in numbers.items():
+            a = by_id[aid]
+            body.append(f"  [{n}] {a.credit} — {a.title or aid} [dim]{a.date or ''} {a.path}[/dim]")
+        out.print(Panel("\n".join(body), title=f"[bold]{story.id}[/bold] {story.headline}", title_align="right"))
+    if json_file:
+        _write(json_file, json.dumps(report.digest_document(result), ensure_ascii=False, indent=2) + "\n", "JSON")
+    if markdown_file:
+        _write(markdown_file, report.digest_markdown(result), "Markdown")
+    if html_file:
+        _write(html_file, report.digest_html(result), "HTML page")
     _exit(batch)
 
 

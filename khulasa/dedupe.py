@@ -87,7 +87,7 @@ def find_duplicates(articles: Sequence[Article], threshold: float = THRESHOLD,
         if len(members) < 2:
             continue
         ordered = sorted(members, key=lambda k: _rank(articles[k]))
-        credits = list(dict.fromkeys(articles[k].outlet or articles[k].credit for k in ordered))
+        credits = list(dict.fromkeys(articles[k].credit for k in ordered))
         out.append(DuplicateGroup(articles[ordered[0]].id, tuple(articles[k].id for k in ordered), tuple(credits)))
     out.sort(key=lambda g: g.representative)
     return out

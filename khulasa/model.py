@@ -40,8 +40,12 @@ class Article:
 
     @property
     def credit(self) -> str:
-        """The name to show for where the article comes from (source, else outlet, else path)."""
-        return self.source or self.outlet or self.path or self.id
+        """Who published the article: its outlet, else its credited source, else the folder it was
+        read from (scrapes are usually kept one folder per site), else its id."""
+        if self.outlet or self.source:
+            return self.outlet or self.source
+        folder = self.path.replace("\\", "/").rsplit("/", 2)
+        return folder[-2] if len(folder) >= 2 and folder[-2] not in ("", ".") else self.id
 
 
 @dataclass(frozen=True, slots=True)

@@ -343,7 +343,7 @@ class StoryIndex:
         outlets: list[str] = []
         for m in members:
             a = self.articles[m]
-            outlets.append(a.outlet or a.credit)
+            outlets.append(a.credit)
             if m in dup_of:
                 outlets.extend(dup_of[m].outlets)
         headline, source = self._headline(e)

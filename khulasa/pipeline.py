@@ -1,0 +1,90 @@
+"""The whole pipeline: articles -> stories and events -> a cited summary per story (the digest).
+
+``digest`` is the one entry point the CLI, the web app and batch runners call. Each stage is a plain
+function over frozen values; ``on_stage`` lets a caller show progress without the stages knowing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from khulasa.dedupe import DuplicateGroup
+from khulasa.model import Article, Citation, FileIssue, Summary
+from khulasa.stories import ClusterConfig, Story, cluster
+from khulasa.summarize import DEFAULT_CONFIG, SummaryConfig, summarize
+from khulasa.text import sentences, tokenize
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDigest:
+    """One story with its summary (every sentence cited) and its timeline (``story.events``)."""
+
+    story: Story
+    summary: Summary
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The digest of a batch: stories (largest first), the articles they cite, the input issues."""
+
+    stories: tuple[StoryDigest, ...]
+    articles: tuple[Article, ...]
+    issues: tuple[FileIssue, ...] = ()
+    max_words: int = 250
+
+
+def cite_copies(summary: Summary, groups: Sequence[DuplicateGroup], by_id: dict[str, Article],
+                min_overlap: float = 0.6) -> Summary:
+    """Add, to every citation of a kept article, the matching sentence of each of its folded copies
+    (the copy's sentence with the highest token Jaccard overlap, when at least ``min_overlap``)."""
+    copies = {g.representative: [by_id[m] for m in g.members[1:] if m in by_id] for g in groups}
+    if not copies:
+        return summary
+    index = {a.id: [(frozenset(tokenize(s.text)), s) for s in sentences(a)] for cs in copies.values() for a in cs}
+    out = []
+    for item in summary.sentences:
+        extra: list[Citation] = []
+        for c in item.citations:
+            cited = frozenset(tokenize(by_id[c.article_id].text[c.start:c.end]))
+            for copy in copies.get(c.article_id, ()):
+                if any(x.article_id == copy.id for x in (*item.citations, *extra)) or not cited:
+                    continue
+                overlap, match = max(((len(cited & toks) / len(cited | toks), sent) for toks, sent in index[copy.id]),
+                                     key=lambda t: (t[0], -t[1].index), default=(0.0, None))
+                if match is not None and overlap >= min_overlap:
+                    extra.append(Citation(copy.id, copy.credit, copy.date, match.index, match.start, match.end,
+                                          round(overlap, 3)))
+        out.append(replace(item, citations=(*item.citations, *extra)) if extra else item)
+    return replace(summary, sentences=tuple(out))
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequence[FileIssue] = (),
+           cluster_config: ClusterConfig | None = None, summary_config: SummaryConfig = DEFAULT_CONFIG,
+           min_articles: int = 1, on_stage: Progress = _noop) -> Digest:
+    """Group ``articles`` into stories and summarize each within ``max_words``.
+
+    Args:
+        articles: cleaned articles (``read_articles``).
+        max_words: word budget of each story's summary.
+        issues: input issues to carry into the digest (reported with it).
+        min_articles: stories with fewer articles are left out.
+        on_stage: called as ``on_stage(stage, done, total)`` while the work goes on.
+    """
+    on_stage("stories", 0, 1)
+    stories = [s for s in cluster(articles, cluster_config) if len(s.article_ids) >= min_articles]
+    on_stage("stories", 1, 1)
+    by_id = {a.id: a for a in articles}
+    out: list[StoryDigest] = []
+    for n, story in enumerate(stories, start=1):
+        members = [by_id[a] for a in story.article_ids]
+        summary = summarize(members, max_words=max_words, config=summary_config)
+        out.append(StoryDigest(story, cite_copies(summary, story.duplicates, by_id)))
+        on_stage("summaries", n, len(stories))
+    return Digest(tuple(out), tuple(articles), tuple(issues), max_words)

@@ -1,0 +1,216 @@
+"""The digest as a versioned JSON document, Markdown, and one self-contained right-to-left HTML page.
+
+Pure functions from a ``Digest`` to text; nothing here reads or writes files. Citation markers are
+numbered per story: ``[n]`` is the n-th distinct article the story's summary cites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from typing import Any
+
+from khulasa.model import SCHEMA_VERSION, Article, Summary
+from khulasa.pipeline import Digest, StoryDigest
+from khulasa.render import issue_to_dict, stories_document
+from khulasa.text import sentences
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def source_numbers(summary: Summary) -> dict[str, int]:
+    """Article id -> citation number, in order of first citation."""
+    numbers: dict[str, int] = {}
+    for s in summary.sentences:
+        for c in s.citations:
+            numbers.setdefault(c.article_id, len(numbers) + 1)
+    return numbers
+
+
+def _summary_dict(summary: Summary) -> dict[str, Any]:
+    return {
+        "word_count": summary.word_count,
+        "sentences": [
+            {"text": s.text, "article_id": s.sentence.article_id, "sentence_index": s.sentence.index,
+             "start": s.sentence.start, "end": s.sentence.end,
+             "citations": [{"article_id": c.article_id, "source": c.source, "date": _date(c.date),
+                            "sentence_index": c.sentence_index, "start": c.start, "end": c.end,
+                            "similarity": round(c.similarity, 3)} for c in s.citations]}
+            for s in summary.sentences
+        ],
+    }
+
+
+def digest_document(result: Digest) -> dict[str, Any]:
+    """The ``khulasa digest --json`` document (schema ``khulasa.digest``)."""
+    stories = stories_document([sd.story for sd in result.stories], result.articles)["stories"]
+    for doc, sd in zip(stories, result.stories, strict=True):
+        doc["summary"] = _summary_dict(sd.summary)
+        doc["timeline"] = doc.pop("events")
+    return {
+        "schema": "khulasa.digest",
+        "version": SCHEMA_VERSION,
+        "max_words": result.max_words,
+        "stories": stories,
+        "articles": [{"id": a.id, "title": a.title, "date": _date(a.date), "source": a.source, "outlet": a.outlet,
+                      "dateline": a.dateline, "url": a.url, "path": a.path, "language": a.language}
+                     for a in result.articles],
+        "issues": [issue_to_dict(i) for i in result.issues],
+    }
+
+
+def _when(first: dt.date | None, last: dt.date | None) -> str:
+    if first is None:
+        return "تاريخ غير معروف"
+    return str(first) if first == last or last is None else f"{first} – {last}"
+
+
+def digest_markdown(result: Digest) -> str:
+    """The digest as Markdown (Arabic headings; citation markers refer to each story's source list)."""
+    by_id = {a.id: a for a in result.articles}
+    lines = ["# خلاصة", "", f"{len(result.stories)} قصة من {len(result.articles)} مقالا.", ""]
+    for sd in result.stories:
+        story = sd.story
+        numbers = source_numbers(sd.summary)
+        lines += [f"## {story.headline}", "", f"*{len(story.article_ids)} مقالات — {'، '.join(story.outlets)}*", "",
+                  "### الملخص", ""]
+        for s in sd.summary.sentences:
+            marks = "".join(f"[{numbers[c.article_id]}]" for c in s.citations)
+            lines.append(f"- {s.text} {marks}")
+        lines += ["", "### الخط الزمني", ""]
+        for e in story.events:
+            lines.append(f"- **{_when(e.first, e.last)}** — {e.headline} ({'، '.join(e.outlets)})")
+        lines += ["", "### المصادر", ""]
+        for aid, n in numbers.items():
+            a = by_id[aid]
+            lines.append(f"{n}. {a.credit} — {a.title or aid} ({_date(a.date) or 'بلا تاريخ'}) `{a.path}`")
+        lines.append("")
+    if result.issues:
+        lines += ["## ملفات لم تُقرأ كاملة", ""] + [f"- `{i.path}`: {i.reason}" for i in result.issues] + [""]
+    return "\n".join(lines)
+
+
+_CSS = """
+:root { --ink:#1d2430; --muted:#5b6472; --line:#d9dee6; --accent:#0b6e4f; --mark:#fff1a8; }
+* { box-sizing: border-box; }
+body { margin:0; font-family: "Noto Naskh Arabic","Amiri","Scheherazade New","Arabic Typesetting","Segoe UI",
+  "Geeza Pro","Noto Sans Arabic",Tahoma,sans-serif; color:var(--ink); background:#f7f8fa; line-height:1.9; }
+header { background:var(--accent); color:#fff; padding:1rem 2rem; }
+header h1 { margin:0; font-size:1.8rem; }
+main { display:grid; grid-template-columns:minmax(0,1fr) minmax(0,26rem); gap:1.5rem; padding:1.5rem 2rem; }
+.story { background:#fff; border:1px solid var(--line); border-radius:8px; padding:1rem 1.5rem; margin-bottom:1.5rem; }
+.story h2 { margin:.2rem 0; font-size:1.4rem; }
+.meta, .outlets, time { color:var(--muted); font-size:.9rem; }
+.summary p { margin:.4rem 0; }
+button.cite { border:0; background:none; color:var(--accent); cursor:pointer; font:inherit; font-size:.85rem;
+  padding:0 .1rem; vertical-align:super; }
+button.cite:hover, button.cite:focus { text-decoration:underline; }
+ol.timeline { list-style:none; padding:0; border-inline-start:3px solid var(--line); }
+ol.timeline li { padding:.2rem 1rem; }
+#viewer { position:sticky; top:1rem; align-self:start; background:#fff; border:1px solid var(--line);
+  border-radius:8px; padding:1rem 1.25rem; max-height:calc(100vh - 2rem); overflow:auto; }
+#viewer[hidden] { display:none; }
+#viewer mark { background:var(--mark); padding:0 .1rem; }
+#viewer .others li { margin:.3rem 0; }
+@media (max-width: 900px) { main { grid-template-columns:1fr; } }
+"""
+
+_JS = """
+const data = JSON.parse(document.getElementById('khulasa-data').textContent);
+const viewer = document.getElementById('viewer');
+function esc(s) { const d = document.createElement('div'); d.textContent = s; return d.innerHTML; }
+function show(story, sent, cite) {
+  const c = data.stories[story].sentences[sent].citations[cite];
+  const art = data.articles[c.article_id];
+  const t = art.text;
+  document.getElementById('viewer-title').textContent = art.title || c.article_id;
+  document.getElementById('viewer-meta').textContent = [art.source, art.date || '', art.path].join(' · ');
+  document.getElementById('viewer-text').innerHTML = esc(t.slice(0, c.start)).replace(/\\n/g, '<br>') +
+    '<mark id="cited">' + esc(t.slice(c.start, c.end)) + '</mark>' + esc(t.slice(c.end)).replace(/\\n/g, '<br>');
+  const others = data.stories[story].sentences[sent].citations.filter((_, i) => i !== cite);
+  document.getElementById('viewer-others').innerHTML = others.length ?
+    '<h4>تنقله أيضا</h4><ol class="others">' + others.map(o => '<li><b>' + esc(o.source) + '</b> ' +
+      esc(o.date || '') + ': ' + esc(data.articles[o.article_id].text.slice(o.start, o.end)) + '</li>').join('') +
+    '</ol>' : '';
+  viewer.hidden = false;
+  document.getElementById('cited').scrollIntoView({block: 'center'});
+}
+document.querySelectorAll('button.cite').forEach(b => b.addEventListener('click', () =>
+  show(+b.dataset.story, +b.dataset.sent, +b.dataset.cite)));
+document.getElementById('viewer-close').addEventListener('click', () => { viewer.hidden = true; });
+"""
+
+
+def _page_data(result: Digest) -> dict[str, Any]:
+    cited = {c.article_id for sd in result.stories for s in sd.summary.sentences for c in s.citations}
+    by_id = {a.id: a for a in result.articles}
+    return {
+        "articles": {aid: {"title": by_id[aid].title, "source": by_id[aid].credit, "date": _date(by_id[aid].date),
+                           "path": by_id[aid].path, "text": by_id[aid].text} for aid in sorted(cited)},
+        "stories": [{"sentences": [{"citations": [{"article_id": c.article_id, "source": c.source,
+                                                  "date": _date(c.date), "start": c.start, "end": c.end}
+                                                 for c in s.citations]} for s in sd.summary.sentences]}
+                    for sd in result.stories],
+    }
+
+
+def _story_html(k: int, sd: StoryDigest, by_id: dict[str, Article]) -> str:
+    story, e = sd.story, html.escape
+    numbers = source_numbers(sd.summary)
+    parts = [f'<section class="story" id="{e(story.id)}"><h2>{e(story.headline)}</h2>',
+             f'<p class="meta">{len(story.article_ids)} مقالات · {e("، ".join(story.outlets))}</p>',
+             '<h3>الملخص</h3><div class="summary">']
+    for j, s in enumerate(sd.summary.sentences):
+        marks = "".join(
+            f'<button class="cite" data-story="{k}" data-sent="{j}" data-cite="{i}" '
+            f'title="{e(c.source)}">[{numbers[c.article_id]}]</button>' for i, c in enumerate(s.citations))
+        parts.append(f"<p>{e(s.text)} {marks}</p>")
+    parts.append('</div><h3>الخط الزمني</h3><ol class="timeline">')
+    for ev in story.events:
+        parts.append(f'<li><time>{e(_when(ev.first, ev.last))}</time> — {e(ev.headline)} '
+                     f'<span class="outlets">({e("، ".join(ev.outlets))})</span></li>')
+    parts.append('</ol><h3>المصادر</h3><ol class="sources">')
+    for aid, _n in numbers.items():
+        a = by_id[aid]
+        parts.append(f"<li>{e(a.credit)} — {e(a.title or aid)} <time>{e(_date(a.date) or '')}</time></li>")
+    parts.append("</ol></section>")
+    return "\n".join(parts)
+
+
+def digest_html(result: Digest, title: str = "خلاصة") -> str:
+    """One self-contained RTL page (no network): summaries with clickable citations, timelines, sources."""
+    by_id = {a.id: a for a in result.articles}
+    payload = json.dumps(_page_data(result), ensure_ascii=False).replace("</", "<\\/")
+    stories = "\n".join(_story_html(k, sd, by_id) for k, sd in enumerate(result.stories))
+    e = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="ar" dir="rtl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header><h1>{e(title)}</h1><p>{len(result.stories)} قصة من {len(result.articles)} مقالا</p></header>
+<main>
+<div id="stories">
+{stories}
+</div>
+<aside id="viewer" hidden aria-live="polite"><button id="viewer-close" aria-label="إغلاق">×</button>
+<h3 id="viewer-title"></h3><p id="viewer-meta" class="meta"></p><div id="viewer-text"></div>
+<div id="viewer-others"></div></aside>
+</main>
+<script type="application/json" id="khulasa-data">{payload}</script>
+<script>{_JS}</script>
+</body>
+</html>
+"""
+
+
+def sentence_text(article: Article, index: int) -> str:
+    """The text of sentence ``index`` of ``article`` (for tests and tools)."""
+    return sentences(article)[index].text

@@ -1,0 +1,82 @@
+"""The digest: pipeline, JSON document, Markdown, the self-contained RTL page, and the command."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from khulasa.cli import app
+from khulasa.ingest import read_articles
+from khulasa.pipeline import digest
+from khulasa.report import digest_document, digest_html, digest_markdown
+
+from .conftest import EXAMPLES
+
+BATCH = read_articles([str(EXAMPLES)])
+RESULT = digest(list(BATCH.articles), max_words=80)
+
+
+def test_every_story_has_a_cited_summary_within_budget() -> None:
+    assert len(RESULT.stories) == 3
+    texts = {a.id: a.text for a in RESULT.articles}
+    for sd in RESULT.stories:
+        assert 0 < sd.summary.word_count <= 80
+        for s in sd.summary.sentences:
+            assert s.citations[0].article_id == s.sentence.article_id
+            for c in s.citations:
+                assert texts[c.article_id][c.start:c.end]
+
+
+def test_wire_copies_are_cited_not_repeated() -> None:
+    floods = next(sd for sd in RESULT.stories if "wire-1103-052" in sd.story.article_ids)
+    cited = {c.article_id for s in floods.summary.sentences for c in s.citations}
+    chosen = {s.sentence.article_id for s in floods.summary.sentences}
+    assert "alofoq/floods-wire" in cited  # the outlet that republished the wire copy is credited
+    assert "alofoq/floods-wire" not in chosen  # but its text is never repeated in the summary
+
+
+def test_deterministic() -> None:
+    again = digest(list(BATCH.articles), max_words=80)
+    assert digest_document(again) == digest_document(RESULT)
+
+
+def test_json_document() -> None:
+    doc = digest_document(RESULT)
+    assert doc["schema"] == "khulasa.digest" and doc["version"] == "1.0"
+    story = doc["stories"][0]
+    assert {"id", "headline", "outlets", "summary", "timeline", "duplicates"} <= set(story)
+    json.dumps(doc, ensure_ascii=False)
+
+
+def test_markdown() -> None:
+    md = digest_markdown(RESULT)
+    assert md.startswith("# خلاصة") and md.count("### الملخص") == 3 and "[1]" in md
+
+
+def test_html_is_rtl_and_self_contained() -> None:
+    page = digest_html(RESULT)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert not re.search(r"<(?:script|link|img)[^>]+(?:src|href)=", page)  # nothing fetched
+    assert "@import" not in page and "url(" not in page
+    assert page.count('class="cite"') >= 3
+    payload = re.search(r'<script type="application/json" id="khulasa-data">(.*?)</script>', page, re.S)
+    assert payload is not None
+    data = json.loads(payload.group(1))
+    assert len(data["stories"]) == 3
+
+
+def test_digest_command_writes_all_formats(tmp_path: Path) -> None:
+    runner = CliRunner(env={"COLUMNS": "160"})
+    files = {k: tmp_path / f"d.{k}" for k in ("json", "md", "html")}
+    result = runner.invoke(app, ["digest", str(EXAMPLES), "--max-words", "60", "--json", str(files["json"]),
+                                 "--markdown", str(files["md"]), "--html", str(files["html"])])
+    assert result.exit_code == 0, result.output
+    assert "Timeline" in result.stdout and "Sources" in result.stdout
+    assert json.loads(files["json"].read_text("utf-8"))["schema"] == "khulasa.digest"
+    assert files["md"].read_text("utf-8").startswith("# خلاصة")
+    assert 'dir="rtl"' in files["html"].read_text("utf-8")
+    bad = runner.invoke(app, ["digest", str(EXAMPLES), "--html", str(tmp_path / "missing" / "x.html")])
+    assert bad.exit_code == 2 and "cannot write" in bad.stderr
