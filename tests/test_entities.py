@@ -1,0 +1,65 @@
+"""NER: the tag_tokens contract, plain news sentences, and a floor far below the benchmark figure."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from khulasa.entities import strip_clitics, tag_tokens
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("وصل وزير الخارجية الأمريكي جون كيري إلى لندن يوم الخميس .", {"جون كيري": "PER", "لندن": "LOC"}),
+        ("قالت وزارة الخارجية المصرية إن القاهرة ترحب بالقرار .", {"القاهرة": "LOC"}),
+    ],
+)
+def test_plain_news_sentences(sentence: str, expected: dict[str, str]) -> None:
+    tokens = sentence.split()
+    tags = tag_tokens(tokens)
+    found: dict[str, str] = {}
+    current: list[str] = []
+    kind = ""
+    for tok, tag in [*zip(tokens, tags, strict=True), (".", "O")]:
+        if tag.startswith("I-") and tag[2:] == kind:
+            current.append(tok)
+            continue
+        if current:
+            found[" ".join(current)] = kind
+        current, kind = ([tok], tag[2:]) if tag != "O" else ([], "")
+    for name, cls in expected.items():
+        assert found.get(name) == cls, (name, found)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["قال", "الرئيس", "محمد", "في", "القاهرة", "إن", "وزارة", "المالية", "ستدعم", "الشركات", ".", "2015", "،"]),
+                max_size=25))
+def test_tags_are_valid_bio(tokens: list[str]) -> None:
+    tags = tag_tokens(tokens)
+    assert len(tags) == len(tokens)
+    for i, t in enumerate(tags):
+        assert t == "O" or (t[:2] in ("B-", "I-") and t[2:] in ("PER", "LOC", "ORG"))
+        if t.startswith("I-"):
+            assert tags[i - 1][2:] == t[2:]
+
+
+def test_strip_clitics() -> None:
+    assert strip_clitics("والقاهره") == "قاهره"
+    assert strip_clitics("بلندن") == "لندن"
+    assert strip_clitics("ال") == "ال"
+
+
+def test_anercorp_floor(shared_data: Path) -> None:
+    """Far below the measured micro-F1 (see benchmarks/RESULTS.md): guards a broken model or features."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from ner import score
+
+    records = [json.loads(x) for x in (shared_data / "anercorp_test.jsonl").read_text("utf-8").splitlines()[:300]]
+    result, _ = score(tag_tokens, records)
+    assert result["micro"][2] > 0.4
