@@ -87,12 +87,15 @@ def _f(hits: int, ref_total: int, peer_total: int) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def rouge(peer: str, references: Sequence[str], max_words: int = 250) -> dict[str, float]:
-    """F-scores (x100) of ``peer`` against pooled ``references``: keys R1, R2, RL, SU4."""
+def rouge(peer: str, references: Sequence[str], max_words: int = 250,
+          measures: Sequence[str] = ("R1", "R2", "RL", "SU4")) -> dict[str, float]:
+    """F-scores (x100) of ``peer`` against pooled ``references`` for ``measures`` (R1, R2, RL, SU4)."""
     p = tokens(cut(peer, max_words))
     refs = [tokens(r) for r in references]
     out: dict[str, float] = {}
     for name, fn in (("R1", lambda t: _ngrams(t, 1)), ("R2", lambda t: _ngrams(t, 2)), ("SU4", _skip_bigrams)):
+        if name not in measures:
+            continue
         pg = fn(p)
         hits = ref_total = peer_total = 0
         for r in refs:
@@ -101,6 +104,8 @@ def rouge(peer: str, references: Sequence[str], max_words: int = 250) -> dict[st
             ref_total += sum(rg.values())
             peer_total += sum(pg.values())
         out[name] = 100 * _f(hits, ref_total, peer_total)
+    if "RL" not in measures:
+        return out
     peer_sents = _sentence_tokens(cut(peer, max_words))
     hits = sum(_union_lcs(_sentence_tokens(r), peer_sents) for r in references)
     out["RL"] = 100 * _f(hits, sum(len(r) for r in refs), len(p) * len(refs))

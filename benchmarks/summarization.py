@@ -113,7 +113,7 @@ def run_oracle(docs: list[str], refs: list[str]) -> str:
         for c in cands:
             if c in chosen or used + len(c.split()) > BUDGET:
                 continue
-            r = rouge("\n".join([*chosen, c]), refs, BUDGET)
+            r = rouge("\n".join([*chosen, c]), refs, BUDGET, measures=("R1", "R2"))
             score = r["R1"] + r["R2"]
             if score > best_score + 1e-9:
                 best_score, best = score, c
