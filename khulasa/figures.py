@@ -1,0 +1,385 @@
+"""Key figures: quantities in Arabic news, normalized, grouped across outlets, with agree/disagree verdicts.
+
+A figure is a number (digits, Eastern digits or number words; fractions, percentages; "نحو",
+"أكثر من", "الآلاف" ...) with what it counts ("2000 ضربة جوية", "700 كلم مربع", "15 ألف مقاتل",
+"وزراء خارجية 20 دولة"). Figures of one event that count the same thing in similar words are one
+quantity; their values by source give the verdict: agree, approximate, or disagree.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from khulasa.model import Article
+from khulasa.text import normalize, sentences, stem_tokens, stopwords
+
+
+def _n(words: str) -> list[str]:
+    return [normalize(w) for w in words.split()]
+
+
+_UNITS: dict[str, int] = {}
+for _value, _forms in {
+    1: "واحد واحدة احد احدى", 2: "اثنان اثنين اثنتان اثنتين اثنا اثنتا", 3: "ثلاث ثلاثة", 4: "اربع اربعة",
+    5: "خمسة", 6: "ست ستة", 7: "سبع سبعة", 8: "ثمان ثماني ثمانية", 9: "تسع تسعة", 10: "عشر عشرة",
+}.items():
+    _UNITS.update(dict.fromkeys(_n(_forms), _value))
+_UNITS[normalize("خمس")] = 5
+_TENS: dict[str, int] = {}
+for _value, _forms in {
+    20: "عشرون عشرين", 30: "ثلاثون ثلاثين", 40: "اربعون اربعين", 50: "خمسون خمسين", 60: "ستون ستين",
+    70: "سبعون سبعين", 80: "ثمانون ثمانين", 90: "تسعون تسعين",
+}.items():
+    _TENS.update(dict.fromkeys(_n(_forms), _value))
+_HUNDREDS: dict[str, int] = dict.fromkeys(_n("مئة مائة مئه مائه"), 100)
+_HUNDREDS.update(dict.fromkeys(_n("مئتان مئتين مائتان مائتين"), 200))
+for _u, _name in ((3, "ثلاث"), (4, "اربع"), (5, "خمس"), (6, "ست"), (7, "سبع"), (8, "ثمان"), (9, "تسع")):
+    _HUNDREDS.update(dict.fromkeys(_n(f"{_name}مئة {_name}مائة {_name}مئه {_name}مائه"), _u * 100))
+# Scale words: (multiplier, dual form?) — "ألفين" is 2000 on its own; "آلاف" multiplies a count.
+_SCALES: dict[str, tuple[float, bool]] = {}
+for _mult, _single, _dual, _plural in ((1e3, "الف", "الفان الفين", "الاف"), (1e6, "مليون", "مليونان مليونين", "ملايين"),
+                                       (1e9, "مليار بليون", "ملياران مليارين", "مليارات")):
+    _SCALES.update(dict.fromkeys(_n(_single), (_mult, False)))
+    _SCALES.update(dict.fromkeys(_n(_dual), (2 * _mult, True)))
+    _SCALES.update(dict.fromkeys(_n(_plural), (_mult, False)))
+_SCALES[normalize("ملياري")] = (2e9, True)
+_SCALES[normalize("مليوني")] = (2e6, True)
+_SCALES[normalize("الفي")] = (2e3, True)
+# Indefinite quantities: "الآلاف" (thousands), "عشرات" (tens).
+_VAGUE: dict[str, tuple[float, float]] = {}
+for _forms, _range in (("عشرات العشرات", (20, 99)), ("مئات المئات", (200, 999)), ("الاف الالاف", (2000, 9999)),
+                       ("ملايين الملايين", (2e6, 9.99e6)), ("مليارات", (2e9, 9.99e9))):
+    _VAGUE.update(dict.fromkeys(_n(_forms), _range))
+_FRACTIONS = {normalize(k): v for k, v in {"نصف": 0.5, "النصف": 0.5, "ثلث": 1 / 3, "الثلث": 1 / 3, "ربع": 0.25,
+                                            "الربع": 0.25, "ثلثي": 2 / 3, "ثلثا": 2 / 3, "الثلثين": 2 / 3}.items()}
+_PERCENT_AFTER = re.compile(r"^\s*(?:%|٪|بالمئه|بالمائه|في المئه|في المائه|بالمئة|بالمائة|في المئة|في المائة)")
+_APPROX_BEFORE = {normalize(k): v for k, v in {
+    "نحو": "about", "حوالي": "about", "قرابه": "about", "زهاء": "about", "تقريبا": "about", "قرابة": "about",
+    "اكثر": "more than", "يزيد": "more than", "تزيد": "more than", "يربو": "more than", "يفوق": "more than",
+    "تفوق": "more than", "يتجاوز": "more than", "تتجاوز": "more than", "اقل": "less than",
+    "دون": "less than", "يقرب": "about", "بنحو": "about", "بحوالي": "about", "لنحو": "about",
+}.items()}
+_AT_LEAST_AFTER = re.compile(r"^\s*(?:علي|على) (?:الاقل|الأقل)")
+_UNIT_WORDS = {normalize(k): v for k, v in {
+    "كلم": "km", "كم": "km", "كيلومتر": "km", "كيلومترا": "km", "كيلومترات": "km", "متر": "m", "مترا": "m",
+    "امتار": "m", "كيلوغرام": "kg", "كيلوغراما": "kg", "كغ": "kg", "كيلو": "kg", "طن": "t", "اطنان": "t",
+    "دولار": "USD", "دولارا": "USD", "دولارات": "USD", "يورو": "EUR", "جنيه": "EGP", "دينار": "dinar",
+    "ريال": "riyal", "درهم": "dirham", "ليره": "lira", "ساعه": "h", "ساعات": "h", "يوم": "day", "يوما": "day",
+    "ايام": "day", "عام": "year", "عاما": "year", "اعوام": "year", "سنه": "year", "سنوات": "year",
+    "شهر": "month", "شهرا": "month", "اشهر": "month", "اسبوع": "week", "اسابيع": "week", "دقيقه": "min",
+}.items()}
+_SQUARE = {normalize("مربع"), normalize("مربعا"), normalize("مربعه")}
+_TOKEN = re.compile(r"\d+(?:[.,٫٬]\d+)*|(?:[^\W\d_]|[\u064b-\u0652\u0670\u0640])+|[%٪]")
+# Common counted nouns of news whose plural the light stemmer cannot relate to the singular.
+_LEMMAS = {normalize(k): normalize(v) for k, v in {
+    "وزراء": "وزير", "وزيرا": "وزير", "دول": "دولة", "دولا": "دولة", "بلدان": "بلد", "بلدا": "بلد",
+    "قتلى": "قتيل", "قتيلا": "قتيل", "جرحى": "جريح", "جريحا": "جريح", "جنود": "جندي", "جنديا": "جندي",
+    "أشخاص": "شخص", "شخصا": "شخص", "مقاتلين": "مقاتل", "مقاتلون": "مقاتل", "مقاتلا": "مقاتل",
+    "مقاتلي": "مقاتل", "أطفال": "طفل", "طفلا": "طفل", "لاجئين": "لاجئ", "لاجئون": "لاجئ", "لاجئا": "لاجئ",
+    "منازل": "منزل", "منزلا": "منزل", "مشاريع": "مشروع", "مشروعا": "مشروع", "مدن": "مدينة", "قرى": "قرية",
+    "أسر": "أسرة", "عائلات": "عائلة", "مسؤولين": "مسؤول", "مسؤولون": "مسؤول", "مسؤولا": "مسؤول",
+    "ممثلين": "ممثل", "ممثلون": "ممثل", "وفود": "وفد", "وفدا": "وفد", "أعضاء": "عضو", "عضوا": "عضو",
+    "ضربات": "ضربة", "غارات": "غارة", "غارة": "غارة", "صواريخ": "صاروخ", "صاروخا": "صاروخ",
+    "طائرات": "طائرة", "مستشفيات": "مستشفى", "مدارس": "مدرسة", "شركاء": "شريك", "شريكا": "شريك",
+}.items()}
+_WINDOW = 8  # content words on each side of a figure that describe what it is about
+_PREPOSITIONS = ("ل", "ب", "لل", "بال", "وال", "كال", "فال")
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A quantity found in an article sentence; ``article.text[start:end]`` is the expression."""
+
+    article_id: str
+    sentence_index: int
+    start: int
+    end: int
+    text: str
+    value: float
+    low: float
+    high: float
+    qualifier: str  # "", "about", "more than", "less than", "at least", "indefinite"
+    unit: str  # "", "%", "km", "km2", "USD", "kg", ...
+    thing: str  # what is counted, as written ("ضربة جوية", "دولة")
+    keys: frozenset[str]  # stems of the counted noun and of the noun governing the number
+    context: tuple[str, ...]  # content stems around the figure
+
+    @property
+    def approximate(self) -> bool:
+        """True for "about", "more than", ranges and indefinite quantities."""
+        return bool(self.qualifier) or self.low != self.high
+
+
+def _word_number(words: Sequence[str]) -> tuple[float, int] | None:
+    """A number written in words at the start of ``words``: "خمسة وعشرين", "ثلاثة عشر", "مئة وخمسين"."""
+    total, i = 0.0, 0
+    while i < len(words):
+        w = words[i]
+        if i:
+            if not w.startswith("و"):
+                break
+            w = w[1:]
+        if w in _HUNDREDS:
+            total += _HUNDREDS[w]
+        elif w in _TENS:
+            total += _TENS[w]
+        elif w in _UNITS:
+            nxt = words[i + 1] if i + 1 < len(words) else ""
+            if _UNITS[w] < 10 and nxt in _TEEN:
+                total += _UNITS[w] + 10
+                i += 1
+            else:
+                total += _UNITS[w]
+        else:
+            break
+        i += 1
+    return (total, i) if i else None
+
+
+_TEEN = frozenset(_n("عشر عشرة"))
+_DIGITS = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+
+
+def parse_number(words: Sequence[str]) -> tuple[float, float, float, int, bool] | None:
+    """Parse the number at the start of normalized ``words``.
+
+    Returns ``(value, low, high, words used, indefinite)`` or None. Handles digits with thousands
+    separators and decimals, number words and compounds ("خمسة وعشرين", "ثلاثة عشر"), scale words
+    ("ثلاثة آلاف", "15 ألف", "2.5 مليار"), duals ("ملياري", "ألفين"), vague plurals ("الآلاف",
+    "عشرات": a range), and fractions ("الثلث", "نصف").
+    """
+    if not words:
+        return None
+    w0 = words[0]
+    if _DIGITS.fullmatch(w0):
+        value, used = float(w0.replace(",", "")), 1
+    else:
+        parsed = _word_number(words)
+        if parsed is None:
+            if w0 in _SCALES and _SCALES[w0][1]:
+                v = _SCALES[w0][0]
+                return v, v, v, 1, False
+            if w0 in _VAGUE:
+                low, high = _VAGUE[w0]
+                return (low + high) / 2, low, high, 1, True
+            if w0 in _FRACTIONS:
+                v = _FRACTIONS[w0]
+                return v, v, v, 1, False
+            return None
+        value, used = parsed
+    if used < len(words) and words[used] in _SCALES and not _SCALES[words[used]][1]:
+        value *= _SCALES[words[used]][0]
+        used += 1
+    return value, value, value, used, False
+
+
+def _qualifier(before: list[str], after_text: str) -> str:
+    if _AT_LEAST_AFTER.match(after_text):
+        return "at least"
+    for w in reversed(before[-3:]):
+        if w in _APPROX_BEFORE:
+            return _APPROX_BEFORE[w]
+    return ""
+
+
+_YEAR_BEFORE = frozenset(_n("عام عاما سنه العام منذ في حتي بحلول مطلع نهايه منتصف"))
+
+
+def _is_date_part(norm: list[str], i: int) -> bool:
+    """True for a number that belongs to a date or a time: a year, a day before a month name, 18:31."""
+    from khulasa.dates import MONTHS
+
+    w = norm[i]
+    if not w[:1].isdigit():
+        return False
+    nxt = norm[i + 1] if i + 1 < len(norm) else ""
+    prev = norm[i - 1] if i else ""
+    if nxt in MONTHS or prev in MONTHS:
+        return True  # "14 آذار", "آذار 2024"
+    if nxt == normalize("من") and i + 2 < len(norm) and norm[i + 2] in _n("الشهر شهر"):
+        return True  # "الـ11 من الشهر"
+    is_year = len(w) == 4 and w.isdigit() and 1900 <= int(w) <= 2100
+    return is_year and (prev in _YEAR_BEFORE or not nxt or not nxt[0].isalpha())
+
+
+def _adjective_like(word: str) -> bool:
+    """A word that can qualify the counted noun ("جوية", "دوليا", "رئيسية"); not a verb, a conjunct
+    or a prepositional phrase ("لتحلية")."""
+    return (not word.startswith("و") and not word.startswith(_PREPOSITIONS)
+            and word.endswith(("يه", "ي", "يا", "يين", "يون", "يات")))
+
+
+def _key(word: str) -> str:
+    """The matching key of a counted noun: the stem of its singular (common broken plurals mapped)."""
+    return _stem1(_LEMMAS.get(word, word))
+
+
+def _stem1(word: str) -> str:
+    stems = stem_tokens(word)
+    return stems[0] if stems else word
+
+
+def extract(article: Article) -> list[Figure]:
+    """Every quantity in ``article`` with its span, value, qualifier, unit and counted thing."""
+    stop = stopwords("ar")
+    out: list[Figure] = []
+    for s in sentences(article):
+        toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(s.text)]
+        norm = [normalize(t[2]) for t in toks]
+        content = [(n, _key(w)) for n, w in enumerate(norm) if w not in stop and not w[0].isdigit()]
+        i = 0
+        while i < len(toks):
+            parsed = parse_number(norm[i:i + 6])
+            glued = toks[i][0] >= 2 and s.text[toks[i][0] - 1] in "-–" and s.text[toks[i][0] - 2].isalpha()
+            if parsed is None or glued or _is_date_part(norm, i):  # "نجمة-2" is a name
+                i += 1
+                continue
+            value, low, high, used, indefinite = parsed
+            j = i + used
+            after = s.text[toks[j - 1][1]:]
+            unit = ""
+            pct = _PERCENT_AFTER.match(after)
+            thing_words: list[str] = []
+            if pct or (j < len(toks) and toks[j][2] == "%"):
+                unit = "%"
+                while j < len(toks) and toks[j][1] <= toks[j - 1][1] + len(pct.group() if pct else "%") + 1:
+                    j += 1
+            elif j < len(toks) and norm[j] in _UNIT_WORDS:
+                unit = _UNIT_WORDS[norm[j]]
+                j += 1
+                if j < len(toks) and norm[j] in _SQUARE:
+                    unit += "2"
+                    j += 1
+                if j + 1 < len(toks) and norm[j] == normalize("من") and not norm[j + 1][0].isdigit():
+                    thing_words.append(toks[j + 1][2])
+                    j += 2
+            k = j
+            while not unit and k < len(toks) and len(thing_words) < 2 and not norm[k][0].isdigit():
+                if thing_words and not _adjective_like(norm[k]):
+                    break
+                if norm[k] not in stop:
+                    thing_words.append(toks[k][2])
+                elif thing_words or norm[k] != normalize("من"):
+                    break
+                k += 1
+            before = norm[max(0, i - 4):i]
+            governing = [w for w in before if w not in stop and w not in _APPROX_BEFORE]
+            keys = {_key(normalize(thing_words[0]))} if thing_words else set()
+            if governing:
+                keys.add(_key(governing[-1]))
+                if len(governing) >= 2:
+                    keys.add(_key(governing[-2]))
+            start = toks[i][0]
+            end = toks[max(i, k - 1)][1] if thing_words or unit else toks[i + used - 1][1]
+            qual = "indefinite" if indefinite else _qualifier(norm[max(0, i - 3):i], after)
+            if qual in ("more than", "at least"):
+                high = math.inf
+            elif qual == "less than":
+                low = 0.0
+            out.append(Figure(
+                article.id, s.index, s.start + start, s.start + end, s.text[start:end], value, low, high, qual, unit,
+                " ".join(thing_words), frozenset(keys),
+                tuple(c for n, c in content if i - _WINDOW <= n < i or k <= n < k + _WINDOW)))
+            i = max(i + used, k)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class FigureGroup:
+    """One quantity as several outlets give it: the figures, one per article, and the verdict.
+
+    ``verdict`` is "agree" (same value everywhere), "approximate" (values differ but each differing
+    one is hedged: "نحو", "أكثر من", ranges) or "disagree".
+    """
+
+    thing: str
+    unit: str
+    figures: tuple[Figure, ...]
+    verdict: str
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """The distinct values given, in order of first appearance."""
+        return tuple(dict.fromkeys(f.value for f in self.figures))
+
+
+def _context_similarity(a: Figure, b: Figure) -> float:
+    ca, cb = Counter(a.context), Counter(b.context)
+    dot = sum(v * cb[k] for k, v in ca.items())
+    if not dot:
+        return 0.0
+    return dot / math.sqrt(sum(v * v for v in ca.values()) * sum(v * v for v in cb.values()))
+
+
+def _compatible(a: Figure, b: Figure, tolerance: float) -> bool:
+    """Two figures of different articles that may give the same quantity: same unit, close values."""
+    if a.article_id == b.article_id or a.unit != b.unit:
+        return False
+    if a.qualifier == "indefinite" or b.qualifier == "indefinite":
+        return False
+    hi, lo = max(a.value, b.value), min(a.value, b.value)
+    return hi > 0 and (hi - lo) / hi <= tolerance
+
+
+def verdict(figures: Sequence[Figure]) -> str:
+    """"agree", "approximate" or "disagree" for figures that describe one quantity."""
+    values = {f.value for f in figures}
+    if len(values) == 1:
+        return "agree"
+    exact = {f.value for f in figures if not f.approximate}
+    return "approximate" if len(exact) <= 1 else "disagree"
+
+
+def group_figures(figures: Sequence[Figure], tolerance: float = 0.25, min_context: float = 0.1) -> list[FigureGroup]:
+    """Group figures from different articles that give one quantity; best-matching pairs first.
+
+    Candidate pairs share a counted-thing or governing-noun key (an inverted index, not all pairs),
+    a unit, values within ``tolerance``, and surrounding words (context cosine ≥ ``min_context``).
+    Two groups merge only if no article would appear twice and every value stays within
+    ``tolerance`` of every other. Only groups reported by two or more articles are returned,
+    disagreements first.
+    """
+    figs = sorted(figures, key=lambda f: (f.article_id, f.start))
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for i, f in enumerate(figs):
+        for k in f.keys:
+            by_key.setdefault((f.unit, k), []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in by_key.values():
+        for x, i in enumerate(members):
+            for j in members[x + 1:]:
+                pairs.add((min(i, j), max(i, j)))
+    scored = []
+    for i, j in pairs:
+        if _compatible(figs[i], figs[j], tolerance):
+            sim = _context_similarity(figs[i], figs[j])
+            if sim >= min_context:
+                scored.append((-sim, i, j))
+    scored.sort()
+    group_of = list(range(len(figs)))
+    members_of: dict[int, list[int]] = {i: [i] for i in range(len(figs))}
+    for _, i, j in scored:
+        a, b = group_of[i], group_of[j]
+        if a == b:
+            continue
+        joined = members_of[a] + members_of[b]
+        if len({figs[m].article_id for m in joined}) < len(joined):
+            continue
+        if not all(_compatible(figs[m], figs[n], tolerance) for m in members_of[a] for n in members_of[b]):
+            continue
+        for m in members_of[b]:
+            group_of[m] = a
+        members_of[a] = joined
+        del members_of[b]
+    out = []
+    for members in members_of.values():
+        if len(members) >= 2:
+            g = tuple(figs[m] for m in sorted(members))
+            out.append(FigureGroup(g[0].thing or g[0].unit, g[0].unit, g, verdict(g)))
+    order = {"disagree": 0, "approximate": 1, "agree": 2}
+    out.sort(key=lambda g: (order[g.verdict], -len(g.figures), g.figures[0].article_id, g.figures[0].start))
+    return out
