@@ -223,6 +223,16 @@ def digest(
             when = str(e.first) if e.first and e.first == e.last else (
                 f"{e.first} → {e.last}" if e.first else "date unknown")
             body.append(f"  [green]{when}[/green]  {e.headline}  [dim]({'، '.join(e.outlets)})[/dim]")
+        if sd.figures:
+            body += ["", "[bold]Key figures[/bold]"]
+            for g in sd.figures:
+                color = {"disagree": "red", "approximate": "yellow", "agree": "green"}[g.verdict]
+                vals = "; ".join(f"{report.figure_value(f)} ({by_id[f.article_id].credit})" for f in g.figures)
+                body.append(f"  [{color}]{g.verdict:<11}[/{color}] {g.thing}: {vals}")
+        if sd.entities:
+            body += ["", "[bold]People, places, organizations[/bold]"]
+            body.append("  " + "، ".join(f"{e.name} ({e.type}{', ' + e.role if e.role else ''}) ×{len(e.mentions)}"
+                                        for e in sd.entities[:8]))
         body += ["", "[bold]Sources[/bold]"]
         for aid, n in numbers.items():
             a = by_id[aid]
@@ -234,6 +244,44 @@ def digest(
         _write(markdown_file, report.digest_markdown(result), "Markdown")
     if html_file:
         _write(html_file, report.digest_html(result), "HTML page")
+    _exit(batch)
+
+
+@app.command()
+def facts(
+    paths: PathsArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")] = False,
+    field: FieldOpt = None,
+    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+) -> None:
+    """Per story: the people, places and organizations, and the key figures with where outlets disagree."""
+    from khulasa import report
+    from khulasa.pipeline import digest as run
+
+    batch = _read(paths, field, max_mb)
+    result = run(list(batch.articles), max_words=60, issues=batch.issues)
+    if as_json:
+        _print_json(report.facts_document(result))
+        _exit(batch)
+    out = Console(highlight=False)
+    by_id = {a.id: a for a in result.articles}
+    for sd in result.stories:
+        out.rule(f"[bold]{sd.story.id}[/bold] {sd.story.headline}")
+        figures = Table(title="Key figures", show_lines=False, title_justify="right")
+        for col in ("quantity", "values by source", "verdict"):
+            figures.add_column(col, overflow="fold")
+        for g in sd.figures:
+            color = {"disagree": "red", "approximate": "yellow", "agree": "green"}[g.verdict]
+            figures.add_row(g.thing, "\n".join(f"{report.figure_value(f)} — {by_id[f.article_id].credit}"
+                                               for f in g.figures), f"[{color}]{g.verdict}[/{color}]")
+        out.print(figures)
+        entities = Table(title="Entities", title_justify="right")
+        for col in ("name", "type", "role", "mentions", "sources"):
+            entities.add_column(col, overflow="fold")
+        for e in sd.entities:
+            entities.add_row(e.name, e.type, e.role or "—", str(len(e.mentions)),
+                             "، ".join(dict.fromkeys(by_id[a].credit for a in e.article_ids)))
+        out.print(entities)
     _exit(batch)
 
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from khulasa.text import normalize, stem_tokens
+from khulasa.model import Article
+from khulasa.text import normalize, sentences, stem_tokens
 
 DATA_DIR = Path(__file__).resolve().parent / "data"  # package data, present in every kind of install
 
@@ -110,3 +114,142 @@ def tag_tokens(tokens: list[str]) -> list[str]:
         if t.startswith("I-") and (i == 0 or tags[i - 1][2:] != t[2:]):
             tags[i] = "B-" + t[2:]
     return tags
+
+
+# --- entities in articles, resolved within a story ---------------------------------------------
+
+_WORD = re.compile(r"\d+(?:[.,]\d+)*|(?:[^\W\d_]|[\u064b-\u0652\u0670\u0640])+|[^\w\s]")
+# Names of one entity written in different ways (normalized); the first is the canonical form.
+ALIASES: tuple[tuple[str, ...], ...] = (
+    ("تنظيم الدولة الإسلامية", "داعش", "الدولة الإسلامية", "تنظيم داعش", "الدولة الاسلامية", "تنظيم الدولة"),
+    ("الولايات المتحدة", "أمريكا", "أميركا", "الولايات المتحدة الأمريكية", "الولايات المتحدة الأميركية"),
+    ("المملكة المتحدة", "بريطانيا"),
+    ("حلف شمال الأطلسي", "الناتو", "حلف الناتو"),
+    ("الأمم المتحدة", "الامم المتحدة", "المنظمة الدولية"),
+)
+_ALIAS_OF = {normalize(v): normalize(group[0]) for group in ALIASES for v in group}
+_ALIAS_DISPLAY = {normalize(group[0]): group[0] for group in ALIASES}
+_ALIAS_TYPE = {normalize("تنظيم الدولة الإسلامية"): "ORG", normalize("حلف شمال الأطلسي"): "ORG",
+               normalize("الأمم المتحدة"): "ORG"}
+_ALIAS_RE = re.compile("|".join(sorted((re.escape(v) for v in _ALIAS_OF), key=len, reverse=True)))
+_ROLE_WORDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One mention of an entity: ``article.text[start:end] == text``; ``role`` is the title before it."""
+
+    article_id: str
+    sentence_index: int
+    start: int
+    end: int
+    text: str
+    type: str
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One entity of a story: canonical name, type, role, and its mentions across articles."""
+
+    name: str
+    type: str
+    role: str
+    mentions: tuple[Mention, ...]
+    variants: tuple[str, ...]
+
+    @property
+    def article_ids(self) -> tuple[str, ...]:
+        """The articles that mention it, in first-mention order."""
+        return tuple(dict.fromkeys(m.article_id for m in self.mentions))
+
+
+def _role(tokens: list[tuple[int, int, str]], i: int) -> str:
+    """The title before token ``i`` ("وزير الخارجية الأميركي"), from the nearest trigger on."""
+    start = max(0, i - _ROLE_WORDS)
+    for j in range(start, i):
+        w = normalize(tokens[j][2])
+        if w in _PERSON_TRIGGERS or (w.startswith("و") and w[1:] in _PERSON_TRIGGERS):
+            if any(not t[2].isalpha() for t in tokens[j:i]):
+                continue
+            return " ".join(t[2] for t in tokens[j:i])
+    return ""
+
+
+def mentions(article: Article) -> list[Mention]:
+    """Entity mentions of ``article`` (the shipped tagger, plus the alias list), with spans and roles."""
+    out: list[Mention] = []
+    for s in sentences(article):
+        toks = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(s.text)]
+        if not toks:
+            continue
+        tags = tag_tokens([t[2] for t in toks])
+        i = 0
+        taken: list[tuple[int, int]] = []
+        while i < len(toks):
+            if tags[i] == "O":
+                i += 1
+                continue
+            kind, j = tags[i][2:], i + 1
+            while j < len(toks) and tags[j] == f"I-{kind}":
+                j += 1
+            a, b = toks[i][0], toks[j - 1][1]
+            role = _role(toks, i) if kind == "PER" else ""
+            out.append(Mention(article.id, s.index, s.start + a, s.start + b, s.text[a:b], kind, role))
+            taken.append((a, b))
+            i = j
+        norm_text = s.text  # alias names the tagger missed (matched on the display text's normalized form)
+        for m in _ALIAS_RE.finditer(normalize(norm_text, fold_ta=True)) if len(normalize(norm_text)) == len(norm_text) else ():
+            a, b = m.span()
+            if not any(x < b and a < y for x, y in taken):
+                out.append(Mention(article.id, s.index, s.start + a, s.start + b, s.text[a:b],
+                                   _ALIAS_TYPE.get(_ALIAS_OF[m.group()], "LOC")))
+    return out
+
+
+def _key(text: str) -> str:
+    key = " ".join(normalize(text).split())
+    return _ALIAS_OF.get(key, key)
+
+
+_NAME_PREFIXES = ("و", "ب", "ل", "ف", "ك", "وب", "ول")
+
+
+def resolve(all_mentions: Sequence[Mention]) -> list[Entity]:
+    """Merge the mentions of one story into entities, most mentioned first.
+
+    Variants become one entity: aliases (داعش / تنظيم الدولة الإسلامية), and a person's last name
+    alone (كيري) with the full name (جون كيري) when only one full name ends with it. The canonical
+    name is the longest variant; the role is the most frequent title written before the person.
+    """
+    by_key: dict[tuple[str, str], list[Mention]] = {}
+    for m in all_mentions:
+        by_key.setdefault((m.type, _key(m.text)), []).append(m)
+    # "وسوريا" / "بلندن" are "سوريا" / "لندن" with a clitic, when the bare form is also mentioned.
+    for kind, key in sorted(by_key):
+        for p in _NAME_PREFIXES:
+            bare = _ALIAS_OF.get(key[len(p):], key[len(p):])
+            if key.startswith(p) and (kind, bare) in by_key and (kind, key) in by_key and bare != key:
+                by_key[(kind, bare)].extend(by_key.pop((kind, key)))
+                break
+    full_names: dict[str, list[str]] = {}
+    for (kind, key) in by_key:
+        if kind == "PER" and " " in key:
+            full_names.setdefault(key.split()[-1], []).append(key)
+    merged: dict[tuple[str, str], list[Mention]] = {}
+    for (kind, key), ms in by_key.items():
+        target = key
+        if kind == "PER" and " " not in key and len(full_names.get(key, [])) == 1:
+            target = full_names[key][0]
+        merged.setdefault((kind, target), []).extend(ms)
+    entities = []
+    for (kind, key), found in merged.items():
+        ordered = sorted(found, key=lambda m: (m.article_id, m.start))
+        variants = tuple(dict.fromkeys(m.text for m in ordered))
+        plain = [v for v in variants if _key(v) == key] or list(variants)
+        name = _ALIAS_DISPLAY.get(key) or max(plain, key=lambda v: (len(v.split()), len(v), v))
+        roles = Counter(m.role for m in ordered if m.role)
+        role = roles.most_common(1)[0][0] if roles else ""
+        entities.append(Entity(name, kind, role, tuple(ordered), variants))
+    entities.sort(key=lambda e: (-len(e.article_ids), -len(e.mentions), e.name))
+    return entities

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from khulasa.dedupe import DuplicateGroup
+from khulasa.entities import Entity, mentions, resolve
+from khulasa.figures import FigureGroup, extract, group_figures
 from khulasa.model import Article, Citation, FileIssue, Summary
 from khulasa.stories import ClusterConfig, Story, cluster
 from khulasa.summarize import DEFAULT_CONFIG, SummaryConfig, summarize
@@ -20,10 +22,13 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True, slots=True)
 class StoryDigest:
-    """One story with its summary (every sentence cited) and its timeline (``story.events``)."""
+    """One story: its summary (every sentence cited), timeline (``story.events``), the people,
+    places and organizations it mentions, and its key figures with the outlets' agreement."""
 
     story: Story
     summary: Summary
+    entities: tuple[Entity, ...] = ()
+    figures: tuple[FigureGroup, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +72,7 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequence[FileIssue] = (),
            cluster_config: ClusterConfig | None = None, summary_config: SummaryConfig = DEFAULT_CONFIG,
-           min_articles: int = 1, on_stage: Progress = _noop) -> Digest:
+           min_articles: int = 1, max_entities: int = 12, on_stage: Progress = _noop) -> Digest:
     """Group ``articles`` into stories and summarize each within ``max_words``.
 
     Args:
@@ -75,16 +80,20 @@ def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequenc
         max_words: word budget of each story's summary.
         issues: input issues to carry into the digest (reported with it).
         min_articles: stories with fewer articles are left out.
+        max_entities: the most mentioned entities kept per story.
         on_stage: called as ``on_stage(stage, done, total)`` while the work goes on.
     """
     on_stage("stories", 0, 1)
     stories = [s for s in cluster(articles, cluster_config) if len(s.article_ids) >= min_articles]
-    on_stage("stories", 1, 1)
+    on_stage("stories", 1, 1)  # then per story: summary, entities, figures
     by_id = {a.id: a for a in articles}
     out: list[StoryDigest] = []
     for n, story in enumerate(stories, start=1):
         members = [by_id[a] for a in story.article_ids]
         summary = summarize(members, max_words=max_words, config=summary_config)
-        out.append(StoryDigest(story, cite_copies(summary, story.duplicates, by_id)))
+        entities = resolve([m for a in members for m in mentions(a)])
+        figures = group_figures([f for a in members for f in extract(a)])
+        out.append(StoryDigest(story, cite_copies(summary, story.duplicates, by_id), tuple(entities[:max_entities]),
+                               tuple(figures)))
         on_stage("summaries", n, len(stories))
     return Digest(tuple(out), tuple(articles), tuple(issues), max_words)

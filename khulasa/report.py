@@ -11,6 +11,8 @@ import html
 import json
 from typing import Any
 
+from khulasa.entities import Entity
+from khulasa.figures import Figure, FigureGroup
 from khulasa.model import SCHEMA_VERSION, Article, Summary
 from khulasa.pipeline import Digest, StoryDigest
 from khulasa.render import issue_to_dict, stories_document
@@ -44,12 +46,64 @@ def _summary_dict(summary: Summary) -> dict[str, Any]:
     }
 
 
+_VERDICT_AR = {"agree": "متفقة", "approximate": "تقريبية", "disagree": "متعارضة"}
+
+
+_UNIT_AR = {"%": "٪", "km2": " كم²", "km": " كم", "m": " م", "kg": " كغ", "t": " طن", "USD": " دولار", "EUR": " يورو",
+            "h": " ساعة", "day": " يوم", "week": " أسبوع", "month": " شهر", "year": " سنة", "min": " دقيقة"}
+
+
+def _number(value: float) -> str:
+    for scale, word in ((1e9, "مليار"), (1e6, "مليون")):
+        if value >= scale:
+            return f"{value / scale:g} {word}"
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def figure_value(f: Figure) -> str:
+    """A figure's value for display: "2,000", "~15,000", ">20", "2.5 مليار دولار", "2,000–9,999"."""
+    if f.qualifier == "indefinite":
+        return f"{_number(f.low)}–{_number(f.high)}"
+    prefix = {"about": "~", "more than": ">", "at least": "≥", "less than": "<"}.get(f.qualifier, "")
+    unit = _UNIT_AR.get(f.unit, f" {f.unit}" if f.unit else "")
+    return f"{prefix}{_number(f.value)}{unit}"
+
+
+def entity_dict(e: Entity) -> dict[str, Any]:
+    """An entity for JSON: name, type, role, mention count, variants, articles."""
+    return {"name": e.name, "type": e.type, "role": e.role, "mentions": len(e.mentions),
+            "variants": list(e.variants), "articles": list(e.article_ids)}
+
+
+def figure_group_dict(g: FigureGroup, by_id: dict[str, Article]) -> dict[str, Any]:
+    """A figure group for JSON: what is counted, the verdict, and each source's value and span."""
+    return {"thing": g.thing, "unit": g.unit, "verdict": g.verdict, "values": [
+        {"article_id": f.article_id, "source": by_id[f.article_id].credit, "value": f.value, "low": f.low,
+         "high": None if f.high == float("inf") else f.high, "qualifier": f.qualifier, "text": f.text,
+         "display": figure_value(f), "sentence_index": f.sentence_index, "start": f.start, "end": f.end}
+        for f in g.figures]}
+
+
+def facts_document(result: Digest) -> dict[str, Any]:
+    """The ``khulasa facts --json`` document: per story, entities and key figures."""
+    by_id = {a.id: a for a in result.articles}
+    return {"schema": "khulasa.facts", "version": SCHEMA_VERSION, "stories": [
+        {"id": sd.story.id, "headline": sd.story.headline, "entities": [entity_dict(e) for e in sd.entities],
+         "figures": [figure_group_dict(g, by_id) for g in sd.figures]} for sd in result.stories],
+        "issues": [issue_to_dict(i) for i in result.issues]}
+
+
 def digest_document(result: Digest) -> dict[str, Any]:
     """The ``khulasa digest --json`` document (schema ``khulasa.digest``)."""
     stories = stories_document([sd.story for sd in result.stories], result.articles)["stories"]
+    by_id = {a.id: a for a in result.articles}
     for doc, sd in zip(stories, result.stories, strict=True):
         doc["summary"] = _summary_dict(sd.summary)
         doc["timeline"] = doc.pop("events")
+        doc["entities"] = [entity_dict(e) for e in sd.entities]
+        doc["figures"] = [figure_group_dict(g, by_id) for g in sd.figures]
     return {
         "schema": "khulasa.digest",
         "version": SCHEMA_VERSION,
@@ -83,6 +137,16 @@ def digest_markdown(result: Digest) -> str:
         lines += ["", "### الخط الزمني", ""]
         for e in story.events:
             lines.append(f"- **{_when(e.first, e.last)}** — {e.headline} ({'، '.join(e.outlets)})")
+        if sd.figures:
+            lines += ["", "### الأرقام الرئيسية", "", "| ما يُعدّ | القيم حسب المصدر | الحكم |", "|---|---|---|"]
+            for g in sd.figures:
+                vals = "؛ ".join(f"{figure_value(f)} ({by_id[f.article_id].credit})" for f in g.figures)
+                mark = "**" if g.verdict == "disagree" else ""
+                lines.append(f"| {g.thing} | {vals} | {mark}{_VERDICT_AR[g.verdict]}{mark} |")
+        if sd.entities:
+            lines += ["", "### الأشخاص والأماكن والمنظمات", ""]
+            lines += [f"- {e.name} ({e.type}{'، ' + e.role if e.role else ''}): {len(e.mentions)} ذكرا في "
+                      f"{len(e.article_ids)} مقالات" for e in sd.entities]
         lines += ["", "### المصادر", ""]
         for aid, n in numbers.items():
             a = by_id[aid]
@@ -115,6 +179,10 @@ ol.timeline li { padding:.2rem 1rem; }
 #viewer[hidden] { display:none; }
 #viewer mark { background:var(--mark); padding:0 .1rem; }
 #viewer .others li { margin:.3rem 0; }
+table.figures { border-collapse:collapse; width:100%; font-size:.95rem; }
+table.figures th, table.figures td { border-bottom:1px solid var(--line); padding:.3rem .5rem; text-align:start; }
+table.figures tr.disagree td:last-child { color:#a4161a; font-weight:bold; }
+ul.entities { columns:2; padding-inline-start:1.2rem; }
 @media (max-width: 900px) { main { grid-template-columns:1fr; } }
 """
 
@@ -172,7 +240,21 @@ def _story_html(k: int, sd: StoryDigest, by_id: dict[str, Article]) -> str:
     for ev in story.events:
         parts.append(f'<li><time>{e(_when(ev.first, ev.last))}</time> — {e(ev.headline)} '
                      f'<span class="outlets">({e("، ".join(ev.outlets))})</span></li>')
-    parts.append('</ol><h3>المصادر</h3><ol class="sources">')
+    parts.append("</ol>")
+    if sd.figures:
+        parts.append('<h3>الأرقام الرئيسية</h3><table class="figures"><thead><tr><th>ما يُعدّ</th>'
+                     '<th>القيم حسب المصدر</th><th>الحكم</th></tr></thead><tbody>')
+        for g in sd.figures:
+            vals = "<br>".join(f"{e(figure_value(f))} — {e(by_id[f.article_id].credit)}" for f in g.figures)
+            parts.append(f'<tr class="{g.verdict}"><td>{e(g.thing)}</td><td>{vals}</td>'
+                         f"<td>{_VERDICT_AR[g.verdict]}</td></tr>")
+        parts.append("</tbody></table>")
+    if sd.entities:
+        parts.append('<h3>الأشخاص والأماكن والمنظمات</h3><ul class="entities">')
+        parts.extend(f'<li><b>{e(x.name)}</b> <span class="meta">{x.type}{" · " + e(x.role) if x.role else ""} · '
+                     f"{len(x.mentions)}×</span></li>" for x in sd.entities)
+        parts.append("</ul>")
+    parts.append('<h3>المصادر</h3><ol class="sources">')
     for aid, _n in numbers.items():
         a = by_id[aid]
         parts.append(f"<li>{e(a.credit)} — {e(a.title or aid)} <time>{e(_date(a.date) or '')}</time></li>")

@@ -68,3 +68,21 @@ def test_summarize_json() -> None:
 def test_usage_errors() -> None:
     assert runner.invoke(app, ["summarize"]).exit_code == 2
     assert runner.invoke(app, ["articles", "--field", "bogus", str(EXAMPLES)]).exit_code == 2
+
+
+def test_facts_json() -> None:
+    result = runner.invoke(app, ["facts", "--json", str(EXAMPLES)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == "khulasa.facts"
+    verdicts = [g["verdict"] for s in doc["stories"] for g in s["figures"]]
+    assert "disagree" in verdicts
+    floods = next(s for s in doc["stories"] if any(g["verdict"] == "disagree" and
+                                                   {v["value"] for v in g["values"]} == {23, 25, 27}
+                                                   for g in s["figures"]))
+    assert floods["entities"]
+
+
+def test_facts_table() -> None:
+    result = runner.invoke(app, ["facts", str(EXAMPLES)])
+    assert result.exit_code == 0 and "Key figures" in result.stdout and "disagree" in result.stdout

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khulasa.entities import strip_clitics, tag_tokens
+from khulasa.model import Article
 
 
 @pytest.mark.parametrize(
@@ -63,3 +64,29 @@ def test_anercorp_floor(shared_data: Path) -> None:
     records = [json.loads(x) for x in (shared_data / "anercorp_test.jsonl").read_text("utf-8").splitlines()[:300]]
     result, _ = score(tag_tokens, records)
     assert result["micro"][2] > 0.4
+
+
+def _article(aid: str, text: str) -> Article:
+    from khulasa.model import Article
+
+    return Article(id=aid, text=text, source=aid)
+
+
+def test_variants_merge_into_one_entity() -> None:
+    from khulasa.entities import mentions, resolve
+
+    arts = [
+        _article("a", "قال وزير الخارجية الأمريكي جون كيري إن الولايات المتحدة ستواصل الحرب على داعش."),
+        _article("b", "وأكد كيري أن أمريكا لن تتراجع، فيما خسر تنظيم الدولة الإسلامية مواقع في سوريا."),
+        _article("c", "ووصل جون كيري إلى القاهرة لبحث الحملة على الدولة الإسلامية ووسوريا."),
+    ]
+    entities = {e.name: e for e in resolve([m for a in arts for m in mentions(a)])}
+    kerry = entities["جون كيري"]
+    assert set(kerry.variants) >= {"جون كيري", "كيري"} and kerry.role == "وزير الخارجية الأمريكي"
+    assert set(kerry.article_ids) == {"a", "b", "c"}
+    isis = entities["تنظيم الدولة الإسلامية"]
+    assert isis.type == "ORG" and len(isis.article_ids) == 3
+    assert "الولايات المتحدة" in entities and "أمريكا" not in entities
+    for e in entities.values():
+        for m in e.mentions:
+            assert {a.id: a for a in arts}[m.article_id].text[m.start:m.end] == m.text
