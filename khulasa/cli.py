@@ -285,6 +285,52 @@ def facts(
     _exit(batch)
 
 
+DbOpt = Annotated[Path, typer.Option("--db", help="The SQLite store file (created when missing).")]
+
+
+@app.command()
+def ingest(
+    paths: PathsArg,
+    db: DbOpt = Path("khulasa.db"),
+    field: FieldOpt = None,
+    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+) -> None:
+    """Add articles to the local store (idempotent: already stored articles are skipped)."""
+    from khulasa.errors import StoreError
+    from khulasa.store import Store
+
+    batch = _read(paths, field, max_mb)
+    try:
+        with Store(db) as store:
+            result = store.ingest(batch.articles)
+            total = store.count()
+    except StoreError as exc:
+        _err().print(f"khulasa: error: {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    sys.stdout.write(f"ingested {len(result.added)} new articles ({len(result.skipped)} already stored); "
+                     f"{total} in {db}\n")
+    _exit(batch)
+
+
+@app.command()
+def serve(
+    db: DbOpt = Path("khulasa.db"),
+    host: Annotated[str, typer.Option(help="Interface to listen on (only this machine by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Extra Host header to accept.")] = None,
+) -> None:
+    """Serve the store: the RTL digest page, search, and a JSON API (OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from khulasa.web import create_app
+
+    hosts = ("127.0.0.1", "localhost", host, *(allow_host or []))
+    app_ = create_app(str(db), allowed_hosts=tuple(dict.fromkeys(hosts)))
+    _err().print(f"khulasa: serving {db} on http://{host}:{port}/ (API: /api/stories, /api/search?q=, "
+                 f"POST /api/articles; schema: /openapi.json)")
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

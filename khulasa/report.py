@@ -262,8 +262,9 @@ def _story_html(k: int, sd: StoryDigest, by_id: dict[str, Article]) -> str:
     return "\n".join(parts)
 
 
-def digest_html(result: Digest, title: str = "خلاصة") -> str:
-    """One self-contained RTL page (no network): summaries with clickable citations, timelines, sources."""
+def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "") -> str:
+    """One self-contained RTL page (no network): summaries with clickable citations, timelines, figures,
+    entities, sources. ``extra_header`` is trusted HTML put under the title (the server's search box)."""
     by_id = {a.id: a for a in result.articles}
     payload = json.dumps(_page_data(result), ensure_ascii=False).replace("</", "<\\/")
     stories = "\n".join(_story_html(k, sd, by_id) for k, sd in enumerate(result.stories))
@@ -277,7 +278,7 @@ def digest_html(result: Digest, title: str = "خلاصة") -> str:
 <style>{_CSS}</style>
 </head>
 <body>
-<header><h1>{e(title)}</h1><p>{len(result.stories)} قصة من {len(result.articles)} مقالا</p></header>
+<header><h1>{e(title)}</h1><p>{len(result.stories)} قصة من {len(result.articles)} مقالا</p>{extra_header}</header>
 <main>
 <div id="stories">
 {stories}

@@ -1,0 +1,197 @@
+"""The local store: SQLite (embedded, no server), one writer, durable, searchable in Arabic.
+
+- WAL journal, ``synchronous=FULL``, one ``BEGIN IMMEDIATE`` transaction per ingested batch: a batch
+  the caller was told is stored survives a crash (kill -9) at any moment, and a half-written batch
+  never becomes visible.
+- Idempotent: an article whose content hash is already stored is skipped.
+- Full-text search with FTS5 over ``text.normalize`` output, so a query matches regardless of hamza,
+  diacritics, tatweel and ta marbuta; queries are turned into quoted terms, never raw FTS5 syntax.
+- Schema versioned in ``meta``; migrations are numbered functions applied in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from khulasa.errors import StoreError
+from khulasa.model import Article
+from khulasa.text import normalize, tokenize
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    db.execute("""CREATE TABLE articles (
+        id TEXT PRIMARY KEY, content_hash TEXT NOT NULL UNIQUE, path TEXT, title TEXT, date TEXT,
+        updated TEXT, source TEXT, outlet TEXT, dateline TEXT, url TEXT, language TEXT, text TEXT NOT NULL,
+        captions TEXT, removed TEXT, ingested_at TEXT NOT NULL)""")
+    db.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(id UNINDEXED, title, body, tokenize='unicode61')")
+
+
+def _migration_2(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE batches (id INTEGER PRIMARY KEY, at TEXT NOT NULL, added INTEGER NOT NULL, "
+               "skipped INTEGER NOT NULL)")
+    db.execute("CREATE INDEX articles_date ON articles(date)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What one ingested batch did: ids added, ids skipped as already stored."""
+
+    added: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """An article matching a search, with a short normalized snippet."""
+
+    id: str
+    title: str
+    snippet: str
+
+
+def fts_query(query: str) -> str:
+    """A safe FTS5 query for user text: its normalized tokens, each quoted, all required."""
+    return " ".join(f'"{t}"' for t in tokenize(query)[:32])
+
+
+class Store:
+    """A khulasa store in one SQLite file; use as a context manager or call ``close``."""
+
+    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
+        self.path = str(path)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc}). Fix: pass another --db file, "
+                             "or move this one aside if it is not a khulasa store") from exc
+        if migrate:
+            self.migrate()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (the WAL is checkpointed by SQLite)."""
+        self.db.close()
+
+    @property
+    def version(self) -> int:
+        """The schema version of the file (0 for a new file)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> None:
+        """Apply the migrations after the file's version, each in its own transaction."""
+        current = self.version
+        if current > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {current} is newer than this khulasa "
+                             f"({SCHEMA_VERSION}). Fix: upgrade khulasa")
+        for number in range(current + 1, target + 1):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                MIGRATIONS[number - 1](self.db)
+                self.db.execute("INSERT INTO meta(key, value) VALUES('schema_version', ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (str(number),))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def ingest(self, articles: Iterable[Article]) -> IngestReport:
+        """Store a batch in one transaction; articles already stored (same content) are skipped."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        added: list[str] = []
+        skipped: list[str] = []
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for a in articles:
+                content_hash = a.content_hash or hashlib.sha256(normalize(a.text).encode()).hexdigest()[:16]
+                if self.db.execute("SELECT 1 FROM articles WHERE content_hash=?", (content_hash,)).fetchone():
+                    skipped.append(a.id)
+                    continue
+                aid = a.id
+                if self.db.execute("SELECT 1 FROM articles WHERE id=?", (aid,)).fetchone():
+                    aid = f"{a.id}~{content_hash[:6]}"
+                self.db.execute(
+                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (aid, content_hash, a.path, a.title, a.date.isoformat() if a.date else None, a.updated, a.source,
+                     a.outlet, a.dateline, a.url, a.language, a.text, json.dumps(list(a.captions), ensure_ascii=False),
+                     json.dumps(list(a.removed), ensure_ascii=False), now))
+                self.db.execute("INSERT INTO articles_fts(id, title, body) VALUES (?,?,?)",
+                                (aid, normalize(a.title), normalize(a.text)))
+                added.append(aid)
+            self.db.execute("INSERT INTO batches(at, added, skipped) VALUES (?,?,?)", (now, len(added), len(skipped)))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return IngestReport(tuple(added), tuple(skipped))
+
+    def _article(self, row: Sequence[object]) -> Article:
+        (aid, content_hash, path, title, date, updated, source, outlet, dateline, url, language, text, captions,
+         removed, _at) = row
+        return Article(id=str(aid), text=str(text), title=str(title or ""),
+                       date=dt.date.fromisoformat(str(date)) if date else None, updated=str(updated or ""),
+                       source=str(source or ""), outlet=str(outlet or ""), dateline=str(dateline or ""),
+                       url=str(url or ""), path=str(path or ""), language=str(language or "ar"),
+                       captions=tuple(json.loads(str(captions or "[]"))), removed=tuple(json.loads(str(removed or "[]"))),
+                       content_hash=str(content_hash))
+
+    def articles(self) -> list[Article]:
+        """Every stored article, oldest first (then by id)."""
+        rows = self.db.execute("SELECT * FROM articles ORDER BY date IS NULL, date, id").fetchall()
+        return [self._article(r) for r in rows]
+
+    def article(self, article_id: str) -> Article | None:
+        """One article by id, or None."""
+        row = self.db.execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()
+        return self._article(row) if row else None
+
+    def count(self) -> int:
+        """Number of stored articles."""
+        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def fingerprint(self) -> str:
+        """A hash of the stored content: changes exactly when an article is added."""
+        hashes = [r[0] for r in self.db.execute("SELECT content_hash FROM articles ORDER BY content_hash")]
+        return hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:16]
+
+    def search(self, query: str, limit: int = 20) -> list[SearchHit]:
+        """Articles matching every word of ``query`` (normalized: hamza, diacritics, ta marbuta do not matter)."""
+        q = fts_query(query)
+        if not q:
+            return []
+        rows = self.db.execute(
+            "SELECT id, title, snippet(articles_fts, 2, '[', ']', '…', 12) FROM articles_fts "
+            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (q, limit)).fetchall()
+        titles = {r[0]: r[1] for r in self.db.execute("SELECT id, title FROM articles")}
+        return [SearchHit(str(r[0]), titles.get(r[0], ""), str(r[2])) for r in rows]
+
+    def check(self) -> list[str]:
+        """Problems found by SQLite's and FTS5's integrity checks (empty when the store is sound)."""
+        problems = [r[0] for r in self.db.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        try:
+            self.db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"fts5: {exc}")
+        n_fts = self.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
+        if n_fts != self.count():
+            problems.append(f"fts5 has {n_fts} rows for {self.count()} articles")
+        return problems

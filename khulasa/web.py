@@ -1,0 +1,185 @@
+"""``khulasa serve``: a FastAPI app over a local store. JSON API, the RTL digest page, search.
+
+Safe defaults: only the Host names given are accepted (127.0.0.1 and localhost by default), request
+bodies are limited, POSTs must be JSON and never cross-site (Origin / Sec-Fetch-Site checked), every
+bad request gets a 4xx with a message, and nothing half-written reaches the store (one transaction
+per batch).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from khulasa import render, report
+from khulasa.ingest.clean import RawDocument, clean_document
+from khulasa.ingest.readers import parse_iso_date
+from khulasa.model import SCHEMA_VERSION
+from khulasa.pipeline import Digest, digest
+from khulasa.store import Store
+
+MAX_BODY = 5 * 1024 * 1024
+
+
+class ArticleIn(BaseModel):
+    """One article to ingest: its text (plain or scraped), and what is known about it."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2_000_000)
+    title: str = Field(default="", max_length=1000)
+    date: str | None = Field(default=None, max_length=40)
+    source: str = Field(default="", max_length=200)
+    url: str = Field(default="", max_length=2000)
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class IngestIn(BaseModel):
+    """A batch to ingest: stored in one transaction, or not at all."""
+
+    model_config = ConfigDict(extra="forbid")
+    articles: list[ArticleIn] = Field(min_length=1, max_length=1000)
+
+
+def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+               max_body: int = MAX_BODY, max_words: int = 120) -> FastAPI:
+    """The app serving the store at ``db_path`` (opened once; one writer)."""
+    store = Store(db_path)
+    lock = threading.Lock()
+    cache: dict[str, Digest] = {}
+    app = FastAPI(title="khulasa", version=SCHEMA_VERSION,
+                  description="Offline Arabic news digest: stories, cited summaries, timelines, figures.")
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*allowed_hosts, "testserver"])
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_body):
+            return JSONResponse({"detail": f"request body over the {max_body} byte limit"}, status_code=413)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            if request.headers.get("sec-fetch-site") == "cross-site":
+                return JSONResponse({"detail": "cross-site requests may not change the store"}, status_code=403)
+            origin = request.headers.get("origin")
+            if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
+                return JSONResponse({"detail": f"origin {origin} may not change the store"}, status_code=403)
+        return await call_next(request)
+
+    def current() -> Digest:
+        key = store.fingerprint()
+        if key not in cache:
+            cache.clear()
+            cache[key] = digest(store.articles(), max_words=max_words)
+        return cache[key]
+
+    def story_doc(story_id: str) -> dict[str, Any]:
+        doc = report.digest_document(current())
+        for s in doc["stories"]:
+            if s["id"] == story_id:
+                return dict(s)
+        raise HTTPException(404, f"no story has the id {story_id!r}; GET /api/stories lists them")
+
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "articles": store.count(), "schema_version": store.version}
+
+    @app.get("/api/articles")
+    def list_articles() -> dict[str, Any]:
+        return {"articles": [{"id": a.id, "title": a.title, "date": a.date.isoformat() if a.date else None,
+                              "source": a.credit, "path": a.path} for a in store.articles()]}
+
+    @app.get("/api/articles/{article_id:path}")
+    def get_article(article_id: str) -> dict[str, Any]:
+        article = store.article(article_id)
+        if article is None:
+            raise HTTPException(404, f"no article has the id {article_id!r}; GET /api/articles lists them")
+        return render.article_to_dict(article)
+
+    @app.get("/api/stories")
+    def list_stories() -> dict[str, Any]:
+        doc = report.digest_document(current())
+        return {"schema": "khulasa.stories", "version": SCHEMA_VERSION, "stories": [
+            {"id": s["id"], "headline": s["headline"], "articles": sum(len(e["articles"]) for e in s["timeline"]),
+             "outlets": s["outlets"], "timeline": [{k: e[k] for k in ("id", "first", "last", "headline")}
+                                                   for e in s["timeline"]]} for s in doc["stories"]]}
+
+    @app.get("/api/stories/{story_id}")
+    def get_story(story_id: str) -> dict[str, Any]:
+        return story_doc(story_id)
+
+    @app.get("/api/search")
+    def search(q: str = "", limit: int = 20) -> dict[str, Any]:
+        if len(q) > 500:
+            raise HTTPException(400, "the query is too long (500 characters at most)")
+        hits = store.search(q, limit=max(1, min(limit, 100)))
+        return {"query": q, "hits": [{"id": h.id, "title": h.title, "snippet": h.snippet} for h in hits]}
+
+    @app.post("/api/articles", status_code=201)
+    async def post_articles(request: Request) -> dict[str, Any]:
+        if "application/json" not in request.headers.get("content-type", ""):
+            raise HTTPException(415, "send the batch as application/json: {\"articles\": [{\"text\": ...}]}")
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > max_body:
+                raise HTTPException(413, f"request body over the {max_body} byte limit")
+        try:
+            payload = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise HTTPException(400, f"the body is not valid JSON ({exc})") from exc
+        try:
+            batch = IngestIn.model_validate(payload)
+        except ValidationError as exc:
+            raise HTTPException(422, [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]) from exc
+        articles = []
+        for n, item in enumerate(batch.articles, start=1):
+            doc = RawDocument(id=item.id or f"posted-{n}", path=item.url or "POST /api/articles", text=item.text,
+                              title=item.title, date=parse_iso_date(item.date), source=item.source, url=item.url)
+            article = clean_document(doc)
+            if not article.text.strip():
+                raise HTTPException(422, f"article {n} has no text left after cleaning")
+            articles.append(article)
+        with lock:
+            result = store.ingest(articles)
+        return {"added": list(result.added), "skipped": list(result.skipped), "articles": store.count()}
+
+    search_form = ('<form action="/search" method="get" role="search" style="margin-top:.5rem">'
+                   '<input name="q" placeholder="ابحث في المقالات" aria-label="بحث" '
+                   'style="font:inherit;padding:.2rem .5rem"> <button>بحث</button></form>')
+
+    @app.get("/", response_class=HTMLResponse)
+    def home() -> str:
+        return report.digest_html(current(), extra_header=search_form)
+
+    @app.get("/search", response_class=HTMLResponse)
+    def search_page(q: str = "") -> str:
+        hits = store.search(q[:500]) if q else []
+        items = "".join(f'<li><a href="/articles/{html.escape(h.id)}">{html.escape(h.title or h.id)}</a>'
+                        f'<p class="meta">{html.escape(h.snippet)}</p></li>' for h in hits)
+        body = f"<ol class='hits'>{items}</ol>" if hits else "<p>لا نتائج.</p>"
+        return _page(f"بحث: {q}", search_form + f"<h2>نتائج البحث عن «{html.escape(q)}»</h2>{body}")
+
+    @app.get("/articles/{article_id:path}", response_class=HTMLResponse)
+    def article_page(article_id: str) -> str:
+        article = store.article(article_id)
+        if article is None:
+            raise HTTPException(404, f"no article has the id {article_id!r}")
+        text = "".join(f"<p>{html.escape(p)}</p>" for p in article.text.split("\n") if p.strip())
+        meta = " · ".join(x for x in (article.credit, str(article.date or ""), article.dateline) if x)
+        return _page(article.title or article.id, f"<h2>{html.escape(article.title)}</h2>"
+                                                  f"<p class='meta'>{html.escape(meta)}</p>{text}")
+
+    app.state.store = store
+    return app
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{html.escape(title)}'
+            f'</title><style>body{{font-family:"Noto Naskh Arabic","Amiri",Tahoma,sans-serif;max-width:50rem;'
+            f'margin:2rem auto;line-height:1.9;padding:0 1rem}} .meta{{color:#5b6472}}</style></head>'
+            f'<body><p><a href="/">خلاصة</a></p>{body}</body></html>')

@@ -1,0 +1,158 @@
+"""The store: idempotence, transactions, migration, Arabic search, integrity, and kill -9 durability."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from khulasa.ingest import read_articles
+from khulasa.model import Article
+from khulasa.store import MIGRATIONS, SCHEMA_VERSION, Store, fts_query
+
+from .conftest import EXAMPLES
+
+ARTICLES = list(read_articles([str(EXAMPLES)]).articles)
+
+
+def test_ingest_is_idempotent(tmp_path: Path) -> None:
+    with Store(tmp_path / "k.db") as store:
+        first = store.ingest(ARTICLES)
+        again = store.ingest(ARTICLES)
+        assert len(first.added) == len(ARTICLES) and not first.skipped
+        assert not again.added and len(again.skipped) == len(ARTICLES)
+        assert store.count() == len(ARTICLES) and store.check() == []
+        assert {a.id for a in store.articles()} == {a.id for a in ARTICLES}
+        stored = store.article("wire-1103-052")
+        assert stored is not None and stored.text == ARTICLES[[a.id for a in ARTICLES].index("wire-1103-052")].text
+
+
+def test_same_id_other_content_is_kept_apart(tmp_path: Path) -> None:
+    with Store(tmp_path / "k.db") as store:
+        a = ARTICLES[0]
+        store.ingest([a])
+        report = store.ingest([replace(a, text=a.text + " جملة جديدة في التحديث.", content_hash="")])
+        assert report.added and report.added[0].startswith(a.id + "~")
+
+
+def test_an_interrupted_batch_leaves_nothing(tmp_path: Path) -> None:
+    class Boom(Exception):
+        pass
+
+    def batch() -> object:
+        yield ARTICLES[0]
+        yield ARTICLES[1]
+        raise Boom
+
+    with Store(tmp_path / "k.db") as store:
+        store.ingest(ARTICLES[5:7])
+        with pytest.raises(Boom):
+            store.ingest(batch())  # type: ignore[arg-type]
+        assert store.count() == 2 and store.check() == []
+
+
+def test_migration_from_the_previous_schema(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = Store(path, migrate=False)
+    old.migrate(target=SCHEMA_VERSION - 1)
+    assert old.version == SCHEMA_VERSION - 1
+    old.db.execute("BEGIN")
+    old.db.execute("INSERT INTO articles(id, content_hash, text, ingested_at) VALUES ('x', 'h', 'نص قديم', 'then')")
+    old.db.execute("INSERT INTO articles_fts(id, title, body) VALUES ('x', '', 'نص قديم')")
+    old.db.execute("COMMIT")
+    old.close()
+    with Store(path) as store:
+        assert store.version == SCHEMA_VERSION == len(MIGRATIONS)
+        assert store.article("x") is not None and store.check() == []
+        store.ingest(ARTICLES[:1])
+
+
+def test_a_newer_store_is_refused(tmp_path: Path) -> None:
+    from khulasa.errors import StoreError
+
+    path = tmp_path / "new.db"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="upgrade khulasa"):
+        Store(path)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("السيول", "wire-1103-052"), ("اطلاق القمر", "alofoq/satellite-launch"),  # hamza-less spelling
+     ("عمان", "wire-0314-117"), ("حصيله قتيلا", "wire-1103-052"), ("مدرسة", None)],
+)
+def test_search_ignores_hamza_and_ta_marbuta(tmp_path: Path, query: str, expected: str | None) -> None:
+    with Store(tmp_path / "k.db") as store:
+        store.ingest(ARTICLES)
+        ids = [h.id for h in store.search(query)]
+        if expected is None:
+            assert ids == []
+        else:
+            assert expected in ids
+
+
+@pytest.mark.parametrize("query", ['"', "AND OR NOT", "NEAR(a b", "col:x*", "))((", "^*"])
+def test_fts_syntax_is_never_passed_through(tmp_path: Path, query: str) -> None:
+    with Store(tmp_path / "k.db") as store:
+        store.ingest(ARTICLES[:2])
+        store.search(query)  # must not raise
+    assert all(part.startswith('"') and part.endswith('"') for part in fts_query(query).split())
+
+
+_INGEST_LOOP = """
+import sys
+from khulasa.ingest import read_articles
+from khulasa.model import Article
+from khulasa.store import Store
+base = list(read_articles([sys.argv[2]]).articles)
+with Store(sys.argv[1]) as store:
+    for n in range(10_000):
+        batch = [Article(id=f"{a.id}-{n}", text=a.text + f" (نسخة {n})", title=a.title) for a in base]
+        store.ingest(batch)
+        print(n, flush=True)
+"""
+
+
+def test_kill_minus_nine_never_loses_a_reported_batch(tmp_path: Path) -> None:
+    """Kill an ingesting process at random moments; every batch it reported stays, whole."""
+    path = tmp_path / "k.db"
+    rnd = random.Random(7)
+    per_batch = len(ARTICLES)
+    survived = 0
+    for _ in range(5):
+        proc = subprocess.Popen([sys.executable, "-c", _INGEST_LOOP, str(path), str(EXAMPLES)],
+                                stdout=subprocess.PIPE, text=True)
+        time.sleep(rnd.uniform(0.8, 2.0))
+        os.kill(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        reported = {int(x) for x in out.split()}
+        with Store(path) as store:
+            assert store.check() == []
+            ids = {a.id for a in store.articles()}
+            assert store.count() % per_batch == 0  # whole batches only
+            for n in reported:
+                assert all(f"{a.id}-{n}" in ids for a in ARTICLES)
+            survived += len(reported)
+    assert survived > 0  # the kills landed while batches were being committed, not before the first
+
+
+def test_articles_round_trip(tmp_path: Path) -> None:
+    with Store(tmp_path / "k.db") as store:
+        store.ingest(ARTICLES)
+        for a in ARTICLES:
+            b = store.article(a.id)
+            assert isinstance(b, Article)
+            assert (b.text, b.title, b.date, b.source, b.outlet, b.dateline) == (
+                a.text, a.title, a.date, a.source, a.outlet, a.dateline)
