@@ -53,8 +53,9 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     store = Store(db_path)
     lock = threading.Lock()
     cache: dict[str, Digest] = {}
-    app = FastAPI(title="khulasa", version=SCHEMA_VERSION,
+    app = FastAPI(title="khulasa", version=SCHEMA_VERSION, docs_url=None, redoc_url=None,
                   description="Offline Arabic news digest: stories, cited summaries, timelines, figures.")
+    _offline_docs(app)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*allowed_hosts, "testserver"])
 
     @app.middleware("http")
@@ -176,6 +177,22 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
 
     app.state.store = store
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """The OpenAPI page at /docs with Swagger UI served from the installed package (no CDN)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="khulasa API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
 def _page(title: str, body: str) -> str:

@@ -34,6 +34,9 @@ def test_read_endpoints(client: TestClient) -> None:
     story = client.get(f"/api/stories/{stories[0]['id']}").json()
     assert {"summary", "timeline", "entities", "figures"} <= set(story)
     assert client.get("/openapi.json").json()["info"]["title"] == "khulasa"
+    docs = client.get("/docs").text
+    assert "/docs-assets/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
 
 
 def test_pages_are_rtl(client: TestClient) -> None:
