@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from datasketch import LeanMinHash
+
 from khulasa.dedupe import DuplicateGroup
 from khulasa.entities import Entity, mentions, resolve
 from khulasa.figures import FigureGroup, extract, group_figures
@@ -89,11 +91,73 @@ def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequenc
     by_id = {a.id: a for a in articles}
     out: list[StoryDigest] = []
     for n, story in enumerate(stories, start=1):
-        members = [by_id[a] for a in story.article_ids]
-        summary = summarize(members, max_words=max_words, config=summary_config)
-        entities = resolve([m for a in members for m in mentions(a)])
-        figures = group_figures([f for a in members for f in extract(a)])
-        out.append(StoryDigest(story, cite_copies(summary, story.duplicates, by_id), tuple(entities[:max_entities]),
-                               tuple(figures)))
+        out.append(story_digest(story, by_id, max_words=max_words, summary_config=summary_config,
+                                max_entities=max_entities))
         on_stage("summaries", n, len(stories))
     return Digest(tuple(out), tuple(articles), tuple(issues), max_words)
+
+
+def story_digest(story: Story, by_id: dict[str, Article], *, max_words: int = 250,
+                 summary_config: SummaryConfig = DEFAULT_CONFIG, max_entities: int = 12) -> StoryDigest:
+    """Summary, entities and figures of one story (its articles looked up in ``by_id``)."""
+    members = [by_id[a] for a in story.article_ids]
+    summary = summarize(members, max_words=max_words, config=summary_config)
+    entities = resolve([m for a in members for m in mentions(a)])
+    figures = group_figures([f for a in members for f in extract(a)])
+    return StoryDigest(story, cite_copies(summary, story.duplicates, by_id), tuple(entities[:max_entities]),
+                       tuple(figures))
+
+
+class LiveDigest:
+    """The digest of a growing collection, kept up to date as articles arrive (the server uses it).
+
+    New articles are checked against an incremental MinHash LSH (copies are credited, not clustered)
+    and placed by the incremental ``StoryIndex``; nothing is reclustered. A story's summary, entities
+    and figures are recomputed only when its set of articles changed.
+    """
+
+    def __init__(self, *, max_words: int = 120, cluster_config: ClusterConfig | None = None) -> None:
+        from datasketch import MinHashLSH
+
+        from khulasa.dedupe import NUM_PERM, THRESHOLD
+        from khulasa.stories import StoryIndex
+
+        self.max_words = max_words
+        self.index = StoryIndex(cluster_config)
+        self.lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self.signatures: dict[str, LeanMinHash] = {}
+        self.copies: dict[str, list[str]] = {}
+        self.articles: dict[str, Article] = {}
+        self._cache: dict[tuple[str, ...], StoryDigest] = {}
+
+    def add(self, articles: Sequence[Article]) -> None:
+        """Take in new articles (ids already seen are ignored)."""
+        from khulasa.dedupe import THRESHOLD, signature
+        from khulasa.stories import canonical_order
+
+        fresh: list[Article] = []
+        for a in canonical_order(x for x in articles if x.id not in self.articles):
+            self.articles[a.id] = a
+            sig = signature(a.text)
+            original = next((k for k in sorted(self.lsh.query(sig))
+                             if sig.jaccard(self.signatures[k]) >= THRESHOLD), None)
+            if original is not None:
+                self.copies.setdefault(original, []).append(a.id)
+                continue
+            self.lsh.insert(a.id, sig)
+            self.signatures[a.id] = sig
+            fresh.append(a)
+        self.index.update(fresh)
+
+    def digest(self) -> Digest:
+        """The current digest; unchanged stories reuse their earlier summary."""
+        groups = [DuplicateGroup(rep, (rep, *cs), tuple(dict.fromkeys(self.articles[m].credit for m in (rep, *cs))))
+                  for rep, cs in sorted(self.copies.items())]
+        out = []
+        for story in self.index.stories(groups):
+            key = (*story.article_ids, *(m for g in story.duplicates for m in g.members))
+            if key not in self._cache:
+                self._cache[key] = story_digest(story, self.articles, max_words=self.max_words)
+            cached = self._cache[key]
+            out.append(StoryDigest(story, cached.summary, cached.entities, cached.figures))
+        return Digest(tuple(out), tuple(self.articles.values()), (), self.max_words)

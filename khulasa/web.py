@@ -22,7 +22,7 @@ from khulasa import render, report
 from khulasa.ingest.clean import RawDocument, clean_document
 from khulasa.ingest.readers import parse_iso_date
 from khulasa.model import SCHEMA_VERSION
-from khulasa.pipeline import Digest, digest
+from khulasa.pipeline import Digest, LiveDigest
 from khulasa.store import Store
 
 MAX_BODY = 5 * 1024 * 1024
@@ -52,7 +52,8 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     """The app serving the store at ``db_path`` (opened once; one writer)."""
     store = Store(db_path)
     lock = threading.Lock()
-    cache: dict[str, Digest] = {}
+    live = LiveDigest(max_words=max_words)
+    live.add(store.articles())
     app = FastAPI(title="khulasa", version=SCHEMA_VERSION, docs_url=None, redoc_url=None,
                   description="Offline Arabic news digest: stories, cited summaries, timelines, figures.")
     _offline_docs(app)
@@ -72,11 +73,8 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         return await call_next(request)
 
     def current() -> Digest:
-        key = store.fingerprint()
-        if key not in cache:
-            cache.clear()
-            cache[key] = digest(store.articles(), max_words=max_words)
-        return cache[key]
+        with lock:
+            return live.digest()
 
     def story_doc(story_id: str) -> dict[str, Any]:
         doc = report.digest_document(current())
@@ -147,6 +145,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             articles.append(article)
         with lock:
             result = store.ingest(articles)
+            live.add([a for a in store.articles() if a.id in set(result.added)])
         return {"added": list(result.added), "skipped": list(result.skipped), "articles": store.count()}
 
     search_form = ('<form action="/search" method="get" role="search" style="margin-top:.5rem">'
