@@ -18,6 +18,7 @@ the batch entry point and is exactly an index fed in canonical order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,7 +28,15 @@ from khulasa.dates import find_dates
 from khulasa.dedupe import DuplicateGroup, find_duplicates
 from khulasa.ingest.meta import dateline_of
 from khulasa.model import Article
-from khulasa.text import content_stems, sentences
+from khulasa.text import content_stems, sentences, stem_tokens
+
+@functools.cache
+def _place_stems() -> frozenset[str]:
+    """Stems of the shipped gazetteer's place names: where a story happens tells stories apart."""
+    from khulasa.entities import gazetteer
+
+    return frozenset(st for name in gazetteer()["LOC"] if " " not in name for st in stem_tokens(name))
+
 
 _CANDIDATES = 16  # groups compared per article (those sharing most of its top terms)
 
@@ -62,7 +71,7 @@ class Story:
 class ClusterConfig:
     """Thresholds of the story and event clustering."""
 
-    story_threshold: float = 0.2
+    story_threshold: float = 0.25
     merge_threshold: float = 0.07  # average article cosine above which two stories are one
     event_threshold: float = 0.45  # single pass: an article joins an event this close (centroid cosine)
     event_merge_threshold: float = 0.26  # average article cosine above which two events are one
@@ -70,6 +79,7 @@ class ClusterConfig:
     top_terms: int = 12  # terms of an article used to find candidate stories
     centroid_terms: int = 200  # terms kept in a story or event centroid (sum of unit vectors)
     vector_terms: int = 60  # terms kept in an article vector (its highest TF-IDF weights)
+    place_weight: float = 1.0  # weight of place names (gazetteer) relative to other terms
     duplicate_threshold: float = 0.6
 
 
@@ -247,7 +257,9 @@ class StoryIndex:
         self.observe([article])
         tf = self.term_counts[article.id]
         n = self.n_docs
-        vec = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + self.df[t])) + 1) for t, c in tf.items()}
+        places = _place_stems() if self.config.place_weight != 1.0 else frozenset()
+        vec = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + self.df[t])) + 1)
+               * (self.config.place_weight if t in places else 1.0) for t, c in tf.items()}
         if len(vec) > self.config.vector_terms:
             vec = dict(sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:self.config.vector_terms])
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
