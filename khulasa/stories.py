@@ -30,6 +30,7 @@ from khulasa.ingest.meta import dateline_of
 from khulasa.model import Article
 from khulasa.text import content_stems, sentences, stem_tokens
 
+
 @functools.cache
 def _place_stems() -> frozenset[str]:
     """Stems of the shipped gazetteer's place names: where a story happens tells stories apart."""
