@@ -21,7 +21,7 @@ from pathlib import Path
 
 from khulasa.errors import StoreError
 from khulasa.model import Article
-from khulasa.text import normalize, tokenize
+from khulasa.text import normalize, sentences, tokenize
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
@@ -57,6 +57,15 @@ class SearchHit:
     id: str
     title: str
     snippet: str
+
+
+def _snippet(article: Article, terms: Sequence[str], width: int = 160) -> str:
+    """The first sentence of ``article`` (original spelling) holding a query term, shortened to ``width``."""
+    for s in sentences(article):
+        words = set(tokenize(s.text))
+        if any(t in words for t in terms):
+            return s.text if len(s.text) <= width else s.text[:width].rsplit(" ", 1)[0] + " …"
+    return article.text[:width]
 
 
 def fts_query(query: str) -> str:
@@ -178,11 +187,15 @@ class Store:
         q = fts_query(query)
         if not q:
             return []
-        rows = self.db.execute(
-            "SELECT id, title, snippet(articles_fts, 2, '[', ']', '…', 12) FROM articles_fts "
-            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (q, limit)).fetchall()
-        titles = {r[0]: r[1] for r in self.db.execute("SELECT id, title FROM articles")}
-        return [SearchHit(str(r[0]), titles.get(r[0], ""), str(r[2])) for r in rows]
+        ids = [str(r[0]) for r in self.db.execute(
+            "SELECT id FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (q, limit))]
+        terms = tokenize(query)
+        hits = []
+        for aid in ids:
+            article = self.article(aid)
+            if article is not None:
+                hits.append(SearchHit(aid, article.title, _snippet(article, terms)))
+        return hits
 
     def check(self) -> list[str]:
         """Problems found by SQLite's and FTS5's integrity checks (empty when the store is sound)."""
