@@ -189,6 +189,7 @@ def digest(
     json_file: Annotated[Path | None, typer.Option("--json", help="Also write the JSON document here.")] = None,
     markdown_file: Annotated[Path | None, typer.Option("--markdown", help="Also write Markdown here.")] = None,
     html_file: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained RTL page here.")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes for the per-story work.")] = 1,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
 ) -> None:
@@ -209,7 +210,8 @@ def digest(
         def on_stage(stage: str, done: int, total: int) -> None:
             progress.update(task, description=stage, completed=done, total=total)
 
-        result = run(list(batch.articles), max_words=max_words, issues=batch.issues, on_stage=on_stage)
+        result = run(list(batch.articles), max_words=max_words, issues=batch.issues, workers=workers,
+                     on_stage=on_stage)
     out = Console(highlight=False)
     by_id = {a.id: a for a in result.articles}
     for sd in result.stories:

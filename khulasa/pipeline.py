@@ -74,7 +74,7 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequence[FileIssue] = (),
            cluster_config: ClusterConfig | None = None, summary_config: SummaryConfig = DEFAULT_CONFIG,
-           min_articles: int = 1, max_entities: int = 12, on_stage: Progress = _noop) -> Digest:
+           min_articles: int = 1, max_entities: int = 12, workers: int = 1, on_stage: Progress = _noop) -> Digest:
     """Group ``articles`` into stories and summarize each within ``max_words``.
 
     Args:
@@ -83,18 +83,35 @@ def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequenc
         issues: input issues to carry into the digest (reported with it).
         min_articles: stories with fewer articles are left out.
         max_entities: the most mentioned entities kept per story.
+        workers: processes for the per-story work (summary, entities, figures); 1 runs in-process.
+            The result is the same either way.
         on_stage: called as ``on_stage(stage, done, total)`` while the work goes on.
     """
     on_stage("stories", 0, 1)
     stories = [s for s in cluster(articles, cluster_config) if len(s.article_ids) >= min_articles]
     on_stage("stories", 1, 1)  # then per story: summary, entities, figures
     by_id = {a.id: a for a in articles}
+    jobs = [(story, {a: by_id[a] for a in story.article_ids + tuple(m for g in story.duplicates for m in g.members)},
+             max_words, summary_config, max_entities) for story in stories]
     out: list[StoryDigest] = []
-    for n, story in enumerate(stories, start=1):
-        out.append(story_digest(story, by_id, max_words=max_words, summary_config=summary_config,
-                                max_entities=max_entities))
-        on_stage("summaries", n, len(stories))
+    if workers > 1 and len(jobs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for n, result in enumerate(pool.map(_story_job, jobs, chunksize=max(1, len(jobs) // (4 * workers))), 1):
+                out.append(result)
+                on_stage("summaries", n, len(jobs))
+    else:
+        for n, job in enumerate(jobs, start=1):
+            out.append(_story_job(job))
+            on_stage("summaries", n, len(jobs))
     return Digest(tuple(out), tuple(articles), tuple(issues), max_words)
+
+
+def _story_job(job: tuple[Story, dict[str, Article], int, SummaryConfig, int]) -> StoryDigest:
+    """One story's work as a picklable job (the same function runs in-process or in a worker)."""
+    story, by_id, max_words, config, max_entities = job
+    return story_digest(story, by_id, max_words=max_words, summary_config=config, max_entities=max_entities)
 
 
 def story_digest(story: Story, by_id: dict[str, Article], *, max_words: int = 250,

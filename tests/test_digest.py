@@ -103,3 +103,8 @@ def test_live_digest_grows_without_reclustering_and_matches_the_batch() -> None:
     for sd in unchanged:  # a story that did not change keeps its summary object (not recomputed)
         old = next(b for b in before.stories if b.story.article_ids == sd.story.article_ids)
         assert sd.summary is old.summary
+
+
+def test_a_process_pool_gives_the_same_digest() -> None:
+    pooled = digest(list(BATCH.articles), max_words=80, workers=2)
+    assert digest_document(pooled) == digest_document(RESULT)
