@@ -183,3 +183,9 @@ def test_recurring_outlet_lines_are_learned(tmp_path: Path) -> None:
     batch = read_articles([str(tmp_path)])
     assert all(footer not in a.text for a in batch.articles)
     assert all(footer in a.removed for a in batch.articles)
+
+
+def test_an_empty_folder_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("# notes", encoding="utf-8")
+    batch = read_articles([str(tmp_path)])
+    assert batch.articles == () and "no .txt, .html or .jsonl" in batch.issues[0].reason

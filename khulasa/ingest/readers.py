@@ -193,10 +193,12 @@ def read_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None =
         if not root.exists():
             issues.append(FileIssue(given, "no such file or folder", "check the path"))
             continue
+        found = False
         for file in _iter_files(root):
             suffix = file.suffix.lower()
             if root.is_dir() and suffix not in SUPPORTED:
                 continue  # images, notes, READMEs beside the articles
+            found = True
             try:
                 data = _read_bytes(file, max_bytes)
             except InputError as exc:
@@ -207,6 +209,9 @@ def read_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None =
             group = str(file.parent)
             stem = file.relative_to(root).with_suffix("").as_posix() if root.is_dir() else file.stem
             _read_one(data, str(file), stem, group, kind, field_names, docs, issues)
+        if root.is_dir() and not found:
+            issues.append(FileIssue(given, "the folder holds no .txt, .html or .jsonl files",
+                                    "point at the folder that holds the articles"))
     return docs, issues
 
 
