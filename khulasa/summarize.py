@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,6 +65,8 @@ _DANGLING_AR = frozenset(
 )
 _POINTING_AR = frozenset(normalize(w) for w in ["أن", "ان", "إن", "انه", "أنه", "إنه", "انها", "أنها", "في", "خلال", "قائلا", "مشيرا", "بأن"])
 _BACKREF_AR = tuple(normalize(w) for w in ("جاء ذلك", "وجاء ذلك", "ويأتي ذلك", "يأتي ذلك", "وذلك", "وهذا", "وهذه"))
+_QUOTE_AFTER_VERB = re.compile(
+    r"^\s*(?:" + "|".join(sorted(map(re.escape, _DANGLING_AR), key=len, reverse=True)) + r")\s*[:\"“«']")
 _DANGLING_EN = frozenset(["he", "she", "they", "it", "this", "these", "those", "but", "however", "also", "meanwhile"])
 
 
@@ -131,8 +134,8 @@ def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_
             concepts, content, head = _analyse(s.text, language)
             words = word_count(s.text)
             norm = math.sqrt(sum(v * v for v in content.values()))
-            units.append(_Unit(s, order, words, concepts, content, norm, _eligible(s.text, words, cfg),
-                               _is_dangling(head, language)))
+            dangling = _is_dangling(head, language) or bool(_QUOTE_AFTER_VERB.match(normalize(s.text[:40])))
+            units.append(_Unit(s, order, words, concepts, content, norm, _eligible(s.text, words, cfg), dangling))
     return units
 
 

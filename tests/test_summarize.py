@@ -112,3 +112,17 @@ def test_multiling_floor(shared_data: Path) -> None:
     topics = [json.loads(x) for x in (shared_data / "multiling2011_ar_mds.jsonl").read_text("utf-8").splitlines()]
     scores = [rouge(summarize(t["documents"], 250).text(), t["references"])["R2"] for t in topics[:3]]
     assert sum(scores) / len(scores) > 10
+
+
+def test_a_quote_after_a_bare_reporting_verb_is_not_chosen_alone() -> None:
+    art = Article(id="a", source="a", text=(
+        "أعلن وزير المالية خطة جديدة لدعم الصناعات الصغيرة في البلاد خلال العام المقبل.\n"
+        'وقال "نحن ملتزمون بدعم كل المشاريع الصغيرة في جميع المحافظات دون استثناء".'))
+    other = Article(id="b", source="b", text=(
+        "كشف وزير المالية عن خطة لدعم الصناعات الصغيرة تبدأ العام المقبل في البلاد.\n"
+        'وأضاف: "نحن ملتزمون بدعم المشاريع الصغيرة في المحافظات كافة دون أي استثناء".'))
+    out = summarize([art, other], max_words=60)
+    keys = [(s.sentence.article_id, s.sentence.index) for s in out.sentences]
+    for aid, idx in keys:
+        if idx == 1:
+            assert (aid, 0) in keys  # the quote comes with the sentence that names the speaker
