@@ -189,3 +189,30 @@ def test_an_empty_folder_is_reported(tmp_path: Path) -> None:
     (tmp_path / "notes.md").write_text("# notes", encoding="utf-8")
     batch = read_articles([str(tmp_path)])
     assert batch.articles == () and "no .txt, .html or .jsonl" in batch.issues[0].reason
+
+
+def test_archives_are_read_member_by_member(tmp_path: Path) -> None:
+    import io
+    import tarfile
+    import zipfile
+
+    zpath = tmp_path / "feed.zip"
+    with zipfile.ZipFile(zpath, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("site/a.txt", ARABIC)
+        zf.writestr("site/b.html", "<html><body><article><p>" + ARABIC * 2 + "</p></article></body></html>")
+        zf.writestr("site/empty.txt", "")
+        zf.writestr("site/photo.jpg", b"\xff\xd8\xff")
+    tpath = tmp_path / "more.tar.gz"
+    with tarfile.open(tpath, "w:gz") as tf:
+        data = ARABIC.encode("cp1256")
+        info = tarfile.TarInfo("x/c.txt")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    batch = read_articles([str(tmp_path)])
+    ids = sorted(a.id for a in batch.articles)
+    assert ids == ["feed.zip/site/a", "feed.zip/site/b", "more.tar.gz/x/c"]
+    reasons = {Path(i.path.split("!")[0]).name + ("!" + i.path.split("!")[1] if "!" in i.path else ""): i.reason
+               for i in batch.issues}
+    assert "empty" in reasons["feed.zip!site/empty.txt"]
+    assert "not a valid zip" in reasons["broken.zip"]

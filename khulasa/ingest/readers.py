@@ -23,7 +23,9 @@ MAX_BYTES = 50 * 1024 * 1024
 TEXT_SUFFIXES = frozenset({".txt", ".text", ""})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+MAX_ARCHIVE_BYTES = 2 * 1024 * 1024 * 1024  # uncompressed, all members together
 
 DEFAULT_FIELDS: Mapping[str, tuple[str, ...]] = {
     "text": ("text", "body", "content", "article", "maintext", "html"),
@@ -73,6 +75,68 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise InputError(str(path), f"cannot read it ({exc.strerror})", "check the permissions") from exc
+
+
+def _kind(name: str) -> str | None:
+    suffix = Path(name).suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    return "txt" if suffix in TEXT_SUFFIXES else None
+
+
+def _archive_members(path: Path, max_bytes: int) -> Iterator[tuple[str, bytes] | FileIssue]:
+    """``(member name, bytes)`` of the article files in a zip or tar archive, or issues for bad members.
+
+    Members over ``max_bytes`` are refused one by one; the archive stops once the uncompressed total
+    passes ``MAX_ARCHIVE_BYTES`` (an archive bomb cannot fill the memory).
+    """
+    import tarfile
+    import zipfile
+
+    where = str(path)
+    total = 0
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                for info in sorted(zf.infolist(), key=lambda i: i.filename):
+                    if info.is_dir() or _kind(info.filename) is None or Path(info.filename).name.startswith("."):
+                        continue
+                    if info.file_size > max_bytes:
+                        yield FileIssue(f"{where}!{info.filename}", f"the member is {info.file_size / 1e6:.0f} MB, "
+                                        "over the limit", "extract it and split it, or raise --max-mb")
+                        continue
+                    total += info.file_size
+                    if total > MAX_ARCHIVE_BYTES:
+                        yield FileIssue(where, "the archive unpacks to more than 2 GB; the rest was not read",
+                                        "extract it and pass the folders")
+                        return
+                    yield info.filename, zf.read(info)
+            return
+        if path.name.lower().endswith(".zip"):
+            yield FileIssue(where, "this is not a valid zip archive", "check that the download is complete")
+            return
+        with tarfile.open(path) as tf:
+            for member in sorted(tf.getmembers(), key=lambda m: m.name):
+                if not member.isfile() or _kind(member.name) is None or Path(member.name).name.startswith("."):
+                    continue
+                if member.size > max_bytes:
+                    yield FileIssue(f"{where}!{member.name}", f"the member is {member.size / 1e6:.0f} MB, over the "
+                                    "limit", "extract it and split it, or raise --max-mb")
+                    continue
+                total += member.size
+                if total > MAX_ARCHIVE_BYTES:
+                    yield FileIssue(where, "the archive unpacks to more than 2 GB; the rest was not read",
+                                    "extract it and pass the folders")
+                    return
+                handle = tf.extractfile(member)
+                if handle is not None:
+                    yield member.name, handle.read()
+    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        yield FileIssue(where, f"the archive cannot be read ({detail})",
+                        "check that the download is complete, or extract it by hand")
 
 
 def _html_document(html: str, path: str, doc_id: str, group: str) -> RawDocument:
@@ -196,6 +260,18 @@ def read_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None =
         found = False
         for file in _iter_files(root):
             suffix = file.suffix.lower()
+            if file.name.lower().endswith(ARCHIVE_SUFFIXES):
+                found = True
+                base = file.name
+                for item in _archive_members(file, max_bytes):
+                    if isinstance(item, FileIssue):
+                        issues.append(item)
+                        continue
+                    name, data = item
+                    stem = f"{base}/{Path(name).with_suffix('').as_posix()}"
+                    _read_one(data, f"{file}!{name}", stem, f"{file}!{Path(name).parent}", _kind(name), field_names,
+                              docs, issues)
+                continue
             if root.is_dir() and suffix not in SUPPORTED:
                 continue  # images, notes, READMEs beside the articles
             found = True
