@@ -2,16 +2,19 @@
 
 Public API::
 
-    from khulasa import read_articles, summarize, normalize, split_sentences
-    batch = read_articles(["examples/"])
-    summary = summarize(batch.articles, max_words=120)
+    from khulasa import read_articles, digest, summarize
+    batch = read_articles(["examples/"])             # Batch(articles, issues)
+    result = digest(batch.articles, max_words=120)   # stories, cited summaries, timelines, facts
+    summary = summarize(batch.articles[:3], max_words=100)
 """
 
 from __future__ import annotations
 
 import logging
 
+from khulasa.entities import Entity, Mention, mentions, resolve, tag_tokens
 from khulasa.errors import ConfigError, InputError, KhulasaError, StoreError
+from khulasa.figures import Figure, FigureGroup, extract, group_figures
 from khulasa.ingest import read_articles
 from khulasa.model import (
     SCHEMA_VERSION,
@@ -23,6 +26,9 @@ from khulasa.model import (
     Summary,
     SummarySentence,
 )
+from khulasa.pipeline import Digest, LiveDigest, StoryDigest, digest
+from khulasa.store import Store
+from khulasa.stories import ClusterConfig, Event, Story, StoryIndex, cluster
 from khulasa.summarize import SummaryConfig, summarize
 from khulasa.text import normalize, sentences, split_sentences, stem_tokens, tokenize
 
@@ -31,21 +37,40 @@ __all__ = [
     "Article",
     "Batch",
     "Citation",
+    "ClusterConfig",
     "ConfigError",
+    "Digest",
+    "Entity",
+    "Event",
+    "Figure",
+    "FigureGroup",
     "FileIssue",
     "InputError",
     "KhulasaError",
+    "LiveDigest",
+    "Mention",
     "Sentence",
+    "Store",
     "StoreError",
+    "Story",
+    "StoryDigest",
+    "StoryIndex",
     "Summary",
     "SummaryConfig",
     "SummarySentence",
+    "cluster",
+    "digest",
+    "extract",
+    "group_figures",
+    "mentions",
     "normalize",
     "read_articles",
+    "resolve",
     "sentences",
     "split_sentences",
     "stem_tokens",
     "summarize",
+    "tag_tokens",
     "tokenize",
 ]
 

@@ -1,0 +1,27 @@
+"""The public API: every exported name exists, the list is sorted, and the README example runs."""
+
+from __future__ import annotations
+
+import khulasa
+
+from .conftest import EXAMPLES
+
+
+def test_all_is_complete() -> None:
+    """Every public class and function the package imports is exported, and every export exists
+    (ruff's RUF022 keeps the list sorted)."""
+    import inspect
+
+    public = {n for n, v in vars(khulasa).items()
+              if not n.startswith("_") and (inspect.isclass(v) or inspect.isfunction(v) or n.isupper())}
+    assert public == set(khulasa.__all__)
+    assert len(set(khulasa.__all__)) == len(khulasa.__all__)
+
+
+def test_readme_example() -> None:
+    batch = khulasa.read_articles([str(EXAMPLES)])
+    result = khulasa.digest(batch.articles, max_words=100)
+    assert result.stories and all(sd.summary.word_count <= 100 for sd in result.stories)
+    summary = khulasa.summarize(batch.articles[:3], max_words=100)
+    for s in summary.sentences:
+        assert [c.source for c in s.citations]
