@@ -41,7 +41,6 @@ _MONTH_GROUP = rf"(?P<month>{_MONTH_ALT})(?:\s*[/(-]\s*(?:{_MONTH_ALT})\)?)?"
 _DAY_MONTH_YEAR = re.compile(
     rf"(?<![\w])(?:ال)?(?P<day>\d{{1,2}})\s*(?:من\s+)?(?:شهر\s+)?{_MONTH_GROUP}(?:\s*,?\s*(?:عام\s+|سنه\s+)?(?P<year>\d{{4}}))?"
 )
-_MONTH_YEAR = re.compile(rf"(?<![\w])(?:شهر\s+)?{_MONTH_GROUP}\s*,?\s*(?:عام\s+|سنه\s+)?(?P<year>\d{{4}})")
 _YMD = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[/.-](?P<m>\d{1,2})[/.-](?P<d>\d{1,2})(?!\d)")
 _DMY = re.compile(r"(?<!\d)(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>(?:19|20)\d\d)(?!\d)")
 _WEEKDAY_ALT = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))

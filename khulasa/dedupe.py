@@ -14,7 +14,6 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from khulasa.model import Article
@@ -103,7 +102,3 @@ def fold(articles: Sequence[Article], threshold: float = THRESHOLD) -> tuple[lis
     return [a for a in articles if a.id not in dropped], groups
 
 
-def jaccard_matrix(texts: Sequence[str]) -> np.ndarray:
-    """Estimated pairwise Jaccard similarities (for small inputs and tests only: quadratic)."""
-    sigs = [signature(t) for t in texts]
-    return np.array([[a.jaccard(b) for b in sigs] for a in sigs])

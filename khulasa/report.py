@@ -16,7 +16,6 @@ from khulasa.figures import Figure, FigureGroup
 from khulasa.model import SCHEMA_VERSION, Article, Summary
 from khulasa.pipeline import Digest, StoryDigest
 from khulasa.render import issue_to_dict, stories_document
-from khulasa.text import sentences
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -294,6 +293,3 @@ def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "
 """
 
 
-def sentence_text(article: Article, index: int) -> str:
-    """The text of sentence ``index`` of ``article`` (for tests and tools)."""
-    return sentences(article)[index].text

@@ -177,10 +177,6 @@ class Store:
         """Number of stored articles."""
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
-    def fingerprint(self) -> str:
-        """A hash of the stored content: changes exactly when an article is added."""
-        hashes = [r[0] for r in self.db.execute("SELECT content_hash FROM articles ORDER BY content_hash")]
-        return hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:16]
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Articles matching every word of ``query`` (normalized: hamza, diacritics, ta marbuta do not matter)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import Stemmer
 
@@ -250,10 +250,6 @@ def sentences(article: Article) -> tuple[Sentence, ...]:
     """Return the sentences of ``article`` (spans index ``article.text``)."""
     return split_sentences(article.text, article.id)
 
-
-def stems_of(items: Iterable[str], language: str = "ar") -> list[list[str]]:
-    """Stem each text of ``items``; convenience for batch callers."""
-    return [stem_tokens(t, language) for t in items]
 
 
 def content_stems(text: str, language: str = "ar", stop: Sequence[str] | frozenset[str] = ()) -> list[str]:
