@@ -33,6 +33,7 @@ FieldOpt = Annotated[
     typer.Option("--field", help="JSONL field to read, as KEY=NAME (keys: text, title, date, url, source, id)."),
 ]
 MaxMbOpt = Annotated[float, typer.Option("--max-mb", help="Refuse files larger than this many megabytes.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")]
 
 
 def _err() -> Console:
@@ -70,7 +71,7 @@ def _exit(batch: Batch) -> None:
 @app.command()
 def articles(
     paths: PathsArg,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")] = False,
+    as_json: JsonFlag = False,
     show: Annotated[str | None, typer.Option("--show", help="Print one cleaned article, sentences marked.")] = None,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
@@ -139,7 +140,7 @@ def summarize(
 @app.command()
 def stories(
     paths: PathsArg,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")] = False,
+    as_json: JsonFlag = False,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
 ) -> None:
@@ -252,7 +253,7 @@ def digest(
 @app.command()
 def facts(
     paths: PathsArg,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")] = False,
+    as_json: JsonFlag = False,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
 ) -> None:

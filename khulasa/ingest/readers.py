@@ -7,10 +7,11 @@ line; field names configurable). Nothing here raises for a bad input: it becomes
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,30 @@ def _kind(name: str) -> str | None:
     return "txt" if suffix in TEXT_SUFFIXES else None
 
 
+def _archive_entries(path: Path) -> Iterator[tuple[str, int, Callable[[], bytes]]]:
+    """``(name, uncompressed size, read)`` for the article files of a zip or tar archive, by name."""
+    import tarfile
+    import zipfile
+
+    def wanted(name: str) -> bool:
+        return _kind(name) is not None and not Path(name).name.startswith(".")
+
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            for info in sorted(zf.infolist(), key=lambda i: i.filename):
+                if not info.is_dir() and wanted(info.filename):
+                    yield info.filename, info.file_size, functools.partial(zf.read, info)
+        return
+    if path.name.lower().endswith(".zip"):
+        raise InputError(str(path), "this is not a valid zip archive", "check that the download is complete")
+    with tarfile.open(path) as tf:
+        for member in sorted(tf.getmembers(), key=lambda m: m.name):
+            if member.isfile() and wanted(member.name):
+                handle = tf.extractfile(member)
+                if handle is not None:
+                    yield member.name, member.size, handle.read
+
+
 def _archive_members(path: Path, max_bytes: int) -> Iterator[tuple[str, bytes] | FileIssue]:
     """``(member name, bytes)`` of the article files in a zip or tar archive, or issues for bad members.
 
@@ -98,41 +123,19 @@ def _archive_members(path: Path, max_bytes: int) -> Iterator[tuple[str, bytes] |
     where = str(path)
     total = 0
     try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf:
-                for info in sorted(zf.infolist(), key=lambda i: i.filename):
-                    if info.is_dir() or _kind(info.filename) is None or Path(info.filename).name.startswith("."):
-                        continue
-                    if info.file_size > max_bytes:
-                        yield FileIssue(f"{where}!{info.filename}", f"the member is {info.file_size / 1e6:.0f} MB, "
-                                        "over the limit", "extract it and split it, or raise --max-mb")
-                        continue
-                    total += info.file_size
-                    if total > MAX_ARCHIVE_BYTES:
-                        yield FileIssue(where, "the archive unpacks to more than 2 GB; the rest was not read",
-                                        "extract it and pass the folders")
-                        return
-                    yield info.filename, zf.read(info)
-            return
-        if path.name.lower().endswith(".zip"):
-            yield FileIssue(where, "this is not a valid zip archive", "check that the download is complete")
-            return
-        with tarfile.open(path) as tf:
-            for member in sorted(tf.getmembers(), key=lambda m: m.name):
-                if not member.isfile() or _kind(member.name) is None or Path(member.name).name.startswith("."):
-                    continue
-                if member.size > max_bytes:
-                    yield FileIssue(f"{where}!{member.name}", f"the member is {member.size / 1e6:.0f} MB, over the "
-                                    "limit", "extract it and split it, or raise --max-mb")
-                    continue
-                total += member.size
-                if total > MAX_ARCHIVE_BYTES:
-                    yield FileIssue(where, "the archive unpacks to more than 2 GB; the rest was not read",
-                                    "extract it and pass the folders")
-                    return
-                handle = tf.extractfile(member)
-                if handle is not None:
-                    yield member.name, handle.read()
+        for name, size, read in _archive_entries(path):
+            if size > max_bytes:
+                yield FileIssue(f"{where}!{name}", f"the member is {size / 1e6:.0f} MB, over the limit",
+                                "extract it and split it, or raise --max-mb")
+                continue
+            total += size
+            if total > MAX_ARCHIVE_BYTES:
+                yield FileIssue(where, "the archive unpacks to more than 2 GB; the rest was not read",
+                                "extract it and pass the folders")
+                return
+            yield name, read()
+    except InputError as exc:
+        yield FileIssue(exc.path, exc.reason, exc.fix)
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         yield FileIssue(where, f"the archive cannot be read ({detail})",
