@@ -56,6 +56,14 @@ for _forms, _range in (("عشرات العشرات", (20, 99)), ("مئات ال�
     _VAGUE.update(dict.fromkeys(_n(_forms), _range))
 _FRACTIONS = {normalize(k): v for k, v in {"نصف": 0.5, "النصف": 0.5, "ثلث": 1 / 3, "الثلث": 1 / 3, "ربع": 0.25,
                                             "الربع": 0.25, "ثلثي": 2 / 3, "ثلثا": 2 / 3, "الثلثين": 2 / 3}.items()}
+# Duals that are a number by themselves: "عامين" is two years.
+_DUALS = {normalize(k): v for k, v in {
+    "عامين": (2, "year"), "عامان": (2, "year"), "سنتين": (2, "year"), "سنتان": (2, "year"),
+    "شهرين": (2, "month"), "شهران": (2, "month"), "يومين": (2, "day"), "يومان": (2, "day"),
+    "اسبوعين": (2, "week"), "ساعتين": (2, "h"), "دقيقتين": (2, "min"), "مرتين": (2, ""),
+}.items()}
+_NUMBER_CLITICS = ("و", "ب", "ل", "ف", "وب", "ول")
+_PRONOUN_SUFFIXES = ("هم", "ها", "هن", "ه", "كم")
 _PERCENT_AFTER = re.compile(r"^\s*(?:%|٪|بالمئه|بالمائه|في المئه|في المائه|بالمئة|بالمائة|في المئة|في المائة)")
 _APPROX_BEFORE = {normalize(k): v for k, v in {
     "نحو": "about", "حوالي": "about", "قرابه": "about", "زهاء": "about", "تقريبا": "about", "قرابة": "about",
@@ -160,14 +168,16 @@ def parse_number(words: Sequence[str]) -> tuple[float, float, float, int, bool] 
     else:
         parsed = _word_number(words)
         if parsed is None:
-            if w0 in _SCALES and _SCALES[w0][1]:
-                v = _SCALES[w0][0]
+            if w0 in _SCALES and (_SCALES[w0][1] or _SCALES[w0][0] >= 1e6) and w0 not in _VAGUE:
+                v = _SCALES[w0][0]  # "ملياري" is 2e9; a bare "مليون" is one million
                 return v, v, v, 1, False
             if w0 in _VAGUE:
                 low, high = _VAGUE[w0]
                 return (low + high) / 2, low, high, 1, True
-            if w0 in _FRACTIONS:
-                v = _FRACTIONS[w0]
+            fraction = next((w0[:len(w0) - len(p)] for p in ("", *_PRONOUN_SUFFIXES)
+                             if w0.endswith(p) and w0[:len(w0) - len(p)] in _FRACTIONS), None)
+            if fraction is not None:  # "الثلث", "ثلثهم"
+                v = _FRACTIONS[fraction]
                 return v, v, v, 1, False
             return None
         value, used = parsed
@@ -198,8 +208,9 @@ def _is_date_part(norm: list[str], i: int) -> bool:
         return False
     nxt = norm[i + 1] if i + 1 < len(norm) else ""
     prev = norm[i - 1] if i else ""
-    if nxt in MONTHS or prev in MONTHS:
-        return True  # "14 آذار", "آذار 2024"
+    nxt2 = f"{nxt} {norm[i + 2]}" if i + 2 < len(norm) else ""
+    if nxt in MONTHS or prev in MONTHS or nxt2 in MONTHS:
+        return True  # "14 آذار", "آذار 2024", "5 تشرين الأول"
     if nxt == normalize("من") and i + 2 < len(norm) and norm[i + 2] in _n("الشهر شهر"):
         return True  # "الـ11 من الشهر"
     is_year = len(w) == 4 and w.isdigit() and 1900 <= int(w) <= 2100
@@ -234,8 +245,26 @@ def extract(article: Article) -> list[Figure]:
         i = 0
         while i < len(toks):
             parsed = parse_number(norm[i:i + 6])
+            if parsed is None and not norm[i][:1].isdigit():
+                for c in _NUMBER_CLITICS:  # "وخمسة", "بثلاثة": a conjunction or preposition on a number word
+                    if norm[i].startswith(c) and len(norm[i]) > len(c) + 1:
+                        parsed = parse_number([norm[i][len(c):], *norm[i + 1:i + 6]])
+                        if parsed is not None and parsed[4]:
+                            parsed = None  # "بعشرات" stays a word, not a figure
+                        if parsed is not None:
+                            break
+            if parsed is None and norm[i] in _DUALS:
+                value2, unit2 = _DUALS[norm[i]]
+                out.append(Figure(article.id, s.index, s.start + toks[i][0], s.start + toks[i][1], toks[i][2],
+                                  value2, value2, value2, "", unit2, "", frozenset({unit2 or norm[i]}),
+                                  tuple(c for n, c in content if i - _WINDOW <= n <= i + _WINDOW)))
+                i += 1
+                continue
             glued = toks[i][0] >= 2 and s.text[toks[i][0] - 1] in "-–" and s.text[toks[i][0] - 2].isalpha()
-            if parsed is None or glued or _is_date_part(norm, i):  # "نجمة-2" is a name
+            a, b = toks[i][0], toks[i][1]
+            clock = (s.text[b:b + 2][:1] == ":" and s.text[b + 1:b + 2].isdigit()) or (
+                a >= 2 and s.text[a - 1] == ":" and s.text[a - 2].isdigit())  # "10:00"
+            if parsed is None or glued or clock or _is_date_part(norm, i):  # "نجمة-2" is a name
                 i += 1
                 continue
             value, low, high, used, indefinite = parsed

@@ -97,3 +97,22 @@ def test_seeds_london_countries(seeds_dir: Path) -> None:
     assert len(london) == 1 and london[0].verdict == "disagree"
     assert {f.article_id[:3] for f in london[0].figures} == {"000", "001", "002"}
     assert not any(v in london[0].values for v in (40, 60))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("عاد اللاعبون بعد غياب دام عامين عن الملاعب.", [(2, "year")]),
+        ("التقى الوفدان مرتين خلال شهرين.", [(2, ""), (2, "month")]),
+        ("فاز الفريق بخمسة أهداف وخسر منافسه لاعبين.", [(5, "")]),
+        ("وصل الجنود ومعهم ثلاثون مدرعة وستة مدافع.", [(30, ""), (6, "")]),
+        ("نصف السكان من الشباب، وثلثهم بلا عمل.", [(0.5, ""), (1 / 3, "")]),
+        ("رصدت الحكومة مليون دينار للمشروع.", [(1e6, "dinar")]),
+        ("تبدأ الجلسة عند الساعة 9:30 صباحا يوم 12 كانون الأول.", []),
+    ],
+)
+def test_clitics_duals_bare_scales_and_times(sentence: str, expected: list[tuple[float, str]]) -> None:
+    got = [(f.value, f.unit) for f in extract(_article("x", sentence))]
+    assert len(got) == len(expected), got
+    for (value, unit), (gv, gu) in zip(expected, got, strict=True):
+        assert math.isclose(value, gv) and unit == gu
