@@ -40,8 +40,14 @@ def _pool(data: Path) -> list[str]:
     return sentences
 
 
-def build(n: int, data: Path, seed: int = 0) -> tuple[list[Article], dict[str, int], set[frozenset[str]]]:
-    """``n`` synthetic articles, their story labels, and the injected duplicate pairs."""
+def build(n: int, data: Path, seed: int = 0, unique_leads: bool = True) -> tuple[list[Article], dict[str, int],
+                                                                                set[frozenset[str]]]:
+    """``n`` synthetic articles, their story labels, and the injected duplicate pairs.
+
+    With ``unique_leads`` (the default) each story's lead sentences are its own; without it, stories
+    draw their leads from the shared pool, so at large sizes distinct stories share whole sentences
+    (the first version of this benchmark).
+    """
     rnd = random.Random(seed)
     pool = _pool(data)
     vocab = sorted({w for s in pool for w in s.split() if len(w) > 3 and w.isalpha()})
@@ -49,11 +55,11 @@ def build(n: int, data: Path, seed: int = 0) -> tuple[list[Article], dict[str, i
     stories = []
     base = dt.date(2020, 1, 1)
     for _ in range(n_stories):
-        stories.append({
-            "lead": rnd.sample(pool, 2),
-            "words": rnd.sample(vocab, 14),
-            "date": base + dt.timedelta(days=rnd.randrange(1500)),
-        })
+        words = rnd.sample(vocab, 14)
+        leads = rnd.sample(pool, 2)
+        if unique_leads:  # a lead of its own: the pool sentence with the story's words woven in
+            leads = [" ".join(w if k % 3 else rnd.choice(words) for k, w in enumerate(lead.split())) for lead in leads]
+        stories.append({"lead": leads, "words": words, "date": base + dt.timedelta(days=rnd.randrange(1500))})
     articles: list[Article] = []
     labels: dict[str, int] = {}
     dup_pairs: set[frozenset[str]] = set()
@@ -83,13 +89,13 @@ def build(n: int, data: Path, seed: int = 0) -> tuple[list[Article], dict[str, i
     return articles, labels, dup_pairs
 
 
-def run_one(n: int, data: Path) -> dict[str, float]:
+def run_one(n: int, data: Path, unique_leads: bool = True) -> dict[str, float]:
     from clustering import bcubed
 
     from khulasa.dedupe import find_duplicates
     from khulasa.stories import StoryIndex
 
-    articles, labels, dup_pairs = build(n, data)
+    articles, labels, dup_pairs = build(n, data, unique_leads=unique_leads)
     start = time.perf_counter()
     groups = find_duplicates(articles)
     t_dedupe = time.perf_counter() - start
@@ -128,16 +134,19 @@ def main() -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--shared-leads", action="store_true",
+                    help="draw story leads from the shared pool (the first version of the archive)")
     args = ap.parse_args()
     if not (args.data / "newsfane_train.jsonl").exists():
         print(f"skipped: the shared data is not under {args.data} (pass --data DIR)", file=sys.stderr)
         return 0
     if args.one:
-        print(json.dumps(run_one(args.one, args.data)))
+        print(json.dumps(run_one(args.one, args.data, unique_leads=not args.shared_leads)))
         return 0
     rows = []
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--data", str(args.data)],
+        extra = ["--shared-leads"] if args.shared_leads else []
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--data", str(args.data), *extra],
                              check=True, capture_output=True, text=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print("| articles | seconds | articles/s | dedupe s | stories (true/found) | B3 F1 | dup precision | dup recall | peak MB |")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -39,7 +40,9 @@ def _place_stems() -> frozenset[str]:
     return frozenset(st for name in gazetteer()["LOC"] if " " not in name for st in stem_tokens(name))
 
 
-_CANDIDATES = 16  # groups compared per article (those sharing most of its top terms)
+_CANDIDATES = 16
+_RECENT_EVENTS = 32
+_MAX_POSTING = 256  # a term heading more groups than this is not used to find candidates  # events of a story an article is compared with (the latest ones)  # groups compared per article (those sharing most of its top terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +121,18 @@ def _cosine(vec: dict[str, float], group: _Group) -> float:
 
 def _best_candidates(terms: Iterable[str], postings: dict[str, list[int]] | dict[str, set[int]], limit: int,
                      exclude: int = -1) -> list[int]:
-    """The ``limit`` groups sharing most of ``terms`` (ties: lower id), from an inverted index."""
+    """The ``limit`` groups sharing most of ``terms`` (ties: lower id), from an inverted index.
+
+    Terms that head more than ``_MAX_POSTING`` groups say nothing about which group is right and
+    are skipped, so the cost per lookup stays bounded however large the archive grows.
+    """
     shared: Counter[int] = Counter()
     for t in terms:
-        shared.update(postings.get(t, ()))
+        posting = postings.get(t, ())
+        if len(posting) <= _MAX_POSTING:
+            shared.update(posting)
     shared.pop(exclude, None)
-    return [g for g, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+    return [g for g, _ in heapq.nsmallest(limit, shared.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def happening_date(article: Article) -> tuple[dt.date | None, float]:
@@ -164,12 +173,11 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
     With ``max_gap_days``, dated groups further apart than that never merge, and dated groups within
     it need only ``threshold * same_time_factor`` (agreeing dates are evidence of one happening).
     """
-    import heapq
 
     live: dict[int, _Group] = dict(enumerate(groups))
 
     def top_terms(g: _Group) -> list[str]:
-        return sorted(g.centroid, key=lambda t: (-g.centroid[t], t))[:top]
+        return heapq.nsmallest(top, g.centroid, key=lambda t: (-g.centroid[t], t))
 
     postings: dict[str, set[int]] = {}
     for i, g in live.items():
@@ -272,7 +280,7 @@ class StoryIndex:
             return self.assignment[article.id]
         cfg = self.config
         vec = self._vector(article)
-        top = sorted(vec, key=lambda t: (-vec[t], t))[:cfg.top_terms]
+        top = heapq.nsmallest(cfg.top_terms, vec, key=lambda t: (-vec[t], t))
         best, best_sim = -1, cfg.story_threshold
         for g in _best_candidates(top, self.postings, _CANDIDATES):
             sim = _cosine(vec, self.groups[g])
@@ -284,7 +292,7 @@ class StoryIndex:
         story = self.groups[best]
         when, conf = happening_date(article)
         story.add(vec, article.id, when, conf, cfg.centroid_terms)
-        for t in sorted(story.centroid, key=lambda t: (-story.centroid[t], t))[:cfg.top_terms * 2]:
+        for t in heapq.nsmallest(cfg.top_terms * 2, story.centroid, key=lambda t: (-story.centroid[t], t)):
             posting = self.postings.setdefault(t, [])
             if not posting or posting[-1] != best:
                 if best in posting:
@@ -301,7 +309,8 @@ class StoryIndex:
                      conf: float) -> int:
         cfg = self.config
         best, best_sim = -1, cfg.event_threshold
-        for i, event in enumerate(story.events):
+        first = max(0, len(story.events) - _RECENT_EVENTS)  # articles come in date order: events are local
+        for i, event in enumerate(story.events[first:], start=first):
             if when is not None and event.first is not None and event.last is not None:
                 gap = max((event.first - when).days, (when - event.last).days, 0)
                 if gap > cfg.event_days:
