@@ -223,8 +223,10 @@ def _line_boundaries(line: str) -> list[int]:
 _LINE = re.compile(r"[^\n]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def split_sentences(text: str, article_id: str = "") -> tuple[Sentence, ...]:
-    """Split ``text`` into sentences whose spans slice back to their text.
+    """Split ``text`` into sentences whose spans slice back to their text (pure; results are cached,
+    since the summary, the entities and the figures of an article all need them).
 
     Handles glued sentences (".جاء ذلك"), abbreviations (د. أ.د. م. Dr.), decimals and
     thousands separators, URLs and e-mails, quotations, bullets and line breaks, ؟ ! ؛.
