@@ -11,8 +11,22 @@ from khulasa.stories import Story
 from khulasa.text import sentences as split_article
 
 
-def _date(value: dt.date | None) -> str | None:
+def iso_date(value: dt.date | None) -> str | None:
+    """``YYYY-MM-DD`` or None."""
     return value.isoformat() if value else None
+
+
+
+def summary_sentences(summary: Summary) -> list[dict[str, Any]]:
+    """The sentences of a summary in order, each with its span and its citations (own article first)."""
+    return [
+        {"text": s.text, "article_id": s.sentence.article_id, "sentence_index": s.sentence.index,
+         "start": s.sentence.start, "end": s.sentence.end,
+         "citations": [{"article_id": c.article_id, "source": c.source, "date": iso_date(c.date),
+                        "sentence_index": c.sentence_index, "start": c.start, "end": c.end,
+                        "similarity": round(c.similarity, 3)} for c in s.citations]}
+        for s in summary.sentences
+    ]
 
 
 def issue_to_dict(issue: FileIssue) -> dict[str, Any]:
@@ -31,7 +45,7 @@ def article_to_dict(article: Article, with_sentences: bool = True) -> dict[str, 
         "id": article.id,
         "path": article.path,
         "title": article.title,
-        "date": _date(article.date),
+        "date": iso_date(article.date),
         "updated": article.updated,
         "source": article.source,
         "outlet": article.outlet,
@@ -66,30 +80,9 @@ def summary_document(summary: Summary, articles: Iterable[Article], issues: Iter
         "version": SCHEMA_VERSION,
         "max_words": summary.max_words,
         "word_count": summary.word_count,
-        "sentences": [
-            {
-                "text": s.text,
-                "article_id": s.sentence.article_id,
-                "sentence_index": s.sentence.index,
-                "start": s.sentence.start,
-                "end": s.sentence.end,
-                "citations": [
-                    {
-                        "article_id": c.article_id,
-                        "source": c.source,
-                        "date": _date(c.date),
-                        "sentence_index": c.sentence_index,
-                        "start": c.start,
-                        "end": c.end,
-                        "similarity": round(c.similarity, 3),
-                    }
-                    for c in s.citations
-                ],
-            }
-            for s in summary.sentences
-        ],
+        "sentences": summary_sentences(summary),
         "articles": [
-            {"id": a, "title": by_id[a].title, "source": by_id[a].credit, "date": _date(by_id[a].date),
+            {"id": a, "title": by_id[a].title, "source": by_id[a].credit, "date": iso_date(by_id[a].date),
              "path": by_id[a].path}
             for a in summary.article_ids if a in by_id
         ],
@@ -104,7 +97,7 @@ def stories_document(stories: Iterable[Story], articles: Iterable[Article],
 
     def art(aid: str) -> dict[str, Any]:
         a = by_id[aid]
-        return {"id": aid, "title": a.title, "date": _date(a.date), "source": a.credit, "outlet": a.outlet,
+        return {"id": aid, "title": a.title, "date": iso_date(a.date), "source": a.credit, "outlet": a.outlet,
                 "path": a.path}
 
     return {
@@ -116,7 +109,7 @@ def stories_document(stories: Iterable[Story], articles: Iterable[Article],
                 "headline": s.headline,
                 "outlets": list(s.outlets),
                 "events": [
-                    {"id": e.id, "first": _date(e.first), "last": _date(e.last), "confidence": e.confidence,
+                    {"id": e.id, "first": iso_date(e.first), "last": iso_date(e.last), "confidence": e.confidence,
                      "headline": e.headline, "headline_article": e.headline_article, "outlets": list(e.outlets),
                      "articles": [art(a) for a in e.article_ids]}
                     for e in s.events

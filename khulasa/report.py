@@ -15,11 +15,7 @@ from khulasa.entities import Entity
 from khulasa.figures import Figure, FigureGroup
 from khulasa.model import SCHEMA_VERSION, Article, Summary
 from khulasa.pipeline import Digest, StoryDigest
-from khulasa.render import issue_to_dict, stories_document
-
-
-def _date(value: dt.date | None) -> str | None:
-    return value.isoformat() if value else None
+from khulasa.render import iso_date, issue_to_dict, stories_document, summary_sentences
 
 
 def source_numbers(summary: Summary) -> dict[str, int]:
@@ -29,20 +25,6 @@ def source_numbers(summary: Summary) -> dict[str, int]:
         for c in s.citations:
             numbers.setdefault(c.article_id, len(numbers) + 1)
     return numbers
-
-
-def _summary_dict(summary: Summary) -> dict[str, Any]:
-    return {
-        "word_count": summary.word_count,
-        "sentences": [
-            {"text": s.text, "article_id": s.sentence.article_id, "sentence_index": s.sentence.index,
-             "start": s.sentence.start, "end": s.sentence.end,
-             "citations": [{"article_id": c.article_id, "source": c.source, "date": _date(c.date),
-                            "sentence_index": c.sentence_index, "start": c.start, "end": c.end,
-                            "similarity": round(c.similarity, 3)} for c in s.citations]}
-            for s in summary.sentences
-        ],
-    }
 
 
 _VERDICT_AR = {"agree": "متفقة", "approximate": "تقريبية", "disagree": "متعارضة"}
@@ -99,7 +81,7 @@ def digest_document(result: Digest) -> dict[str, Any]:
     stories = stories_document([sd.story for sd in result.stories], result.articles)["stories"]
     by_id = {a.id: a for a in result.articles}
     for doc, sd in zip(stories, result.stories, strict=True):
-        doc["summary"] = _summary_dict(sd.summary)
+        doc["summary"] = {"word_count": sd.summary.word_count, "sentences": summary_sentences(sd.summary)}
         doc["timeline"] = doc.pop("events")
         doc["entities"] = [entity_dict(e) for e in sd.entities]
         doc["figures"] = [figure_group_dict(g, by_id) for g in sd.figures]
@@ -108,7 +90,7 @@ def digest_document(result: Digest) -> dict[str, Any]:
         "version": SCHEMA_VERSION,
         "max_words": result.max_words,
         "stories": stories,
-        "articles": [{"id": a.id, "title": a.title, "date": _date(a.date), "source": a.source, "outlet": a.outlet,
+        "articles": [{"id": a.id, "title": a.title, "date": iso_date(a.date), "source": a.source, "outlet": a.outlet,
                       "dateline": a.dateline, "url": a.url, "path": a.path, "language": a.language}
                      for a in result.articles],
         "issues": [issue_to_dict(i) for i in result.issues],
@@ -149,7 +131,7 @@ def digest_markdown(result: Digest) -> str:
         lines += ["", "### المصادر", ""]
         for aid, n in numbers.items():
             a = by_id[aid]
-            lines.append(f"{n}. {a.credit} — {a.title or aid} ({_date(a.date) or 'بلا تاريخ'}) `{a.path}`")
+            lines.append(f"{n}. {a.credit} — {a.title or aid} ({iso_date(a.date) or 'بلا تاريخ'}) `{a.path}`")
         lines.append("")
     if result.issues:
         lines += ["## ملفات لم تُقرأ كاملة", ""] + [f"- `{i.path}`: {i.reason}" for i in result.issues] + [""]
@@ -215,10 +197,10 @@ def _page_data(result: Digest) -> dict[str, Any]:
     cited = {c.article_id for sd in result.stories for s in sd.summary.sentences for c in s.citations}
     by_id = {a.id: a for a in result.articles}
     return {
-        "articles": {aid: {"title": by_id[aid].title, "source": by_id[aid].credit, "date": _date(by_id[aid].date),
+        "articles": {aid: {"title": by_id[aid].title, "source": by_id[aid].credit, "date": iso_date(by_id[aid].date),
                            "path": by_id[aid].path, "text": by_id[aid].text} for aid in sorted(cited)},
         "stories": [{"sentences": [{"citations": [{"article_id": c.article_id, "source": c.source,
-                                                  "date": _date(c.date), "start": c.start, "end": c.end}
+                                                  "date": iso_date(c.date), "start": c.start, "end": c.end}
                                                  for c in s.citations]} for s in sd.summary.sentences]}
                     for sd in result.stories],
     }
@@ -256,7 +238,7 @@ def _story_html(k: int, sd: StoryDigest, by_id: dict[str, Article]) -> str:
     parts.append('<h3>المصادر</h3><ol class="sources">')
     for aid, _n in numbers.items():
         a = by_id[aid]
-        parts.append(f"<li>{e(a.credit)} — {e(a.title or aid)} <time>{e(_date(a.date) or '')}</time></li>")
+        parts.append(f"<li>{e(a.credit)} — {e(a.title or aid)} <time>{e(iso_date(a.date) or '')}</time></li>")
     parts.append("</ol></section>")
     return "\n".join(parts)
 
