@@ -21,17 +21,18 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update"))
 
 
+def _shared(sub: str, what: str) -> Path:
+    path = SHARED / sub
+    if not path.is_dir():
+        pytest.skip(f"{what} is not at {path} (../shared beside the repository)")
+    return path
+
+
 @pytest.fixture
 def seeds_dir() -> Path:
-    path = SHARED / "seeds"
-    if not path.is_dir():
-        pytest.skip(f"the seed articles are not at {path} (../shared beside the repository)")
-    return path
+    return _shared("seeds", "the seed articles")
 
 
 @pytest.fixture
 def shared_data() -> Path:
-    path = SHARED / "data"
-    if not path.is_dir():
-        pytest.skip(f"the shared data is not at {path} (../shared beside the repository)")
-    return path
+    return _shared("data", "the shared data")
