@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from khulasa.model import Article
-from khulasa.text import normalize, sentences, stem_tokens
+from khulasa.text import normalize, sentences, stem_tokens, stopwords
 
 DATA_DIR = Path(__file__).resolve().parent / "data"  # package data, present in every kind of install
 
@@ -116,6 +116,89 @@ def tag_tokens(tokens: list[str]) -> list[str]:
     return tags
 
 
+_PROPAGATE_MAX = 4
+
+
+def _entity_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """(start, end, type) of each entity of a BIO sequence."""
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(tags):
+        if tags[i] == "O":
+            i += 1
+            continue
+        kind, j = tags[i][2:], i + 1
+        while j < len(tags) and tags[j] == f"I-{kind}":
+            j += 1
+        out.append((i, j, kind))
+        i = j
+    return out
+
+
+def _match_key(token: str) -> str:
+    return normalize(token).strip(_PUNCT)
+
+
+def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = None) -> list[list[str]]:
+    """BIO tags for the sentences of one document, names found once carried to their other mentions.
+
+    Each sentence is tagged alone (``tag_tokens``); then a name the tagger found anywhere in the
+    document (or within ``window`` sentences, when given) is also tagged where it recurs untagged, with
+    its most frequent type: the whole name, and a person's last name alone ("جون كيري" ... "كيري"),
+    also behind a proclitic (وكيري). One-word names must be alphabetic, 3+ letters and no stopword.
+    Returns one tag list per sentence.
+    """
+    base = [tag_tokens(list(toks)) for toks in sentences_tokens]
+    keys = [[_match_key(t) for t in toks] for toks in sentences_tokens]
+    found = [_entity_spans(tags) for tags in base]
+    stop = stopwords("ar")
+
+    def lexicon(lo: int, hi: int) -> dict[tuple[str, ...], Counter[str]]:
+        lex: dict[tuple[str, ...], Counter[str]] = {}
+        for k in range(lo, hi):
+            for a, b, kind in found[k]:
+                name = tuple(keys[k][a:b])
+                lex.setdefault(name, Counter())[kind] += 1
+                if kind == "PER" and b - a >= 2:
+                    lex.setdefault(name[-1:], Counter())["PER"] += 1
+        return lex
+
+    whole = lexicon(0, len(base)) if window is None else {}
+    out: list[list[str]] = []
+    for k, first_pass in enumerate(base):
+        lex = whole if window is None else lexicon(max(0, k - window), min(len(base), k + window + 1))
+        tags = list(first_pass)
+        i = 0
+        while i < len(tags):
+            hit = _lookup(lex, keys[k], tags, i, stop)
+            if hit is None:
+                i += 1
+                continue
+            length, kind = hit
+            tags[i:i + length] = [f"B-{kind}"] + [f"I-{kind}"] * (length - 1)
+            i += length
+        out.append(tags)
+    return out
+
+
+def _lookup(lex: dict[tuple[str, ...], Counter[str]], keys: list[str], tags: list[str], i: int,
+            stop: frozenset[str]) -> tuple[int, str] | None:
+    """Longest known name starting at untagged token ``i``: (length, type), or None."""
+    for length in range(min(_PROPAGATE_MAX, len(keys) - i), 0, -1):
+        if any(t != "O" for t in tags[i:i + length]):
+            continue
+        first = keys[i]
+        forms = [first] + [first[len(p):] for p in ("و", "ب", "ل", "ف", "ك") if first.startswith(p) and len(first) - len(p) >= 3]
+        for form in forms:
+            name = (form, *keys[i + 1:i + length])
+            if name not in lex:
+                continue
+            if length == 1 and (form in stop or len(form) < 3 or not form.isalpha()):
+                continue
+            return length, lex[name].most_common(1)[0][0]
+    return None
+
+
 # --- entities in articles, resolved within a story ---------------------------------------------
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|(?:[^\W\d_]|[\u064b-\u0652\u0670\u0640])+|[^\w\s]")
@@ -179,11 +262,12 @@ def _role(tokens: list[tuple[int, int, str]], i: int) -> str:
 def mentions(article: Article) -> list[Mention]:
     """Entity mentions of ``article`` (the shipped tagger, plus the alias list), with spans and roles."""
     out: list[Mention] = []
-    for s in sentences(article):
-        toks = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(s.text)]
+    sents = list(sentences(article))
+    words = [[(m.start(), m.end(), m.group()) for m in _WORD.finditer(s.text)] for s in sents]
+    all_tags = tag_document([[t[2] for t in toks] for toks in words])
+    for s, toks, tags in zip(sents, words, all_tags, strict=True):
         if not toks:
             continue
-        tags = tag_tokens([t[2] for t in toks])
         i = 0
         taken: list[tuple[int, int]] = []
         while i < len(toks):

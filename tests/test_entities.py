@@ -90,3 +90,38 @@ def test_variants_merge_into_one_entity() -> None:
     for e in entities.values():
         for m in e.mentions:
             assert {a.id: a for a in arts}[m.article_id].text[m.start:m.end] == m.text
+
+
+def test_tag_document_carries_a_name_to_its_other_mentions() -> None:
+    from khulasa.entities import tag_document
+
+    doc = [
+        ["وصل", "وزير", "الخارجية", "الأمريكي", "جون", "ماركوفيتش", "إلى", "لندن", "يوم", "الخميس", "."],
+        ["وأعلن", "وماركوفيتش", "دعمه", "للخطة", "."],
+        ["ورحب", "ماركوفيتش", "بالقرار", "."],
+    ]
+    alone = [tag_tokens(s) for s in doc]
+    assert alone[1][1] == "O" and alone[2][1] == "O"  # the tagger alone misses the last name
+    carried = tag_document(doc)
+    assert carried[0] == alone[0]
+    assert carried[1] == ["O", "B-PER", "O", "O", "O"] and carried[2] == ["O", "B-PER", "O", "O"]
+    far = tag_document([doc[0], *[["ثم", "عاد", "."]] * 5, doc[2]], window=2)
+    assert far[-1] == alone[2]  # beyond the window the name is not carried
+
+
+def test_tag_document_never_tags_stopwords_or_short_words() -> None:
+    from khulasa.entities import tag_document
+
+    doc = [["قال", "في", "بيان", "."], ["في", "قال", "."]]
+    assert tag_document(doc) == [tag_tokens(s) for s in doc]
+
+
+def test_training_glues_proclitics_back(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from train_ner import attach_clitics
+
+    tokens = ["زار", "و", "فد", "ل", "الولايات", "و", "جون", "كيري", "و", "."]
+    tags = ["O", "O", "O", "O", "B-LOC", "O", "B-PER", "I-PER", "O", "O"]
+    glued, glued_tags = attach_clitics(tokens, tags)
+    assert glued == ["زار", "وفد", "للولايات", "وجون", "كيري", "و", "."]
+    assert glued_tags == ["O", "O", "B-LOC", "B-PER", "I-PER", "O", "O"]
