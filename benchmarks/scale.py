@@ -108,7 +108,7 @@ def run_one(n: int, data: Path, unique_leads: bool = True) -> dict[str, float]:
     # a found pair counts when both articles are in the same injected family
     family = {}
     for pair in dup_pairs:
-        a, b = sorted(pair, key=lambda x: x[0] == "d")
+        a, b = sorted(pair, key=lambda x: (x[0] == "d", int(x[1:])))  # the copy is the later "d" id
         family[b] = a
     def root(x: str) -> str:
         while x in family:

@@ -10,6 +10,7 @@ earliest article (then the longest, then the smallest id).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from khulasa.model import Article
+from khulasa.perf import paused_gc
 from khulasa.text import tokenize
 
 NUM_PERM = 64
@@ -41,16 +43,20 @@ def find_root(parent: list[int], i: int) -> int:
     return i
 
 
-def _hash32(data: bytes) -> int:
-    return zlib.crc32(data)
+@functools.cache
+def _template(num_perm: int) -> MinHash:
+    """An empty MinHash whose permutations are drawn once (datasketch redraws them per MinHash)."""
+    return MinHash(num_perm=num_perm, seed=SEED, hashfunc=zlib.crc32)
 
 
 def signature(text: str, num_perm: int = NUM_PERM) -> LeanMinHash:
-    """MinHash of the word 3-shingles of ``text`` (normalized); deterministic across runs."""
+    """MinHash of the word 3-shingles of ``text`` (normalized, CRC32-hashed: deterministic across runs)."""
     tokens = tokenize(text)
     shingles = {" ".join(tokens[i:i + 3]).encode("utf-8") for i in range(max(1, len(tokens) - 2))}
-    m = MinHash(num_perm=num_perm, seed=SEED, hashfunc=_hash32)
-    m.update_batch(sorted(shingles))
+    template = _template(num_perm)
+    m = MinHash(num_perm=num_perm, seed=SEED, hashfunc=zlib.crc32, permutations=template.permutations,
+                scheme=template.scheme)
+    m.update_batch(list(shingles))
     return LeanMinHash(m)
 
 
@@ -67,6 +73,12 @@ def find_duplicates(articles: Sequence[Article], threshold: float = THRESHOLD,
         threshold: minimum estimated Jaccard similarity of word 3-shingles.
         signatures: precomputed ``signature(article.text)`` values, in article order.
     """
+    with paused_gc():
+        return _find_duplicates(articles, threshold, signatures)
+
+
+def _find_duplicates(articles: Sequence[Article], threshold: float,
+                     signatures: Iterable[LeanMinHash] | None) -> list[DuplicateGroup]:
     sigs = list(signatures) if signatures is not None else [signature(a.text) for a in articles]
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     parent = list(range(len(articles)))

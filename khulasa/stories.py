@@ -29,6 +29,7 @@ from khulasa.dates import find_dates
 from khulasa.dedupe import DuplicateGroup, find_duplicates
 from khulasa.ingest.meta import dateline_of
 from khulasa.model import Article
+from khulasa.perf import paused_gc
 from khulasa.text import content_stems, sentences, stem_tokens
 
 
@@ -103,7 +104,7 @@ class _Group:
         for t, w in vec.items():
             self.centroid[t] = self.centroid.get(t, 0.0) + w
         if len(self.centroid) > keep * 2:
-            self.centroid = dict(sorted(self.centroid.items(), key=lambda kv: (-kv[1], kv[0]))[:keep])
+            self.centroid = {t: self.centroid[t] for t in _top(self.centroid, keep)}
         self.norm = math.sqrt(sum(v * v for v in self.centroid.values()))
         self.members.append(article_id)
         self.confidences.append(conf)
@@ -119,6 +120,11 @@ def _cosine(vec: dict[str, float], group: _Group) -> float:
     return dot / group.norm if dot and group.norm else 0.0
 
 
+def _top(weights: dict[str, float], k: int) -> list[str]:
+    """The ``k`` heaviest terms (ties: alphabetical), heaviest first."""
+    return [t for _, t in heapq.nsmallest(k, [(-w, t) for t, w in weights.items()])]
+
+
 def _best_candidates(terms: Iterable[str], postings: dict[str, list[int]] | dict[str, set[int]], limit: int,
                      exclude: int = -1) -> list[int]:
     """The ``limit`` groups sharing most of ``terms`` (ties: lower id), from an inverted index.
@@ -132,7 +138,7 @@ def _best_candidates(terms: Iterable[str], postings: dict[str, list[int]] | dict
         if len(posting) <= _MAX_POSTING:
             shared.update(posting)
     shared.pop(exclude, None)
-    return [g for g, _ in heapq.nsmallest(limit, shared.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return [g for _, g in heapq.nsmallest(limit, [(-c, g) for g, c in shared.items()])]
 
 
 def happening_date(article: Article) -> tuple[dt.date | None, float]:
@@ -177,7 +183,7 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
     live: dict[int, _Group] = dict(enumerate(groups))
 
     def top_terms(g: _Group) -> list[str]:
-        return heapq.nsmallest(top, g.centroid, key=lambda t: (-g.centroid[t], t))
+        return _top(g.centroid, top)
 
     postings: dict[str, set[int]] = {}
     for i, g in live.items():
@@ -245,7 +251,8 @@ class StoryIndex:
         self.articles: dict[str, Article] = {}
         self.vectors: dict[str, dict[str, float]] = {}
         self.assignment: dict[str, tuple[int, int]] = {}
-        self.term_counts: dict[str, Counter[str]] = {}
+        self.observed: set[str] = set()
+        self.term_counts: dict[str, Counter[str]] = {}  # of observed articles not added yet
 
     def observe(self, articles: Iterable[Article]) -> None:
         """Count the terms of ``articles`` into the document frequencies (once per article id).
@@ -253,8 +260,9 @@ class StoryIndex:
         Observing a whole batch before adding it gives every article of the batch the same IDF.
         """
         for article in articles:
-            if article.id in self.term_counts:
+            if article.id in self.observed:
                 continue
+            self.observed.add(article.id)
             lang = article.language if article.language in ("ar", "en") else "ar"
             stems = content_stems(f"{article.title}\n{article.title}\n{article.text}", lang)
             tf = Counter(s for s in stems if len(s) > 1)
@@ -264,13 +272,13 @@ class StoryIndex:
 
     def _vector(self, article: Article) -> dict[str, float]:
         self.observe([article])
-        tf = self.term_counts[article.id]
+        tf = self.term_counts.pop(article.id, None) or Counter()
         n = self.n_docs
         places = _place_stems() if self.config.place_weight != 1.0 else frozenset()
         vec = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + self.df[t])) + 1)
                * (self.config.place_weight if t in places else 1.0) for t, c in tf.items()}
         if len(vec) > self.config.vector_terms:
-            vec = dict(sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:self.config.vector_terms])
+            vec = {t: vec[t] for t in _top(vec, self.config.vector_terms)}
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {t: v / norm for t, v in vec.items()}
 
@@ -280,7 +288,7 @@ class StoryIndex:
             return self.assignment[article.id]
         cfg = self.config
         vec = self._vector(article)
-        top = heapq.nsmallest(cfg.top_terms, vec, key=lambda t: (-vec[t], t))
+        top = _top(vec, cfg.top_terms)
         best, best_sim = -1, cfg.story_threshold
         for g in _best_candidates(top, self.postings, _CANDIDATES):
             sim = _cosine(vec, self.groups[g])
@@ -292,7 +300,7 @@ class StoryIndex:
         story = self.groups[best]
         when, conf = happening_date(article)
         story.add(vec, article.id, when, conf, cfg.centroid_terms)
-        for t in heapq.nsmallest(cfg.top_terms * 2, story.centroid, key=lambda t: (-story.centroid[t], t)):
+        for t in _top(story.centroid, cfg.top_terms * 2):
             posting = self.postings.setdefault(t, [])
             if not posting or posting[-1] != best:
                 if best in posting:
@@ -326,13 +334,15 @@ class StoryIndex:
 
     def update(self, articles: Iterable[Article]) -> tuple[tuple[int, int], ...]:
         """Add a batch of new articles: observe their terms, then place them in canonical order."""
-        batch = canonical_order(articles)
-        self.observe(batch)
-        return tuple(self.add(a) for a in batch)
+        with paused_gc():
+            batch = canonical_order(articles)
+            self.observe(batch)
+            return tuple(self.add(a) for a in batch)
 
     def _merged(self) -> list[_Group]:
         """The single-pass stories merged by average link (``merge_threshold``)."""
-        return average_link(self.groups, self.config.merge_threshold, self.config.top_terms * 2)
+        with paused_gc():
+            return average_link(self.groups, self.config.merge_threshold, self.config.top_terms * 2)
 
     def stories(self, duplicates: Sequence[DuplicateGroup] = ()) -> tuple[Story, ...]:
         """The stories so far (close stories merged), largest first, events in time order."""
