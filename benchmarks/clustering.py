@@ -78,12 +78,14 @@ def main() -> int:
         print(f"| MultiLing {lang} | {len(articles)} | {len(set(truth))} | {len(stories)} | "
               f"{adjusted_rand_score(truth, pred):.3f} | {p:.3f} | {r:.3f} | {f:.3f} | {elapsed:.2f} |")
     if args.seeds.is_dir():
-        batch = read_articles([str(args.seeds), str(ROOT / "examples")])
-        print("\nSeeds mixed with examples/:")
-        for story in cluster(list(batch.articles)):
-            print(f"- {story.id} {story.headline}")
-            for event in story.events:
-                print(f"  - {event.first}..{event.last} ({event.confidence}) {', '.join(event.article_ids)}")
+        for title, paths in (("Seeds alone", [str(args.seeds)]),
+                             ("Seeds mixed with examples/", [str(args.seeds), str(ROOT / "examples")])):
+            batch = read_articles(paths)
+            print(f"\n{title}:")
+            for story in cluster(list(batch.articles)):
+                print(f"- {story.id} {story.headline}")
+                for event in story.events:
+                    print(f"  - {event.first}..{event.last} ({event.confidence}) {', '.join(event.article_ids)}")
     return 0
 
 

@@ -40,7 +40,7 @@ def strip_clitics(word: str) -> str:
 
 @functools.cache
 def gazetteer() -> dict[str, frozenset[str]]:
-    """Shipped name lists (normalized, clitics stripped): ``{"LOC": ..., "COUNTRY": ...}``."""
+    """Shipped name lists (normalized, clitics stripped): ``{"LOC", "COUNTRY", "PLACE_STEMS"}`` (see scripts/train_ner.py)."""
     data = json.loads((DATA_DIR / "gazetteer.json").read_text(encoding="utf-8"))
     return {k: frozenset(v) for k, v in data.items()}
 

