@@ -169,13 +169,18 @@ def main() -> int:
         print(f"cannot train: {train} not found (pass --data DIR)", file=sys.stderr)
         return 2
     records = [json.loads(line) for line in train.read_text(encoding="utf-8").splitlines()]
-    gaz = build_gazetteer(records)
-    if not args.holdout:
-        OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / "gazetteer.json").write_text(json.dumps(gaz, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    import khulasa.entities
     from khulasa.entities import gazetteer, token_features
 
-    gazetteer.cache_clear()
+    if args.holdout:  # the gazetteer may only learn from the training part too
+        gaz = build_gazetteer([r for k, r in enumerate(records) if k % 10 != 9])
+        held_gaz = {k: frozenset(v) for k, v in gaz.items()}
+        khulasa.entities.gazetteer = lambda: held_gaz  # type: ignore[assignment]
+    else:
+        gaz = build_gazetteer(records)
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "gazetteer.json").write_text(json.dumps(gaz, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+        gazetteer.cache_clear()
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)

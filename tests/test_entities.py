@@ -125,3 +125,16 @@ def test_training_glues_proclitics_back(tmp_path: Path) -> None:
     glued, glued_tags = attach_clitics(tokens, tags)
     assert glued == ["زار", "وفد", "للولايات", "وجون", "كيري", "و", "."]
     assert glued_tags == ["O", "O", "B-LOC", "B-PER", "I-PER", "O", "O"]
+
+
+def test_gazetteer_keeps_places_and_drops_common_words() -> None:
+    from khulasa.entities import gazetteer
+    from khulasa.text import normalize, stem_tokens
+
+    gaz = gazetteer()
+    for place in ("لندن", "واشنطن", "القاهرة", "بغداد"):
+        assert normalize(place) in gaz["LOC"], place
+    for word in ("كان", "الخميس", "امن", "مدينة"):
+        assert normalize(word) not in gaz["LOC"], word
+    assert set(stem_tokens("لندن واشنطن")) <= gaz["PLACE_STEMS"]
+    assert not set(stem_tokens("الخميس مدينة")) & gaz["PLACE_STEMS"]

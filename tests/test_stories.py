@@ -6,6 +6,7 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,9 +97,10 @@ def test_floods_are_one_event_with_the_wire_copy_folded() -> None:
     assert "قناة الأفق" in floods.events[0].outlets  # the outlet of the folded copy is kept
 
 
-def test_seeds_are_one_story_with_two_events(seeds_dir: Path) -> None:
+@pytest.mark.parametrize("with_examples", [True, False], ids=["with-examples", "seeds-alone"])
+def test_seeds_are_one_story_with_two_events(seeds_dir: Path, with_examples: bool) -> None:
     seeds = list(read_articles([str(seeds_dir)]).articles)
-    stories = cluster(seeds + ARTICLES)
+    stories = cluster(seeds + (ARTICLES if with_examples else []))
     story = next(s for s in stories if any(a.startswith("000_") for a in s.article_ids))
     assert {a[:3] for a in story.article_ids} == {"000", "001", "002", "003", "004"}
     events = [{a[:3] for a in e.article_ids} for e in story.events]
