@@ -123,12 +123,14 @@ _PROTECTED = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\b[\w-]+\.(?:com|org|net|gov|edu|info|co)\b\S*",
     re.IGNORECASE,
 )
+_PROTECTED_HINT = re.compile(r"www\.|\.(?:com|org|net|gov|edu|info|co)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·▪●◦–—]|\d{1,2}[.)-])[ \t]+")
 _ARABIC_ABBREV_LETTER = re.compile(r"(?:^|[\s(\[\"'«.])[\u0621-\u064a]$")
 _LATIN_ABBREVIATIONS = frozenset(
     ["mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "no", "gen", "col", "lt", "sgt", "rep", "sen", "gov", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "fig", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m"]
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+_ABBREV_WINDOW = 24  # characters before a period that can decide an abbreviation (longer words never do)
 _QUOTE_PAIRS = (("«", "»"), ("“", "”"))
 _MAX_QUOTE = 300
 
@@ -174,7 +176,7 @@ def _is_acronym(line: str, dot: int) -> bool:
 
 def _is_abbreviation(line: str, dot: int) -> bool:
     """True when the period at ``line[dot]`` closes an abbreviation (د. أ.د. Dr. U.S.) or initial."""
-    before = line[:dot]
+    before = line[max(0, dot - _ABBREV_WINDOW):dot]  # bounded: a line with many periods stays linear
     if _ARABIC_ABBREV_LETTER.search(before):
         return True
     m = _WORD_BEFORE.search(before)
@@ -188,7 +190,9 @@ def _is_abbreviation(line: str, dot: int) -> bool:
 
 def _line_boundaries(line: str) -> list[int]:
     """End offsets (exclusive, relative to ``line``) of sentences inside one line."""
-    protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(line)] if "." in line else []
+    protected: list[tuple[int, int]] = []
+    if "@" in line or "://" in line or _PROTECTED_HINT.search(line):  # cheap test before the costly pattern
+        protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(line)]
     quoted: list[tuple[int, int]] | None = None
     ends: list[int] = []
     n = len(line)
