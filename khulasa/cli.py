@@ -262,7 +262,7 @@ def facts(
     from khulasa.pipeline import digest as run
 
     batch = _read(paths, field, max_mb)
-    result = run(list(batch.articles), max_words=60, issues=batch.issues)
+    result = run(list(batch.articles), issues=batch.issues, summaries=False)
     if as_json:
         _print_json(report.facts_document(result))
         _exit(batch)

@@ -74,7 +74,8 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequence[FileIssue] = (),
            cluster_config: ClusterConfig | None = None, summary_config: SummaryConfig = DEFAULT_CONFIG,
-           min_articles: int = 1, max_entities: int = 12, workers: int = 1, on_stage: Progress = _noop) -> Digest:
+           min_articles: int = 1, max_entities: int = 12, workers: int = 1, summaries: bool = True,
+           on_stage: Progress = _noop) -> Digest:
     """Group ``articles`` into stories and summarize each within ``max_words``.
 
     Args:
@@ -85,6 +86,7 @@ def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequenc
         max_entities: the most mentioned entities kept per story.
         workers: processes for the per-story work (summary, entities, figures); 1 runs in-process.
             The result is the same either way.
+        summaries: False leaves every summary empty (entities and figures only, as ``khulasa facts``).
         on_stage: called as ``on_stage(stage, done, total)`` while the work goes on.
     """
     on_stage("stories", 0, 1)
@@ -92,7 +94,7 @@ def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequenc
     on_stage("stories", 1, 1)  # then per story: summary, entities, figures
     by_id = {a.id: a for a in articles}
     jobs = [(story, {a: by_id[a] for a in story.article_ids + tuple(m for g in story.duplicates for m in g.members)},
-             max_words, summary_config, max_entities) for story in stories]
+             max_words, summary_config, max_entities, summaries) for story in stories]
     out: list[StoryDigest] = []
     if workers > 1 and len(jobs) > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -108,20 +110,23 @@ def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequenc
     return Digest(tuple(out), tuple(articles), tuple(issues), max_words)
 
 
-def _story_job(job: tuple[Story, dict[str, Article], int, SummaryConfig, int]) -> StoryDigest:
+def _story_job(job: tuple[Story, dict[str, Article], int, SummaryConfig, int, bool]) -> StoryDigest:
     """One story's work as a picklable job (the same function runs in-process or in a worker)."""
-    story, by_id, max_words, config, max_entities = job
-    return story_digest(story, by_id, max_words=max_words, summary_config=config, max_entities=max_entities)
+    story, by_id, max_words, config, max_entities, summaries = job
+    return story_digest(story, by_id, max_words=max_words, summary_config=config, max_entities=max_entities,
+                        summary=summaries)
 
 
 def story_digest(story: Story, by_id: dict[str, Article], *, max_words: int = 250,
-                 summary_config: SummaryConfig = DEFAULT_CONFIG, max_entities: int = 12) -> StoryDigest:
-    """Summary, entities and figures of one story (its articles looked up in ``by_id``)."""
+                 summary_config: SummaryConfig = DEFAULT_CONFIG, max_entities: int = 12,
+                 summary: bool = True) -> StoryDigest:
+    """Summary (empty when ``summary`` is False), entities and figures of one story (articles from ``by_id``)."""
     members = [by_id[a] for a in story.article_ids]
-    summary = summarize(members, max_words=max_words, config=summary_config)
+    written = summarize(members, max_words=max_words, config=summary_config) if summary else \
+        Summary((), max_words, tuple(a.id for a in members))
     entities = resolve([m for a in members for m in mentions(a)])
     figures = group_figures([f for a in members for f in extract(a)])
-    return StoryDigest(story, cite_copies(summary, story.duplicates, by_id), tuple(entities[:max_entities]),
+    return StoryDigest(story, cite_copies(written, story.duplicates, by_id), tuple(entities[:max_entities]),
                        tuple(figures))
 
 

@@ -43,6 +43,13 @@ def test_deterministic() -> None:
     assert digest_document(again) == digest_document(RESULT)
 
 
+def test_facts_only_digest_skips_summaries_and_keeps_the_rest() -> None:
+    facts = digest(list(BATCH.articles), max_words=80, summaries=False)
+    assert [sd.story for sd in facts.stories] == [sd.story for sd in RESULT.stories]
+    for lean, full in zip(facts.stories, RESULT.stories, strict=True):
+        assert lean.summary.sentences == () and lean.entities == full.entities and lean.figures == full.figures
+
+
 def test_json_document() -> None:
     doc = digest_document(RESULT)
     assert doc["schema"] == "khulasa.digest" and doc["version"] == "1.0"
