@@ -114,10 +114,17 @@ class _Group:
             self.last = when if self.last is None else max(self.last, when)
 
 
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """Dot product of two sparse vectors over their shared terms only (a C-level key intersection).
+
+    ``math.fsum`` is exact whatever the order, so the result does not depend on set iteration order.
+    """
+    return math.fsum([a[t] * b[t] for t in a.keys() & b.keys()])
+
+
 def _cosine(vec: dict[str, float], group: _Group) -> float:
     """Cosine of a unit vector with a group's centroid (its cached norm)."""
-    centroid = group.centroid
-    dot = sum(w * centroid.get(t, 0.0) for t, w in vec.items())
+    dot = _dot(vec, group.centroid)
     return dot / group.norm if dot and group.norm else 0.0
 
 
@@ -192,9 +199,7 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
             postings.setdefault(t, set()).add(i)
 
     def avg_sim(ga: _Group, gb: _Group) -> float:
-        small, big = (ga, gb) if len(ga.centroid) <= len(gb.centroid) else (gb, ga)
-        dot = sum(w * big.centroid.get(t, 0.0) for t, w in small.centroid.items())
-        return dot / (len(ga.members) * len(gb.members))
+        return _dot(ga.centroid, gb.centroid) / (len(ga.members) * len(gb.members))
 
     heap: list[tuple[float, int, int]] = []
 
