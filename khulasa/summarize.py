@@ -117,14 +117,21 @@ def _eligible(text: str, words: int, cfg: SummaryConfig) -> bool:
 
 def _analyse(text: str, language: str) -> tuple[frozenset[str], Counter[str], list[str]]:
     """Concepts (stem bigrams not both stopwords, content stems), content-stem counts, normalized tokens."""
+    unfolded = normalize(text, fold_ta=False)
+    tokens = _TOKEN.findall(unfolded)
+    if not tokens:
+        return frozenset(), Counter(), []
     stop = stopwords(language)
-    tokens = _TOKEN.findall(normalize(text, fold_ta=False))
-    stems = [x.replace("ة", "ه") for x in stemmer_for(language).stemWords(tokens)]
-    is_stop = [t.replace("ة", "ه") in stop or t.isdigit() for t in tokens]
+    # Stemming sees ة; stems and tokens are then folded (ة→ه) in one pass each.
+    stems = "\x00".join(stemmer_for(language).stemWords(tokens)).replace("ة", "ه").split("\x00")
+    folded = unfolded.replace("ة", "ه") if "ة" in unfolded else unfolded
+    keys = _TOKEN.findall(folded) if folded is not unfolded else tokens
+    is_stop = [t in stop or t.isdigit() for t in keys]
     content = [st for st, sw in zip(stems, is_stop, strict=True) if not sw]
     bigrams = {f"{a} {b}" for a, b, sa, sb in zip(stems, stems[1:], is_stop, is_stop[1:], strict=False)
                if not (sa and sb)}
-    return frozenset(bigrams | set(content)), Counter(content), [normalize(t) for t in tokens[:3]]
+    bigrams.update(content)
+    return frozenset(bigrams), Counter(content), keys[:3]
 
 
 def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_Unit]:
@@ -133,7 +140,7 @@ def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_
         for s in sentences(article):
             concepts, content, head = _analyse(s.text, language)
             words = word_count(s.text)
-            norm = math.sqrt(sum(v * v for v in content.values()))
+            norm = math.sqrt(math.fsum([v * v for v in content.values()]))
             dangling = _is_dangling(head, language) or bool(_QUOTE_AFTER_VERB.match(normalize(s.text[:40])))
             units.append(_Unit(s, order, words, concepts, content, norm, _eligible(s.text, words, cfg), dangling))
     return units
