@@ -78,6 +78,7 @@ class ClusterConfig:
 
     story_threshold: float = 0.25
     merge_threshold: float = 0.07  # average article cosine above which two stories are one
+    merge_max_fragment: int | None = 4  # the merge joins a group of at most this many articles to another
     event_threshold: float = 0.45  # single pass: an article joins an event this close (centroid cosine)
     event_merge_threshold: float = 0.26  # average article cosine above which two events are one
     event_days: int = 3  # an article more than this many days from an event starts another one
@@ -179,13 +180,15 @@ def _dates_compatible(a: _Group, b: _Group, days: int) -> bool:
 
 
 def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_days: int | None = None,
-                 same_time_factor: float = 1.0) -> list[_Group]:
+                 same_time_factor: float = 1.0, max_fragment: int | None = None) -> list[_Group]:
     """Average-link agglomeration of groups (each holding the sum of its members' unit vectors), best pair first.
 
     The average cosine between the members of two groups is ``dot(S_a, S_b) / (n_a * n_b)``, so no
     member pair is compared; candidate pairs come from an inverted index over the groups' top terms.
     With ``max_gap_days``, dated groups further apart than that never merge, and dated groups within
     it need only ``threshold * same_time_factor`` (agreeing dates are evidence of one happening).
+    With ``max_fragment``, a merge needs one side of at most that many members: fragments join
+    groups, but two established groups (which the single pass kept apart) are not re-decided.
     """
 
     live: dict[int, _Group] = dict(enumerate(groups))
@@ -208,6 +211,8 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
         cands = [j for j in _best_candidates(top_terms(g), postings, _CANDIDATES * 2, exclude=i) if j in live]
         for j in cands:
             h = live[j]
+            if max_fragment is not None and min(len(g.members), len(h.members)) > max_fragment:
+                continue
             needed = threshold
             if max_gap_days is not None:
                 if not _dates_compatible(g, h, max_gap_days):
@@ -357,7 +362,8 @@ class StoryIndex:
     def _merged(self) -> list[_Group]:
         """The single-pass stories merged by average link (``merge_threshold``)."""
         with paused_gc():
-            return average_link(self.groups, self.config.merge_threshold, self.config.top_terms * 2)
+            return average_link(self.groups, self.config.merge_threshold, self.config.top_terms * 2,
+                                max_fragment=self.config.merge_max_fragment)
 
     def stories(self, duplicates: Sequence[DuplicateGroup] = ()) -> tuple[Story, ...]:
         """The stories so far (close stories merged), largest first, events in time order."""
