@@ -77,7 +77,7 @@ class ClusterConfig:
     """Thresholds of the story and event clustering."""
 
     story_threshold: float = 0.25
-    merge_threshold: float = 0.07  # average article cosine above which two stories are one
+    merge_threshold: float = 0.06  # average article cosine above which two stories are one
     merge_max_fragment: int | None = 4  # the merge joins a group of at most this many articles to another
     event_threshold: float = 0.45  # single pass: an article joins an event this close (centroid cosine)
     event_merge_threshold: float = 0.26  # average article cosine above which two events are one
