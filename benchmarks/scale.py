@@ -21,6 +21,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from khulasa.model import Article
@@ -40,6 +41,13 @@ def _pool(data: Path) -> list[str]:
     return sentences
 
 
+@dataclass(frozen=True)
+class _Story:
+    lead: list[str]
+    words: list[str]
+    date: dt.date
+
+
 def build(n: int, data: Path, seed: int = 0, unique_leads: bool = True) -> tuple[list[Article], dict[str, int],
                                                                                 set[frozenset[str]]]:
     """``n`` synthetic articles, their story labels, and the injected duplicate pairs.
@@ -52,14 +60,14 @@ def build(n: int, data: Path, seed: int = 0, unique_leads: bool = True) -> tuple
     pool = _pool(data)
     vocab = sorted({w for s in pool for w in s.split() if len(w) > 3 and w.isalpha()})
     n_stories = max(1, n // 10)
-    stories = []
+    stories: list[_Story] = []
     base = dt.date(2020, 1, 1)
     for _ in range(n_stories):
         words = rnd.sample(vocab, 14)
         leads = rnd.sample(pool, 2)
         if unique_leads:  # a lead of its own: the pool sentence with the story's words woven in
             leads = [" ".join(w if k % 3 else rnd.choice(words) for k, w in enumerate(lead.split())) for lead in leads]
-        stories.append({"lead": leads, "words": words, "date": base + dt.timedelta(days=rnd.randrange(1500))})
+        stories.append(_Story(leads, words, base + dt.timedelta(days=rnd.randrange(1500))))
     articles: list[Article] = []
     labels: dict[str, int] = {}
     dup_pairs: set[frozenset[str]] = set()
@@ -67,13 +75,13 @@ def build(n: int, data: Path, seed: int = 0, unique_leads: bool = True) -> tuple
     for i in range(n - n_dups):
         k = rnd.randrange(n_stories)
         st = stories[k]
-        words = st["words"]
+        words = st.words
         signature = [" ".join(rnd.sample(words, 6)) + " " + " ".join(rnd.sample(vocab, 4)) + "." for _ in range(3)]
-        body = [*st["lead"], *signature, *rnd.sample(pool, 4)]
+        body = [*st.lead, *signature, *rnd.sample(pool, 4)]
         rnd.shuffle(body)
         aid = f"a{i}"
         articles.append(Article(id=aid, text="\n".join(body), title=" ".join(rnd.sample(words, 5)),
-                                date=st["date"] + dt.timedelta(days=rnd.randrange(3)), content_hash=f"{i:08d}"))
+                                date=st.date + dt.timedelta(days=rnd.randrange(3)), content_hash=f"{i:08d}"))
         labels[aid] = k
     for j in range(n_dups):
         src = articles[rnd.randrange(len(articles))]

@@ -121,7 +121,9 @@ def build_gazetteer(records: list[dict[str, list[str]]]) -> dict[str, list[str]]
             if arabic.match(name) and 2 < len(name) < 25:
                 cities.add(normalize(name))
     cities = {c for c in cities if is_place(c) and is_place(strip_clitics(c))}
-    expand = lambda names: sorted({strip_clitics(n) for n in names} | names)  # noqa: E731
+    def expand(names: set[str]) -> list[str]:
+        return sorted({strip_clitics(n) for n in names} | names)
+
     places = expand(cities | countries)
     place_stems = {st for name in places if " " not in name for st in stem_tokens(name)}
     place_stems = {st for st in place_stems if stem_word[st] <= stem_place[st] or stem_word[st] < 2}
