@@ -21,7 +21,7 @@ from khulasa.model import Article
 from khulasa.perf import paused_gc
 from khulasa.text import tokenize
 
-NUM_PERM = 64
+NUM_PERM = 128
 SEED = 1
 THRESHOLD = 0.6
 
@@ -60,6 +60,17 @@ def signature(text: str, num_perm: int = NUM_PERM) -> LeanMinHash:
     return LeanMinHash(m)
 
 
+# LSH bands tuned for recall (datasketch weighs false positives and negatives equally by default,
+# which with 64 permutations finds a pair of Jaccard 0.7 only 71% of the time; these weights find it
+# 98% of the time). Every candidate is then checked against the threshold, so precision holds.
+_LSH_WEIGHTS = (0.2, 0.8)
+
+
+def lsh_index(threshold: float = THRESHOLD) -> MinHashLSH:
+    """An empty MinHash LSH index whose candidates include nearly every pair above ``threshold``."""
+    return MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=_LSH_WEIGHTS)
+
+
 def _rank(article: Article) -> tuple[dt.date, int, str]:
     return (article.date or dt.date.max, -len(article.text), article.id)
 
@@ -80,7 +91,7 @@ def find_duplicates(articles: Sequence[Article], threshold: float = THRESHOLD,
 def _find_duplicates(articles: Sequence[Article], threshold: float,
                      signatures: Iterable[LeanMinHash] | None) -> list[DuplicateGroup]:
     sigs = list(signatures) if signatures is not None else [signature(a.text) for a in articles]
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    lsh = lsh_index(threshold)
     parent = list(range(len(articles)))
     for i, sig in enumerate(sigs):
         for key in lsh.query(sig):

@@ -139,14 +139,12 @@ class LiveDigest:
     """
 
     def __init__(self, *, max_words: int = 120, cluster_config: ClusterConfig | None = None) -> None:
-        from datasketch import MinHashLSH
-
-        from khulasa.dedupe import NUM_PERM, THRESHOLD
+        from khulasa.dedupe import lsh_index
         from khulasa.stories import StoryIndex
 
         self.max_words = max_words
         self.index = StoryIndex(cluster_config)
-        self.lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self.lsh = lsh_index()
         self.signatures: dict[str, LeanMinHash] = {}
         self.copies: dict[str, list[str]] = {}
         self.articles: dict[str, Article] = {}
