@@ -39,6 +39,21 @@ def test_dedupe_is_idempotent() -> None:
     assert groups == [] and again == kept
 
 
+def test_edited_copies_are_found() -> None:
+    """A republished copy with its ending cut and two words changed is a near-duplicate of its source."""
+    originals = [a for a in ARTICLES if len(a.text.split()) >= 60 and a.id != "alofoq/floods-wire"]
+    assert len(originals) >= 8
+    copies = []
+    for a in originals:
+        words = a.text.split(" ")[:-5]
+        words[len(words) // 3] = "تعديل"
+        words[2 * len(words) // 3] = "آخر"
+        copies.append(replace(a, id=f"copy-of-{a.id}", text=" ".join(words), content_hash=f"c-{a.content_hash}"))
+    groups = [set(g.members) for g in find_duplicates(originals + copies)]
+    found = [a.id for a in originals if any({a.id, f"copy-of-{a.id}"} <= m for m in groups)]
+    assert found == [a.id for a in originals]
+
+
 @settings(max_examples=10, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_duplicates_do_not_depend_on_order(rnd: random.Random) -> None:
