@@ -54,7 +54,7 @@ class SummaryConfig:
     solver: str = "greedy"  # "greedy" (fast, same objective) or "ilp" (exact, with HiGHS; ~5x slower)
     ilp_max_sentences: int = 400  # larger inputs use the greedy solver (the ILP's pair constraints are quadratic)
     redundancy: float = 0.5  # max unigram cosine with an already chosen sentence
-    cite_threshold: float = 0.45  # min unigram cosine for a citation
+    cite_threshold: float = 0.2  # min cosine of story-IDF-weighted content stems for a citation
 
 
 DEFAULT_CONFIG = SummaryConfig()
@@ -304,23 +304,66 @@ def _select_ilp(units: list[_Unit], weights: dict[str, float], max_words: int, c
     return [u for i, u in enumerate(pool) if res.x[i] > 0.5]
 
 
-def _citations(unit: _Unit, units: list[_Unit], articles: list[Article], cfg: SummaryConfig) -> tuple[Citation, ...]:
+def _fact_vectors(units: list[_Unit]) -> list[dict[str, float]]:
+    """Unit-length content-stem vectors weighted by IDF over the story's sentences.
+
+    Words every outlet uses for the story (صندوق، المياه) say little about which *fact* a sentence
+    states; the rarer words it shares with another sentence do.
+    """
+    df: Counter[str] = Counter(k for u in units for k in u.unigrams)
+    n = len(units)
+    out = []
+    for u in units:
+        vec = {k: (1 + math.log(c)) * math.log(1 + n / df[k]) for k, c in u.unigrams.items()}
+        norm = math.sqrt(math.fsum([v * v for v in vec.values()])) or 1.0
+        out.append({k: v / norm for k, v in vec.items()})
+    return out
+
+
+def _citations(i: int, units: list[_Unit], vectors: list[dict[str, float]], articles: list[Article],
+               cfg: SummaryConfig) -> tuple[Citation, ...]:
+    """Unit ``i``'s own span, then per other article its closest sentence at or above ``cite_threshold``."""
     def cite(u: _Unit, sim: float) -> Citation:
         art = articles[u.order]
         s = u.sentence
         return Citation(art.id, art.credit, art.date, s.index, s.start, s.end, sim)
 
+    unit, mine = units[i], vectors[i]
     best: dict[int, tuple[float, _Unit]] = {}
-    for other in units:
+    for other, theirs in zip(units, vectors, strict=True):
         if other.order == unit.order:
             continue
-        sim = _cosine(unit, other)
+        shared = mine.keys() & theirs.keys()
+        if not shared:
+            continue
+        sim = math.fsum([mine[k] * theirs[k] for k in shared])
         if sim >= cfg.cite_threshold:
             prev = best.get(other.order)
             if prev is None or sim > prev[0]:
                 best[other.order] = (sim, other)
     others = sorted(best.values(), key=lambda t: (-t[0], t[1].order))
-    return (cite(unit, 1.0), *(cite(u, sim) for sim, u in others))
+    return (cite(unit, 1.0), *(cite(u, round(sim, 6)) for sim, u in others))
+
+
+def _language(articles: Sequence[Article], language: str | None) -> str:
+    lang = language or Counter(a.language for a in articles).most_common(1)[0][0]
+    return lang if lang in ("ar", "en") else "ar"
+
+
+def cite_all(items: Sequence[Article | str], *, language: str | None = None,
+             config: SummaryConfig = DEFAULT_CONFIG) -> tuple[SummarySentence, ...]:
+    """Every sentence of the articles with its citations, as ``summarize`` would cite it if chosen.
+
+    Answers "which other outlets report this sentence?" for a whole story; articles in input order,
+    sentences in article order.
+    """
+    articles = _as_articles(items)
+    if not articles:
+        return ()
+    units = _units(articles, _language(articles, language), config)
+    vectors = _fact_vectors(units)
+    return tuple(SummarySentence(u.sentence, _citations(i, units, vectors, articles, config))
+                 for i, u in enumerate(units))
 
 
 def summarize(items: Sequence[Article | str], max_words: int = 250, *, language: str | None = None,
@@ -342,8 +385,7 @@ def summarize(items: Sequence[Article | str], max_words: int = 250, *, language:
     articles = _as_articles(items)
     if not articles:
         return Summary((), max_words, ())
-    lang = language or Counter(a.language for a in articles).most_common(1)[0][0]
-    lang = lang if lang in ("ar", "en") else "ar"
+    lang = _language(articles, language)
     units = _units(articles, lang, config)
     titles = [_analyse(a.title, lang)[0] for a in articles]
     weights = _concept_weights(units, titles, config)
@@ -351,5 +393,8 @@ def summarize(items: Sequence[Article | str], max_words: int = 250, *, language:
     chosen = (_select_ilp if use_ilp else _select)(units, weights, max_words, config)
     far = dt.date.max
     chosen.sort(key=lambda u: (articles[u.order].date or far, u.order, u.sentence.index))
-    out = tuple(SummarySentence(u.sentence, _citations(u, units, articles, config)) for u in chosen)
+    vectors = _fact_vectors(units)
+    position = {id(u): i for i, u in enumerate(units)}
+    out = tuple(SummarySentence(u.sentence, _citations(position[id(u)], units, vectors, articles, config))
+                for u in chosen)
     return Summary(out, max_words, tuple(a.id for a in articles))

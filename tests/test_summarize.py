@@ -126,3 +126,19 @@ def test_a_quote_after_a_bare_reporting_verb_is_not_chosen_alone() -> None:
     for aid, idx in keys:
         if idx == 1:
             assert (aid, 0) in keys  # the quote comes with the sentence that names the speaker
+
+
+def test_citations_follow_the_fact_not_the_story_vocabulary() -> None:
+    from khulasa.summarize import cite_all
+
+    a = ("أعلنت وزارة الصحة تسجيل 120 إصابة جديدة بالحمى في مدينة الساحل خلال يومين. "
+         "وقال الوزير إن المستشفيات تعمل بكامل طاقتها لاستقبال المرضى.")
+    b = ("سجلت مدينة الساحل 120 إصابة جديدة بالحمى خلال يومين بحسب وزارة الصحة. "
+         "وافتتحت الوزارة مستشفى ميدانيا في المدينة لتخفيف الضغط.")
+    c = ("قال وزير الصحة إن موجة الحمى انحسرت في مدينة الشمال بعد أسبوعين. "
+         "وأضاف أن الوزارة أرسلت أدوية ولقاحات إلى المدينة.")
+    cited = {(s.sentence.article_id, s.sentence.index): [(x.article_id, x.sentence_index) for x in s.citations[1:]]
+             for s in cite_all([a, b, c])}
+    assert cited[("doc1", 0)] == [("doc2", 0)]  # the same fact, worded differently, by another outlet
+    assert cited[("doc2", 0)] == [("doc1", 0)]
+    assert all(("doc3", 0) not in v for v in cited.values())  # same vocabulary, another fact
