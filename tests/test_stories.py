@@ -121,3 +121,29 @@ def test_seeds_are_one_story_with_two_events(seeds_dir: Path, with_examples: boo
     events = [{a[:3] for a in e.article_ids} for e in story.events]
     assert events == [{"000", "001", "002"}, {"003", "004"}]
     assert story.events[0].first is not None and story.events[0].first.year == 2015
+
+
+def _group(terms: dict[str, float], members: int) -> object:
+    """A single-pass group of ``members`` articles, each with the unit vector ``terms``."""
+    import math
+
+    from khulasa.stories import _Group
+
+    g = _Group()
+    norm = math.sqrt(sum(v * v for v in terms.values()))
+    for k in range(members):
+        g.add({t: v / norm for t, v in terms.items()}, f"a{id(g)}-{k}", None, 0.0, 200)
+    return g
+
+
+def test_merge_joins_fragments_but_not_established_stories() -> None:
+    from khulasa.stories import average_link
+
+    shared = {"زلزال": 1.0}
+    big_a = _group({**shared, "تشيلي": 1.0, "هزة": 1.0}, 8)
+    big_b = _group({**shared, "سومطرة": 1.0, "تسونامي": 1.0}, 8)
+    fragment = _group({**shared, "تشيلي": 1.0, "اعمار": 1.0}, 2)
+    merged = average_link([big_a, big_b, fragment], threshold=0.2, top=8, max_fragment=4)
+    sizes = sorted(len(g.members) for g in merged)  # type: ignore[attr-defined]
+    assert sizes == [8, 10]  # the fragment joined its story; the two stories stayed apart
+    assert len(average_link([big_a, big_b], threshold=0.2, top=8)) == 1  # without the rule they merge
