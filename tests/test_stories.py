@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from khulasa.dedupe import find_duplicates, fold
 from khulasa.ingest import read_articles
 from khulasa.model import Article
-from khulasa.stories import StoryIndex, cluster
+from khulasa.stories import StoryIndex, _Group, cluster
 
 from .conftest import EXAMPLES
 
@@ -123,11 +123,9 @@ def test_seeds_are_one_story_with_two_events(seeds_dir: Path, with_examples: boo
     assert story.events[0].first is not None and story.events[0].first.year == 2015
 
 
-def _group(terms: dict[str, float], members: int) -> object:
+def _group(terms: dict[str, float], members: int) -> _Group:
     """A single-pass group of ``members`` articles, each with the unit vector ``terms``."""
     import math
-
-    from khulasa.stories import _Group
 
     g = _Group()
     norm = math.sqrt(sum(v * v for v in terms.values()))
@@ -144,6 +142,6 @@ def test_merge_joins_fragments_but_not_established_stories() -> None:
     big_b = _group({**shared, "سومطرة": 1.0, "تسونامي": 1.0}, 8)
     fragment = _group({**shared, "تشيلي": 1.0, "اعمار": 1.0}, 2)
     merged = average_link([big_a, big_b, fragment], threshold=0.2, top=8, max_fragment=4)
-    sizes = sorted(len(g.members) for g in merged)  # type: ignore[attr-defined]
+    sizes = sorted(len(g.members) for g in merged)
     assert sizes == [8, 10]  # the fragment joined its story; the two stories stayed apart
     assert len(average_link([big_a, big_b], threshold=0.2, top=8)) == 1  # without the rule they merge
