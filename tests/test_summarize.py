@@ -142,3 +142,18 @@ def test_citations_follow_the_fact_not_the_story_vocabulary() -> None:
     assert cited[("doc1", 0)] == [("doc2", 0)]  # the same fact, worded differently, by another outlet
     assert cited[("doc2", 0)] == [("doc1", 0)]
     assert all(("doc3", 0) not in v for v in cited.values())  # same vocabulary, another fact
+
+
+def test_cite_all_covers_every_sentence_and_agrees_with_summarize() -> None:
+    from khulasa.summarize import cite_all
+
+    arts = _floods()
+    everything = cite_all(arts)
+    all_sentences = [s for a in arts for s in sentences(a)]
+    assert [c.sentence for c in everything] == all_sentences
+    by_sentence = {(c.sentence.article_id, c.sentence.index): c.citations for c in everything}
+    for item in summarize(arts, max_words=120).sentences:  # a chosen sentence is cited the same way
+        assert item.citations == by_sentence[(item.sentence.article_id, item.sentence.index)]
+    for c in everything:
+        assert {x.article_id for x in c.citations[1:]} <= {a.id for a in arts} - {c.sentence.article_id}
+    assert cite_all([]) == ()
