@@ -99,14 +99,15 @@ def build_gazetteer(records: list[dict[str, list[str]]]) -> dict[str, list[str]]
     stem_word: Counter[str] = Counter()
     stem_place: Counter[str] = Counter()
     for record in records:
-        tags = map_tags(record["tags"])
-        for token, tag in zip(record["tokens"], tags, strict=True):
+        for token, raw, tag in zip(record["tokens"], record["tags"], map_tags(record["tags"]), strict=True):
+            if raw != "O" and not tag.endswith("LOC"):
+                continue  # inside another name (نادي ... ابيدجان): says nothing about being a common word
+            place = tag.endswith("LOC")
             w = normalize(token)
-            stems = stem_tokens(w)
             for form in {w, strip_clitics(w)}:
-                (as_place if tag.endswith("LOC") else as_word)[form] += 1
-            for st in stems:
-                (stem_place if tag.endswith("LOC") else stem_word)[st] += 1
+                (as_place if place else as_word)[form] += 1
+            for st in stem_tokens(w):
+                (stem_place if place else stem_word)[st] += 1
 
     def is_place(name: str) -> bool:
         return as_word[name] <= as_place[name] or as_word[name] < 2
