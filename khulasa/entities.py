@@ -266,24 +266,15 @@ def mentions(article: Article) -> list[Mention]:
     words = [[(m.start(), m.end(), m.group()) for m in _WORD.finditer(s.text)] for s in sents]
     all_tags = tag_document([[t[2] for t in toks] for toks in words])
     for s, toks, tags in zip(sents, words, all_tags, strict=True):
-        if not toks:
-            continue
-        i = 0
         taken: list[tuple[int, int]] = []
-        while i < len(toks):
-            if tags[i] == "O":
-                i += 1
-                continue
-            kind, j = tags[i][2:], i + 1
-            while j < len(toks) and tags[j] == f"I-{kind}":
-                j += 1
+        for i, j, kind in _entity_spans(tags):
             a, b = toks[i][0], toks[j - 1][1]
             role = _role(toks, i) if kind == "PER" else ""
             out.append(Mention(article.id, s.index, s.start + a, s.start + b, s.text[a:b], kind, role))
             taken.append((a, b))
-            i = j
-        norm_text = s.text  # alias names the tagger missed (matched on the display text's normalized form)
-        for m in _ALIAS_RE.finditer(normalize(norm_text, fold_ta=True)) if len(normalize(norm_text)) == len(norm_text) else ():
+        # Alias names the tagger missed, matched on the normalized text when it keeps the offsets.
+        norm = normalize(s.text)
+        for m in _ALIAS_RE.finditer(norm) if len(norm) == len(s.text) else ():
             a, b = m.span()
             if not any(x < b and a < y for x, y in taken):
                 out.append(Mention(article.id, s.index, s.start + a, s.start + b, s.text[a:b],
