@@ -31,6 +31,7 @@ from khulasa.ingest.meta import dateline_of
 from khulasa.model import Article
 from khulasa.perf import paused_gc
 from khulasa.text import content_stems, sentences
+from khulasa.vectors import dot, unit
 
 
 @functools.cache
@@ -115,18 +116,10 @@ class _Group:
             self.last = when if self.last is None else max(self.last, when)
 
 
-def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    """Dot product of two sparse vectors over their shared terms only (a C-level key intersection).
-
-    ``math.fsum`` is exact whatever the order, so the result does not depend on set iteration order.
-    """
-    return math.fsum([a[t] * b[t] for t in a.keys() & b.keys()])
-
-
 def _cosine(vec: dict[str, float], group: _Group) -> float:
     """Cosine of a unit vector with a group's centroid (its cached norm)."""
-    dot = _dot(vec, group.centroid)
-    return dot / group.norm if dot and group.norm else 0.0
+    shared = dot(vec, group.centroid)
+    return shared / group.norm if shared and group.norm else 0.0
 
 
 def _top(weights: dict[str, float], k: int) -> list[str]:
@@ -202,7 +195,7 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
             postings.setdefault(t, set()).add(i)
 
     def avg_sim(ga: _Group, gb: _Group) -> float:
-        return _dot(ga.centroid, gb.centroid) / (len(ga.members) * len(gb.members))
+        return dot(ga.centroid, gb.centroid) / (len(ga.members) * len(gb.members))
 
     heap: list[tuple[float, int, int]] = []
 
@@ -299,8 +292,7 @@ class StoryIndex:
             weights = {t: v * place_weight if t in places else v for t, v in weights.items()}
         if len(weights) > self.config.vector_terms:
             weights = {t: weights[t] for t in _top(weights, self.config.vector_terms)}
-        norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
-        return {t: v / norm for t, v in weights.items()}
+        return unit(weights)
 
     def add(self, article: Article) -> tuple[int, int]:
         """Place ``article`` in a story and an event; return their positions. Re-adding an id is a no-op."""

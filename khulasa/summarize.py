@@ -36,6 +36,7 @@ from khulasa.ingest.clean import RawDocument, clean_document
 from khulasa.model import Article, Citation, Sentence, Summary, SummarySentence
 from khulasa.text import _TOKEN, normalize, sentences, stopwords, word_count
 from khulasa.text import _stemmer as stemmer_for
+from khulasa.vectors import dot, unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +125,7 @@ def _analyse(text: str, language: str) -> tuple[frozenset[str], Counter[str], li
     stop = stopwords(language)
     # Stemming sees ة; stems and tokens are then folded (ة→ه) in one pass each.
     stems = "\x00".join(stemmer_for(language).stemWords(tokens)).replace("ة", "ه").split("\x00")
-    folded = unfolded.replace("ة", "ه") if "ة" in unfolded else unfolded
-    keys = _TOKEN.findall(folded) if folded is not unfolded else tokens
+    keys = "\x00".join(tokens).replace("ة", "ه").split("\x00")
     is_stop = [t in stop or t.isdigit() for t in keys]
     content = [st for st, sw in zip(stems, is_stop, strict=True) if not sw]
     bigrams = {f"{a} {b}" for a, b, sa, sb in zip(stems, stems[1:], is_stop, is_stop[1:], strict=False)
@@ -182,9 +182,8 @@ def _cosine(a: _Unit, b: _Unit) -> float:
     """Cosine of the content-stem counts of two sentences."""
     if not a.norm or not b.norm:
         return 0.0
-    x, y = (a.unigrams, b.unigrams) if len(a.unigrams) <= len(b.unigrams) else (b.unigrams, a.unigrams)
-    dot = sum(v * y[k] for k, v in x.items() if k in y)
-    return dot / (a.norm * b.norm) if dot else 0.0
+    shared = dot(a.unigrams, b.unigrams)
+    return shared / (a.norm * b.norm) if shared else 0.0
 
 
 def _select(units: list[_Unit], weights: dict[str, float], max_words: int, cfg: SummaryConfig) -> list[_Unit]:
@@ -312,12 +311,7 @@ def _fact_vectors(units: list[_Unit]) -> list[dict[str, float]]:
     """
     df: Counter[str] = Counter(k for u in units for k in u.unigrams)
     n = len(units)
-    out = []
-    for u in units:
-        vec = {k: (1 + math.log(c)) * math.log(1 + n / df[k]) for k, c in u.unigrams.items()}
-        norm = math.sqrt(math.fsum([v * v for v in vec.values()])) or 1.0
-        out.append({k: v / norm for k, v in vec.items()})
-    return out
+    return [unit({k: (1 + math.log(c)) * math.log(1 + n / df[k]) for k, c in u.unigrams.items()}) for u in units]
 
 
 def _citations(i: int, units: list[_Unit], vectors: list[dict[str, float]], articles: list[Article],
@@ -333,10 +327,7 @@ def _citations(i: int, units: list[_Unit], vectors: list[dict[str, float]], arti
     for other, theirs in zip(units, vectors, strict=True):
         if other.order == unit.order:
             continue
-        shared = mine.keys() & theirs.keys()
-        if not shared:
-            continue
-        sim = math.fsum([mine[k] * theirs[k] for k in shared])
+        sim = dot(mine, theirs)
         if sim >= cfg.cite_threshold:
             prev = best.get(other.order)
             if prev is None or sim > prev[0]:
