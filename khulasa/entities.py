@@ -55,12 +55,12 @@ def _shape(word: str) -> str:
     return "A"
 
 
-def token_features(tokens: Sequence[str]) -> list[dict[str, str | float]]:
-    """CRF features for each token of a pre-tokenized sentence."""
+def token_features(tokens: Sequence[str], gaz: dict[str, frozenset[str]] | None = None) -> list[dict[str, str | float]]:
+    """CRF features for each token of a pre-tokenized sentence (``gaz``: name lists, the shipped ones by default)."""
     norm = [normalize(t).strip(_PUNCT) or normalize(t) for t in tokens]
     base = [strip_clitics(w) for w in norm]
     stems = [s[0] if (s := stem_tokens(t)) else w for t, w in zip(tokens, norm, strict=True)]
-    gaz = gazetteer()
+    gaz = gaz or gazetteer()
     loc, country = gaz["LOC"], gaz["COUNTRY"]
     feats: list[dict[str, str | float]] = []
     for i, w in enumerate(norm):

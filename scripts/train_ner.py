@@ -131,7 +131,7 @@ def build_gazetteer(records: list[dict[str, list[str]]]) -> dict[str, list[str]]
     return {"COUNTRY": expand(countries), "LOC": places, "PLACE_STEMS": sorted(place_stems)}
 
 
-def _holdout(trainer: object, held: list[tuple[list[str], list[str]]]) -> int:
+def _holdout(trainer: object, held: list[tuple[list[str], list[str]]], gaz: dict[str, frozenset[str]]) -> int:
     """Train into a temporary file and print micro-F1 on the held-out sentences, as written and glued."""
     import tempfile
 
@@ -150,7 +150,7 @@ def _holdout(trainer: object, held: list[tuple[list[str], list[str]]]) -> int:
         for name, data in (("as written", held), ("proclitics glued", [attach_clitics(t, g) for t, g in held])):
             tp = fp = fn = 0
             for tokens, gold in data:
-                pred, ref = spans(tagger.tag(token_features(tokens))), spans(gold)
+                pred, ref = spans(tagger.tag(token_features(tokens, gaz))), spans(gold)
                 tp, fp, fn = tp + len(pred & ref), fp + len(pred - ref), fn + len(ref - pred)
             p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
             print(f"held-out NewsFANE ({len(data)} sentences, {name}): P {100 * p:.1f} R {100 * r:.1f} "
@@ -172,15 +172,12 @@ def main() -> int:
         print(f"cannot train: {train} not found (pass --data DIR)", file=sys.stderr)
         return 2
     records = [json.loads(line) for line in train.read_text(encoding="utf-8").splitlines()]
-    import khulasa.entities
     from khulasa.entities import gazetteer, token_features
 
-    if args.holdout:  # the gazetteer may only learn from the training part too
-        gaz = build_gazetteer([r for k, r in enumerate(records) if k % 10 != 9])
-        held_gaz = {k: frozenset(v) for k, v in gaz.items()}
-        khulasa.entities.gazetteer = lambda: held_gaz  # type: ignore[assignment]
-    else:
-        gaz = build_gazetteer(records)
+    # With --holdout the gazetteer may only learn from the training part too.
+    gaz = build_gazetteer([r for k, r in enumerate(records) if not (args.holdout and k % 10 == 9)])
+    names = {k: frozenset(v) for k, v in gaz.items()}
+    if not args.holdout:
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "gazetteer.json").write_text(json.dumps(gaz, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
         gazetteer.cache_clear()
@@ -194,16 +191,16 @@ def main() -> int:
         if args.holdout and k % 10 == 9:
             held.append((record["tokens"], tags))
             continue
-        trainer.append(token_features(record["tokens"]), tags)
+        trainer.append(token_features(record["tokens"], names), tags)
         glued, glued_tags = attach_clitics(record["tokens"], tags)
         if glued != record["tokens"]:
-            trainer.append(token_features(glued), glued_tags)
+            trainer.append(token_features(glued, names), glued_tags)
         n += 1
     trainer.set_params({"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations,
                         "feature.possible_transitions": True})
     start = time.perf_counter()
     if args.holdout:
-        return _holdout(trainer, held)
+        return _holdout(trainer, held, names)
     trainer.train(str(OUT / "ner.crfsuite"))
     print(f"trained on {n} sentences in {time.perf_counter() - start:.0f} s -> {OUT / 'ner.crfsuite'} "
           f"({(OUT / 'ner.crfsuite').stat().st_size / 1e6:.1f} MB); gazetteer: "
