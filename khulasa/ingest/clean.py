@@ -37,19 +37,20 @@ _WIDGET_LINES = frozenset(
         "آخر تحديث", "إعلان", "تابعونا", "تابعنا على", "نسخ الرابط", "الوسوم", "كلمات مفتاحية",
     )
 )
-_WIDGET_PATTERNS = (
-    re.compile(r"^\d{1,3}$"),  # page counters, comment counts
-    re.compile(r"^(?:[a-z]{1,3}\s+){2,}[a-z]{1,3}$"),  # "xs sm md lg" on one line
-    re.compile(r"لن\s+يتم\s+نشر\s+(?:عنوان\s+)?بريدك"),
-    re.compile(r"الحقول\s+(?:الالزاميه|المطلوبه)"),
-    re.compile(r"^(?:جميع\s+الحقوق\s+محفوظه|all rights reserved|©|copyright)"),
-    re.compile(r"^(?:شارك|شاركوا|تابعونا)\s+(?:عبر|على|في)\b"),
-    re.compile(r"^(?:اقرا|إقرا)\s+(?:ايضا|المزيد)\s*:?"),
-    re.compile(r"^(?:share|follow us|sign up|subscribe|cookie)", re.IGNORECASE),
-    re.compile(r"^(?:[^|]{1,25}\|){2,}[^|]{0,25}$"),  # "الرئيسية | أخبار | اقتصاد" menus
-    re.compile(r"(?:شاركنا|شاركونا|اترك|اكتب)\s+(?:برايك|برايكم|رايك|تعليقك)"),
-    re.compile(r"^(?:شارك|مشاركه)\s*:"),
+_WIDGET_PATTERNS = (  # over line keys: normalized (ى→ي, إ→ا, ة→ه) and lower-cased
+    r"^\d{1,3}$",  # page counters, comment counts
+    r"^(?:[a-z]{1,3}\s+){2,}[a-z]{1,3}$",  # "xs sm md lg" on one line
+    r"لن\s+يتم\s+نشر\s+(?:عنوان\s+)?بريدك",
+    r"الحقول\s+(?:الالزاميه|المطلوبه)",
+    r"^(?:جميع\s+الحقوق\s+محفوظه|all rights reserved|©|copyright)",
+    r"^(?:شارك|شاركوا|تابعونا)\s+(?:عبر|علي|في)\b",
+    r"^اقرا\s+(?:ايضا|المزيد)\s*:?",
+    r"^(?:share|follow us|sign up|subscribe|cookie)",
+    r"^(?:[^|]{1,25}\|){2,}[^|]{0,25}$",  # "الرئيسية | أخبار | اقتصاد" menus
+    r"(?:شاركنا|شاركونا|اترك|اكتب)\s+(?:برايك|برايكم|رايك|تعليقك)",
+    r"^(?:شارك|مشاركه)\s*:",
 )
+_WIDGETS = tuple(re.compile(p) for p in _WIDGET_PATTERNS)
 _MIN_BODY_WORDS = 8
 
 
@@ -81,7 +82,7 @@ def is_widget(line: str, key: str | None = None) -> bool:
     key = line_key(line) if key is None else key
     if key in _WIDGET_LINES:
         return True
-    return any(p.search(key) for p in _WIDGET_PATTERNS)
+    return any(p.search(key) for p in _WIDGETS)
 
 
 def learn_recurring(docs: Sequence[RawDocument], min_docs: int = 3, min_share: float = 0.4) -> frozenset[str]:
