@@ -217,9 +217,11 @@ def _select(units: list[_Unit], weights: dict[str, float], max_words: int, cfg: 
     pool = [u for u in units if u.eligible and u.words <= max_words]
 
     represented: set[int] = set()
+    # Each sentence's weighted concepts (most concepts weigh nothing: one article carries them).
+    held = {id(u): [(c, w) for c in u.concepts if (w := weights.get(c, 0.0))] for u in pool}
 
     def score(u: _Unit) -> float:
-        gain = sum(weights.get(c, 0.0) for c in u.concepts if c not in covered)
+        gain = sum(w for c, w in held[id(u)] if c not in covered)
         value = gain / (u.words ** cfg.length_exponent) + cfg.position_prior * gain / (1 + u.sentence.index)
         return float(value * (1 + cfg.new_article_bonus) if u.order not in represented else value)
 
@@ -258,7 +260,7 @@ def _select(units: list[_Unit], weights: dict[str, float], max_words: int, cfg: 
             heapq.heappush(heap, (-score(pool[nxt]), order, index + 1, nxt, round_))
     # Fill what is left of the budget with the best remaining sentences that still fit.
     rest = sorted((u for u in pool if (u.order, u.sentence.index) not in chosen_keys),
-                  key=lambda u: (-sum(weights.get(c, 0.0) for c in u.concepts) / u.words, u.order,
+                  key=lambda u: (-sum(w for _, w in held[id(u)]) / u.words, u.order,
                                  u.sentence.index))
     for u in rest:
         if used + u.words > max_words:
