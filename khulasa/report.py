@@ -30,6 +30,28 @@ def source_numbers(summary: Summary) -> dict[str, int]:
 _VERDICT_AR = {"agree": "متفقة", "approximate": "تقريبية", "disagree": "متعارضة"}
 
 
+# Arabic counted nouns: (one, two, 3-10, 11-99, hundreds) forms; "two" in the case the phrase needs.
+_ARTICLES = ("مقال واحد", "مقالان", "مقالات", "مقالا", "مقال")
+_ARTICLES_GEN = ("مقال واحد", "مقالين", "مقالات", "مقالا", "مقال")  # after من / في
+_STORIES = ("قصة واحدة", "قصتان", "قصص", "قصة", "قصة")
+_TIMES = ("مرة واحدة", "مرتين", "مرات", "مرة", "مرة")
+
+
+def count_ar(n: int, forms: tuple[str, str, str, str, str]) -> str:
+    """``n`` with its noun in the form Arabic grammar wants (مقال واحد، مقالان، 3 مقالات، 11 مقالا، 100 مقال)."""
+    one, two, few, many, hundred = forms
+    if n == 1:
+        return one
+    if n == 2:
+        return two
+    rest = n % 100
+    if 3 <= rest <= 10:
+        return f"{n} {few}"
+    if 11 <= rest <= 99:
+        return f"{n} {many}"
+    return f"{n} {hundred if n else few}"
+
+
 _UNIT_AR = {"%": "٪", "km2": " كم²", "km": " كم", "m": " م", "kg": " كغ", "t": " طن", "USD": " دولار", "EUR": " يورو",
             "h": " ساعة", "day": " يوم", "week": " أسبوع", "month": " شهر", "year": " سنة", "min": " دقيقة"}
 
@@ -106,11 +128,11 @@ def _when(first: dt.date | None, last: dt.date | None) -> str:
 def digest_markdown(result: Digest) -> str:
     """The digest as Markdown (Arabic headings; citation markers refer to each story's source list)."""
     by_id = {a.id: a for a in result.articles}
-    lines = ["# خلاصة", "", f"{len(result.stories)} قصة من {len(result.articles)} مقالا.", ""]
+    lines = ["# خلاصة", "", f"{count_ar(len(result.stories), _STORIES)} من {count_ar(len(result.articles), _ARTICLES_GEN)}.", ""]
     for sd in result.stories:
         story = sd.story
         numbers = source_numbers(sd.summary)
-        lines += [f"## {story.headline}", "", f"*{len(story.article_ids)} مقالات — {'، '.join(story.outlets)}*", "",
+        lines += [f"## {story.headline}", "", f"*{count_ar(len(story.article_ids), _ARTICLES)} — {'، '.join(story.outlets)}*", "",
                   "### الملخص", ""]
         for s in sd.summary.sentences:
             marks = "".join(f"[{numbers[c.article_id]}]" for c in s.citations)
@@ -126,8 +148,8 @@ def digest_markdown(result: Digest) -> str:
                 lines.append(f"| {g.thing} | {vals} | {mark}{_VERDICT_AR[g.verdict]}{mark} |")
         if sd.entities:
             lines += ["", "### الأشخاص والأماكن والمنظمات", ""]
-            lines += [f"- {e.name} ({e.type}{'، ' + e.role if e.role else ''}): {len(e.mentions)} ذكرا في "
-                      f"{len(e.article_ids)} مقالات" for e in sd.entities]
+            lines += [f"- {e.name} ({e.type}{'، ' + e.role if e.role else ''}): {count_ar(len(e.mentions), _TIMES)} في "
+                      f"{count_ar(len(e.article_ids), _ARTICLES_GEN)}" for e in sd.entities]
         lines += ["", "### المصادر", ""]
         for aid, n in numbers.items():
             a = by_id[aid]
@@ -210,7 +232,7 @@ def _story_html(k: int, sd: StoryDigest, by_id: dict[str, Article]) -> str:
     story, e = sd.story, html.escape
     numbers = source_numbers(sd.summary)
     parts = [f'<section class="story" id="{e(story.id)}"><h2>{e(story.headline)}</h2>',
-             f'<p class="meta">{len(story.article_ids)} مقالات · {e("، ".join(story.outlets))}</p>',
+             f'<p class="meta">{count_ar(len(story.article_ids), _ARTICLES)} · {e("، ".join(story.outlets))}</p>',
              '<h3>الملخص</h3><div class="summary">']
     for j, s in enumerate(sd.summary.sentences):
         marks = "".join(
@@ -259,7 +281,7 @@ def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "
 <style>{_CSS}</style>
 </head>
 <body>
-<header><h1>{e(title)}</h1><p>{len(result.stories)} قصة من {len(result.articles)} مقالا</p>{extra_header}</header>
+<header><h1>{e(title)}</h1><p>{count_ar(len(result.stories), _STORIES)} من {count_ar(len(result.articles), _ARTICLES_GEN)}</p>{extra_header}</header>
 <main>
 <div id="stories">
 {stories}

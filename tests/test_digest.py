@@ -6,12 +6,13 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from khulasa.cli import app
 from khulasa.ingest import read_articles
 from khulasa.pipeline import digest
-from khulasa.report import digest_document, digest_html, digest_markdown
+from khulasa.report import _ARTICLES_GEN, _STORIES, count_ar, digest_document, digest_html, digest_markdown
 
 from .conftest import EXAMPLES
 
@@ -61,6 +62,17 @@ def test_json_document() -> None:
 def test_markdown() -> None:
     md = digest_markdown(RESULT)
     assert md.startswith("# خلاصة") and md.count("### الملخص") == 3 and "[1]" in md
+
+
+@pytest.mark.parametrize(
+    ("n", "forms", "expected"),
+    [(1, _STORIES, "قصة واحدة"), (2, _STORIES, "قصتان"), (3, _STORIES, "3 قصص"), (10, _STORIES, "10 قصص"),
+     (11, _STORIES, "11 قصة"), (2, _ARTICLES_GEN, "مقالين"), (5, _ARTICLES_GEN, "5 مقالات"),
+     (44, _ARTICLES_GEN, "44 مقالا"), (100, _ARTICLES_GEN, "100 مقال"), (103, _ARTICLES_GEN, "103 مقالات"),
+     (250, _ARTICLES_GEN, "250 مقالا")],
+)
+def test_arabic_counts(n: int, forms: tuple[str, str, str, str, str], expected: str) -> None:
+    assert count_ar(n, forms) == expected
 
 
 def test_html_is_rtl_and_self_contained() -> None:
