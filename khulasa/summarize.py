@@ -106,14 +106,25 @@ def _is_dangling(tokens: list[str], language: str) -> bool:
     return any(head.startswith(b) for b in _BACKREF_AR)
 
 
-def _eligible(text: str, words: int, cfg: SummaryConfig) -> bool:
-    stripped = text.rstrip("\"'”’»)] ")
+_CLOSERS = "\"'”’»)] "
+
+
+def _terminated(text: str) -> bool:
+    return text.rstrip(_CLOSERS).endswith((".", "!", "…", "?", "؟", ":"))
+
+
+def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True) -> bool:
+    """Whether a sentence may stand alone in a summary.
+
+    ``punctuated``: the article ends its sentences with punctuation, so a short unterminated line is
+    a fragment or caption. In text written without punctuation (a line per sentence) it is not.
+    """
+    stripped = text.rstrip(_CLOSERS)
     if words < cfg.min_words or words > cfg.max_sentence_words:
         return False
     if stripped.endswith(("?", "؟", ":")):
         return False
-    # A fragment or caption: no sentence-final punctuation and short.
-    return stripped.endswith((".", "!", "…")) or words >= 12
+    return not punctuated or stripped.endswith((".", "!", "…")) or words >= 12
 
 
 _SEP = "\x00"  # joins the sentences of an article so that each step runs once per article
@@ -157,12 +168,15 @@ def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_
     units: list[_Unit] = []
     for order, article in enumerate(articles):
         sents = sentences(article)
+        # Most sentences unterminated: the text is written without punctuation, not made of captions.
+        punctuated = 2 * sum(map(_terminated, (s.text for s in sents))) >= len(sents)
         for s, (concepts, content, head, folded) in zip(sents, _analyse([s.text for s in sents], language),
                                                        strict=True):
             words = word_count(s.text)
             norm = math.sqrt(math.fsum([v * v for v in content.values()]))
             dangling = _is_dangling(head, language) or bool(_QUOTE_AFTER_VERB.match(folded))
-            units.append(_Unit(s, order, words, concepts, content, norm, _eligible(s.text, words, cfg), dangling))
+            units.append(_Unit(s, order, words, concepts, content, norm, _eligible(s.text, words, cfg, punctuated),
+                               dangling))
     return units
 
 

@@ -108,6 +108,16 @@ def test_widget_lines(line: str, widget: bool) -> None:
     assert is_widget(line) is widget
 
 
+def test_unpunctuated_prose_is_body_and_a_menu_is_not() -> None:
+    prose = ("زار وزير الزراعة صباح اليوم مزارع القمح في سهل البقاع\n"
+             "واطلع الوزير على أضرار موجة الصقيع التي ضربت المنطقة الأسبوع الماضي\n"
+             "ووعد بتعويض المزارعين المتضررين قبل نهاية الشهر الحالي")
+    article = clean_document(RawDocument(id="p", path="p.txt", text=prose))
+    assert article.text == prose
+    menu = clean_document(RawDocument(id="m", path="m.txt", text="أخبار\nرياضة\nاقتصاد وأعمال\nمنوعات"))
+    assert menu.text == ""
+
+
 # --- bad input ---------------------------------------------------------------------------------
 
 ARABIC = "قال وزير الخارجية إن الاجتماع المقبل سيعقد في القاهرة بمشاركة عشرين دولة عربية وأجنبية.\n"

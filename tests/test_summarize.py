@@ -94,6 +94,22 @@ def test_plain_texts_are_cleaned() -> None:
     assert all("XS" not in s.text and "المصدر" not in s.text for s in out.sentences)
 
 
+UNPUNCTUATED = "\n".join([
+    "افتتحت البلدية صباح اليوم جسرا جديدا فوق نهر العاصي في وسط المدينة",
+    "ويبلغ طول الجسر الجديد ثلاثمئة متر ويتسع لأربعة مسارات للسيارات",
+    "وقال رئيس البلدية إن كلفة الجسر بلغت عشرين مليون دولار",
+    "وينتظر السكان افتتاح جسر ثان قرب السوق القديم في الربيع المقبل",
+])
+
+
+def test_text_written_without_punctuation_is_summarized() -> None:
+    # One sentence per line and no full stops: the lines are sentences, not captions.
+    for texts in ([UNPUNCTUATED], [UNPUNCTUATED, UNPUNCTUATED.replace("عشرين", "ثلاثين")]):
+        out = summarize(texts, max_words=30)
+        assert out.sentences and out.word_count <= 30
+        assert all(s.text in UNPUNCTUATED or s.text in texts[-1] for s in out.sentences)
+
+
 def test_five_hundred_articles(tmp_path: Path) -> None:
     arts = _floods()
     many = [Article(id=f"{a.id}-{i}", text=a.text, source=a.source, date=a.date) for i in range(125) for a in arts]

@@ -147,6 +147,8 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
     counts = Counter(keys[ln] for _, ln in kept)
     title_key = line_key(title) if title else ""
     body_start = next((k for k, (_, ln) in enumerate(kept) if _is_body(ln)), len(kept))
+    if body_start == len(kept) and _unpunctuated(kept):
+        body_start = 0  # text written without punctuation: no line can be told from a caption, all are body
     if not title_key and kept and body_start == 0 and len(kept[0][1].split()) <= 25:
         # A short first line directly above the date line is the headline, even with a full stop.
         first_line = kept[0][0]
@@ -195,6 +197,14 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
         removed=tuple(removed),
         content_hash=_content_hash(text),
     )
+
+
+def _unpunctuated(lines: list[tuple[int, str]]) -> bool:
+    """True for prose written without sentence punctuation: no line ends like a sentence, and most
+    lines are sentence-long (a page of short unterminated lines is a menu, not an article)."""
+    if any(is_terminated(ln) for _, ln in lines):
+        return False
+    return 2 * sum(len(ln.split()) >= 6 for _, ln in lines) > len(lines) >= 2
 
 
 def _is_body(line: str) -> bool:
