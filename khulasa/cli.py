@@ -134,6 +134,9 @@ def summarize(
         _print_json(render.summary_document(summary, batch.articles, batch.issues))
     elif summary.sentences:
         sys.stdout.write(summary.text() + "\n")
+    if not summary.sentences and batch.articles:
+        Console(stderr=True).print(f"no sentence that can stand alone fits in {max_words} words: "
+                                   "raise --max-words", markup=False)
     _exit(batch)
 
 

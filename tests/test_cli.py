@@ -58,6 +58,12 @@ def test_summarize_contract() -> None:
     assert result.stderr == ""
 
 
+def test_summarize_says_when_nothing_fits() -> None:
+    result = runner.invoke(app, ["summarize", "--max-words", "3", *FLOODS])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "raise --max-words" in result.stderr
+
+
 def test_summarize_json() -> None:
     result = runner.invoke(app, ["summarize", "--json", "--max-words", "60", *FLOODS])
     doc = json.loads(result.stdout)
