@@ -30,7 +30,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from khulasa.ingest.clean import RawDocument, clean_document
 from khulasa.model import Article, Citation, Sentence, Summary, SummarySentence
@@ -59,6 +59,7 @@ class SummaryConfig:
 
 
 DEFAULT_CONFIG = SummaryConfig()
+_NO_LENGTH_CAP = SummaryConfig(max_sentence_words=1 << 30)
 
 _DANGLING_AR = frozenset(
     normalize(w)
@@ -83,6 +84,7 @@ class _Unit:
     norm: float
     eligible: bool
     dangling: bool
+    overlong: bool = False  # would be eligible but for ``max_sentence_words``
 
 
 def _as_articles(items: Sequence[Article | str]) -> list[Article]:
@@ -175,8 +177,9 @@ def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_
             words = word_count(s.text)
             norm = math.sqrt(math.fsum([v * v for v in content.values()]))
             dangling = _is_dangling(head, language) or bool(_QUOTE_AFTER_VERB.match(folded))
-            units.append(_Unit(s, order, words, concepts, content, norm, _eligible(s.text, words, cfg, punctuated),
-                               dangling))
+            eligible = _eligible(s.text, words, cfg, punctuated)
+            overlong = words > cfg.max_sentence_words and _eligible(s.text, words, _NO_LENGTH_CAP, punctuated)
+            units.append(_Unit(s, order, words, concepts, content, norm, eligible, dangling, overlong))
     return units
 
 
@@ -420,6 +423,10 @@ def summarize(items: Sequence[Article | str], max_words: int = 250, *, language:
     weights = _concept_weights(units, titles, config)
     use_ilp = config.solver == "ilp" and sum(u.eligible for u in units) <= config.ilp_max_sentences
     chosen = (_select_ilp if use_ilp else _select)(units, weights, max_words, config)
+    if not chosen and any(u.overlong and u.words <= max_words for u in units):
+        # Only sentences longer than max_sentence_words would fit: better one long sentence than none.
+        units = [replace(u, eligible=True) if u.overlong else u for u in units]
+        chosen = _select(units, weights, max_words, config)
     far = dt.date.max
     chosen.sort(key=lambda u: (articles[u.order].date or far, u.order, u.sentence.index))
     vectors = _fact_vectors(units)

@@ -102,6 +102,14 @@ UNPUNCTUATED = "\n".join([
 ])
 
 
+def test_only_overlong_sentences_still_give_a_summary() -> None:
+    clause = "وتشمل الخطة تحديث شبكات المياه والكهرباء والطرق في المحافظات الشمالية والجنوبية"
+    text = "أعلنت الحكومة خطة للتنمية، " + "، ".join([clause] * 9) + "."  # one sentence of ~100 words
+    out = summarize([text], max_words=150)
+    assert [s.text for s in out.sentences] == [text] and out.word_count <= 150
+    assert summarize([text], max_words=50).sentences == ()  # and still never over the budget
+
+
 def test_text_written_without_punctuation_is_summarized() -> None:
     # One sentence per line and no full stops: the lines are sentences, not captions.
     for texts in ([UNPUNCTUATED], [UNPUNCTUATED, UNPUNCTUATED.replace("عشرين", "ثلاثين")]):
