@@ -59,7 +59,6 @@ class SummaryConfig:
 
 
 DEFAULT_CONFIG = SummaryConfig()
-_NO_LENGTH_CAP = SummaryConfig(max_sentence_words=1 << 30)
 
 _DANGLING_AR = frozenset(
     normalize(w)
@@ -168,6 +167,7 @@ def _analyse(texts: Sequence[str], language: str) -> list[tuple[frozenset[str], 
 
 def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_Unit]:
     units: list[_Unit] = []
+    uncapped = replace(cfg, max_sentence_words=1 << 30)
     for order, article in enumerate(articles):
         sents = sentences(article)
         # Most sentences unterminated: the text is written without punctuation, not made of captions.
@@ -178,7 +178,7 @@ def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_
             norm = math.sqrt(math.fsum([v * v for v in content.values()]))
             dangling = _is_dangling(head, language) or bool(_QUOTE_AFTER_VERB.match(folded))
             eligible = _eligible(s.text, words, cfg, punctuated)
-            overlong = words > cfg.max_sentence_words and _eligible(s.text, words, _NO_LENGTH_CAP, punctuated)
+            overlong = words > cfg.max_sentence_words and _eligible(s.text, words, uncapped, punctuated)
             units.append(_Unit(s, order, words, concepts, content, norm, eligible, dangling, overlong))
     return units
 
