@@ -138,6 +138,8 @@ def _analyse(texts: Sequence[str], language: str) -> list[tuple[frozenset[str], 
     Normalization and stemming run once over all ``texts`` (the sentences of one article): Python
     calls per sentence were most of the summarizer's time.
     """
+    if not texts:
+        return []
     if any(_SEP in t for t in texts):
         return [r for t in texts for r in _analyse([t.replace(_SEP, " ")], language)]
     unfolded = normalize(_SEP.join(texts), fold_ta=False).split(_SEP)

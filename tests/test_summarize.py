@@ -181,3 +181,16 @@ def test_cite_all_covers_every_sentence_and_agrees_with_summarize() -> None:
     for c in everything:
         assert {x.article_id for x in c.citations[1:]} <= {a.id for a in arts} - {c.sentence.article_id}
     assert cite_all([]) == ()
+
+
+_WORDS = st.sampled_from(["قال", "الوزير", "إن", "المدرسة", "مدرسة", "في", "٢٠١٥", "الأمم", "المتحدة", "،", ".",
+                          "Kerry", "said", "\x00", "ـ", "مُحَمَّد", "", "وزارة"])
+
+
+@given(st.lists(st.lists(_WORDS, max_size=40).map(" ".join), max_size=8))
+@settings(max_examples=150, deadline=None)
+def test_sentences_analysed_together_as_one_by_one(texts: list[str]) -> None:
+    # The summarizer analyses an article's sentences in one batch; that must equal one call per sentence.
+    from khulasa.summarize import _analyse
+
+    assert _analyse(texts, "ar") == [r for t in texts for r in _analyse([t], "ar")]
