@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from khulasa.ingest.clean import RawDocument, clean_document
+from khulasa.ingest.meta import is_terminated
 from khulasa.model import Article, Citation, Sentence, Summary, SummarySentence
 from khulasa.text import _TOKEN, normalize, sentences, stopwords, word_count
 from khulasa.text import _stemmer as stemmer_for
@@ -110,10 +111,6 @@ def _is_dangling(tokens: list[str], language: str) -> bool:
 _CLOSERS = "\"'”’»)] "
 
 
-def _terminated(text: str) -> bool:
-    return text.rstrip(_CLOSERS).endswith((".", "!", "…", "?", "؟", ":"))
-
-
 def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True) -> bool:
     """Whether a sentence may stand alone in a summary.
 
@@ -173,7 +170,7 @@ def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_
     for order, article in enumerate(articles):
         sents = sentences(article)
         # Most sentences unterminated: the text is written without punctuation, not made of captions.
-        punctuated = 2 * sum(map(_terminated, (s.text for s in sents))) >= len(sents)
+        punctuated = 2 * sum(map(is_terminated, (s.text for s in sents))) >= len(sents)
         for s, (concepts, content, head, folded) in zip(sents, _analyse([s.text for s in sents], language),
                                                        strict=True):
             words = word_count(s.text)

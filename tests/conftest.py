@@ -24,7 +24,7 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 def _shared(sub: str, what: str) -> Path:
     path = SHARED / sub
     if not path.is_dir():
-        pytest.skip(f"{what} is not at {path} (../shared beside the repository)")
+        pytest.skip(f"{what} not found at {path} (put ../shared beside the repository)")
     return path
 
 
