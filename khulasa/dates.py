@@ -33,6 +33,8 @@ WEEKDAYS: dict[str, int] = {
     for i, name in enumerate(("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"))
 }
 WEEKDAYS.update({normalize("الإثنين"): 0, normalize("الأثنين"): 0})
+WEEKDAYS.update({name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                                  "sunday"))})
 
 # Longest names first so that "كانون الثاني" wins over a shorter overlapping alternative.
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
@@ -40,6 +42,11 @@ _MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=Tr
 _MONTH_GROUP = rf"(?P<month>{_MONTH_ALT})(?:\s*[/(-]\s*(?:{_MONTH_ALT})\)?)?"
 _DAY_MONTH_YEAR = re.compile(
     rf"(?<![\w])(?:ال)?(?P<day>\d{{1,2}})\s*(?:من\s+)?(?:شهر\s+)?{_MONTH_GROUP}(?:\s*,?\s*(?:عام\s+|سنه\s+)?(?P<year>\d{{4}}))?"
+)
+# English writes the month first: "January 8, 2005", "Dec. 26th 2004".
+_LATIN_MONTH_ALT = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
+_MONTH_DAY_YEAR = re.compile(
+    rf"(?<![\w])(?P<month>{_LATIN_MONTH_ALT})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<year>(?:19|20)\d\d)(?!\d)"
 )
 _YMD = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[/.-](?P<m>\d{1,2})[/.-](?P<d>\d{1,2})(?!\d)")
 _DMY = re.compile(r"(?<!\d)(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>(?:19|20)\d\d)(?!\d)")
@@ -56,7 +63,8 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 def find_explicit_dates(text: str) -> list[tuple[dt.date, int, int]]:
     """Full dates (day, month, year all written) in ``text``, with their spans in the normalized text.
 
-    Recognizes "18 كانون الثاني/يناير 2015", "الأحد 2015/01/18", "18-01-2015", "8 January 2005".
+    Recognizes "18 كانون الثاني/يناير 2015", "الأحد 2015/01/18", "18-01-2015", "8 January 2005",
+    "January 8, 2005".
     """
     norm = normalize(text)
     found: list[tuple[dt.date, int, int]] = []
@@ -66,6 +74,10 @@ def find_explicit_dates(text: str) -> list[tuple[dt.date, int, int]]:
             found.append((d, m.start(), m.end()))
     for m in _DMY.finditer(norm):
         d = _safe_date(int(m["y"]), int(m["m"]), int(m["d"]))
+        if d:
+            found.append((d, m.start(), m.end()))
+    for m in _MONTH_DAY_YEAR.finditer(norm):
+        d = _safe_date(int(m["year"]), MONTHS[m["month"]], int(m["day"]))
         if d:
             found.append((d, m.start(), m.end()))
     for m in _DAY_MONTH_YEAR.finditer(norm):

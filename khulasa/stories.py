@@ -5,6 +5,8 @@
    on the order they were given in. Each article becomes a TF-IDF vector of content stems (IDF from
    the articles seen so far) and joins the most similar story among the candidates that share one of
    its top terms (an inverted index: no step compares all pairs), or starts a new story.
+   Stories the single pass split are then merged by average link over the stories' centroids;
+   stories dated within a month of each other need half the similarity (news comes in bursts).
 3. Inside a story, an article joins the most similar event when it is close enough in content and
    its happening date (article date, or a weekday / "أمس" in its lead, resolved) falls within a
    few days of the event; otherwise it starts a new event.
@@ -80,6 +82,8 @@ class ClusterConfig:
     story_threshold: float = 0.25
     merge_threshold: float = 0.06  # average article cosine above which two stories are one
     merge_max_fragment: int | None = 4  # the merge joins a group of at most this many articles to another
+    merge_near_days: int | None = 31  # stories come in bursts: groups dated this close merge more easily...
+    merge_near_factor: float = 0.5  # ...needing only this share of ``merge_threshold``
     event_threshold: float = 0.45  # single pass: an article joins an event this close (centroid cosine)
     event_merge_threshold: float = 0.26  # average article cosine above which two events are one
     event_days: int = 3  # an article more than this many days from an event starts another one
@@ -173,7 +177,8 @@ def _dates_compatible(a: _Group, b: _Group, days: int) -> bool:
 
 
 def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_days: int | None = None,
-                 same_time_factor: float = 1.0, max_fragment: int | None = None) -> list[_Group]:
+                 same_time_factor: float = 1.0, max_fragment: int | None = None,
+                 near_days: int | None = None) -> list[_Group]:
     """Average-link agglomeration of groups (each holding the sum of its members' unit vectors), best pair first.
 
     The average cosine between the members of two groups is ``dot(S_a, S_b) / (n_a * n_b)``, so no
@@ -182,6 +187,9 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
     it need only ``threshold * same_time_factor`` (agreeing dates are evidence of one happening).
     With ``max_fragment``, a merge needs one side of at most that many members: fragments join
     groups, but two established groups (which the single pass kept apart) are not re-decided.
+    With ``near_days`` (and no ``max_gap_days``), dated groups within that many days of each other
+    need only ``threshold * same_time_factor`` and other pairs the full threshold: the articles of
+    one story come in bursts (topic detection and tracking's time window).
     """
 
     live: dict[int, _Group] = dict(enumerate(groups))
@@ -207,11 +215,11 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
             if max_fragment is not None and min(len(g.members), len(h.members)) > max_fragment:
                 continue
             needed = threshold
-            if max_gap_days is not None:
-                if not _dates_compatible(g, h, max_gap_days):
-                    continue
-                if g.first is not None and h.first is not None:
-                    needed = threshold * same_time_factor
+            if max_gap_days is not None and not _dates_compatible(g, h, max_gap_days):
+                continue
+            if g.first is not None and h.first is not None and (
+                    max_gap_days is not None or (near_days is not None and _dates_compatible(g, h, near_days))):
+                needed = threshold * same_time_factor
             sim = avg_sim(g, h)
             if sim >= needed:
                 heapq.heappush(heap, (-sim, min(i, j), max(i, j)))
@@ -355,7 +363,8 @@ class StoryIndex:
         """The single-pass stories merged by average link (``merge_threshold``)."""
         with paused_gc():
             return average_link(self.groups, self.config.merge_threshold, self.config.top_terms * 2,
-                                max_fragment=self.config.merge_max_fragment)
+                                max_fragment=self.config.merge_max_fragment, near_days=self.config.merge_near_days,
+                                same_time_factor=self.config.merge_near_factor)
 
     def stories(self, duplicates: Sequence[DuplicateGroup] = ()) -> tuple[Story, ...]:
         """The stories so far (close stories merged), largest first, events in time order."""

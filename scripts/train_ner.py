@@ -23,11 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "khulasa" / "data"
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
+# NewsFANE follows ACE: "Land", "Air" and "Water" are *vehicles* (رانج روفر، هامر، شينوك), not places, so
+# they stay O like the other unmapped classes (Group, Building-Grounds, Book, ...).
 CLASS_MAP = {
     **dict.fromkeys(("Politician", "Athlete", "Artist", "Other_PER", "Religious_PER", "Scientist", "Businessperson",
                      "Lawyer", "Engineer", "Police_PER"), "PER"),
     **dict.fromkeys(("Nation", "Population-Center", "GPE-Cluster", "State-or-Province", "Continent", "Water-Body",
-                     "Land", "County-or-District", "Land-Region-Natural"), "LOC"),
+                     "County-or-District", "Land-Region-Natural"), "LOC"),
     **dict.fromkeys(("Non-Governmental", "Sports", "Government", "Media", "Commercial", "Educational", "Police",
                      "Medical-Science", "Entertainment", "Religious_ORG"), "ORG"),
 }

@@ -79,7 +79,9 @@ def test_examples_corpus_shape() -> None:
     ("line", "expected"),
     [("الأحد 2015/01/18", dt.date(2015, 1, 18)), ("السبت 8 يناير 2005", dt.date(2005, 1, 8)),
      ("19 أيلول/سبتمبر 2024", dt.date(2024, 9, 19)), ("الخميس ٢١ تموز ٢٠١٦", dt.date(2016, 7, 21)),
-     ("نشر في: 2016-07-21 14:05", dt.date(2016, 7, 21)), ("قال في 18 يناير 2015 إن الاجتماع", None)],
+     ("نشر في: 2016-07-21 14:05", dt.date(2016, 7, 21)), ("قال في 18 يناير 2015 إن الاجتماع", None),
+     ("Saturday, January 8, 2005", dt.date(2005, 1, 8)), ("Dec. 26th, 2004", dt.date(2004, 12, 26)),
+     ("Thursday, 19 May 2005", dt.date(2005, 5, 19)), ("He said on May 3, 2005 that", None)],
 )
 def test_date_lines(line: str, expected: dt.date | None) -> None:
     assert parse_date_line(line) == expected

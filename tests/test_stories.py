@@ -145,3 +145,23 @@ def test_merge_joins_fragments_but_not_established_stories() -> None:
     sizes = sorted(len(g.members) for g in merged)
     assert sizes == [8, 10]  # the fragment joined its story; the two stories stayed apart
     assert len(average_link([big_a, big_b], threshold=0.2, top=8)) == 1  # without the rule they merge
+
+
+def test_merge_needs_less_similarity_between_groups_close_in_time() -> None:
+    import datetime as dt
+
+    from khulasa.stories import average_link
+
+    def dated(terms: dict[str, float], members: int, day: dt.date) -> _Group:
+        g = _group(terms, members)
+        g.first = g.last = day
+        return g
+
+    jan = dt.date(2005, 1, 1)
+    a = {"تسونامي": 1.0, "تبرع": 1.0, "اغاثه": 1.0}
+    b = {"تسونامي": 1.0, "ضحايا": 1.0, "سواحل": 1.0}  # average cosine 1/3 with a
+    near = [dated(a, 3, jan), dated(b, 2, jan + dt.timedelta(days=20))]
+    far = [dated(a, 3, jan), dated(b, 2, jan + dt.timedelta(days=2000))]
+    assert len(average_link(near, threshold=0.5, top=8, near_days=31, same_time_factor=0.5)) == 1
+    assert len(average_link(far, threshold=0.5, top=8, near_days=31, same_time_factor=0.5)) == 2
+    assert len(average_link(near, threshold=0.5, top=8)) == 2  # without the time rule: too far apart in content
