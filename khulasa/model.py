@@ -15,6 +15,9 @@ SCHEMA_VERSION = "1.0"
 Severity = Literal["error", "warning"]
 
 
+_TITLE_WORDS = 12  # words of the text shown when an article has no title
+
+
 @dataclass(frozen=True, slots=True)
 class Article:
     """One cleaned article.
@@ -37,6 +40,16 @@ class Article:
     captions: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     content_hash: str = ""
+
+    @property
+    def display_title(self) -> str:
+        """The title, else the opening words of the text (``…`` when cut), else the id: for people to read."""
+        if self.title:
+            return self.title
+        words = self.text.split()
+        if not words:
+            return self.id
+        return " ".join(words[:_TITLE_WORDS]) + (" …" if len(words) > _TITLE_WORDS else "")
 
     @property
     def credit(self) -> str:

@@ -153,7 +153,7 @@ def digest_markdown(result: Digest) -> str:
         lines += ["", "### المصادر", ""]
         for aid, n in numbers.items():
             a = by_id[aid]
-            lines.append(f"{n}. {a.credit} — {a.title or aid} ({iso_date(a.date) or 'بلا تاريخ'}) `{a.path}`")
+            lines.append(f"{n}. {a.credit} — {a.display_title} ({iso_date(a.date) or 'بلا تاريخ'}) `{a.path}`")
         lines.append("")
     if result.issues:
         lines += ["## ملفات لم تُقرأ كاملة", ""] + [f"- `{i.path}`: {i.reason}" for i in result.issues] + [""]
@@ -219,7 +219,7 @@ def _page_data(result: Digest) -> dict[str, Any]:
     cited = {c.article_id for sd in result.stories for s in sd.summary.sentences for c in s.citations}
     by_id = {a.id: a for a in result.articles}
     return {
-        "articles": {aid: {"title": by_id[aid].title, "source": by_id[aid].credit, "date": iso_date(by_id[aid].date),
+        "articles": {aid: {"title": by_id[aid].display_title, "source": by_id[aid].credit, "date": iso_date(by_id[aid].date),
                            "path": by_id[aid].path, "text": by_id[aid].text} for aid in sorted(cited)},
         "stories": [{"sentences": [{"citations": [{"article_id": c.article_id, "source": c.source,
                                                   "date": iso_date(c.date), "start": c.start, "end": c.end}
@@ -260,7 +260,7 @@ def _story_html(k: int, sd: StoryDigest, by_id: dict[str, Article]) -> str:
     parts.append('<h3>المصادر</h3><ol class="sources">')
     for aid, _n in numbers.items():
         a = by_id[aid]
-        parts.append(f"<li>{e(a.credit)} — {e(a.title or aid)} <time>{e(iso_date(a.date) or '')}</time></li>")
+        parts.append(f"<li>{e(a.credit)} — {e(a.display_title)} <time>{e(iso_date(a.date) or '')}</time></li>")
     parts.append("</ol></section>")
     return "\n".join(parts)
 

@@ -171,7 +171,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             raise HTTPException(404, f"no article has the id {article_id!r}")
         text = "".join(f"<p>{html.escape(p)}</p>" for p in article.text.split("\n") if p.strip())
         meta = " · ".join(x for x in (article.credit, str(article.date or ""), article.dateline) if x)
-        return _page(article.title or article.id, f"<h2>{html.escape(article.title)}</h2>"
+        return _page(article.display_title, f"<h2>{html.escape(article.display_title)}</h2>"
                                                   f"<p class='meta'>{html.escape(meta)}</p>{text}")
 
     app.state.store = store

@@ -25,3 +25,14 @@ def test_readme_example() -> None:
     summary = khulasa.summarize(batch.articles[:3], max_words=100)
     for s in summary.sentences:
         assert [c.source for c in s.citations]
+
+
+def test_display_title_falls_back_to_the_opening_words() -> None:
+    from khulasa.model import Article
+
+    assert Article(id="a", text="نص", title="عنوان").display_title == "عنوان"
+    long = Article(id="a", text=" ".join(f"كلمة{i}" for i in range(20)))
+    assert long.display_title.startswith("كلمة0 كلمة1") and long.display_title.endswith("…")
+    assert len(long.display_title.split()) == 13
+    assert Article(id="a", text="قصير جدا").display_title == "قصير جدا"
+    assert Article(id="file-7", text="").display_title == "file-7"
