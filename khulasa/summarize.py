@@ -16,7 +16,8 @@ Method (Gillick & Favre's concept-coverage model, solved exactly with HiGHS):
    model exactly with HiGHS, ~5x slower for no measured gain); a sentence too close to one already
    chosen is skipped. Leftover budget is filled with the best
    sentences that still fit.
-4. Order: article date, then article, then position (dateline context stays with the lead).
+4. Order: article date; on one date, articles whose lead was chosen first (a summary opens with a
+   lead, not with "ويزن القمر ..."); then article, then position (dateline context stays with the lead).
 5. Citations: each chosen sentence cites its own span and, for every other article, the sentence
    that reports the same content (stem overlap above a threshold).
 
@@ -65,7 +66,7 @@ _DANGLING_AR = frozenset(
     normalize(w)
     for w in ["وأضاف", "وأضافت", "أضاف", "وتابع", "وتابعت", "تابع", "وأوضح", "وأوضحت", "أوضح", "وأشار", "وأشارت", "أشار", "وأكد", "وأكدت", "أكد", "وقال", "وقالت", "وبين", "وبينت", "وذكر", "وذكرت", "واعتبر", "واعتبرت", "ولفت", "ولفتت", "وشدد", "وشددت", "وأعرب", "وأعربت", "ومضى", "واستطرد", "وختم", "وأفاد", "وأفادت", "ورأى", "ولاحظ", "وأردف", "واعترف"]
 )
-_POINTING_AR = frozenset(normalize(w) for w in ["أن", "ان", "إن", "انه", "أنه", "إنه", "انها", "أنها", "في", "خلال", "قائلا", "مشيرا", "بأن"])
+_POINTING_AR = frozenset(normalize(w) for w in ["إلى", "الى", "أن", "ان", "إن", "انه", "أنه", "إنه", "انها", "أنها", "في", "خلال", "قائلا", "مشيرا", "بأن"])
 _BACKREF_AR = tuple(normalize(w) for w in ("جاء ذلك", "وجاء ذلك", "ويأتي ذلك", "يأتي ذلك", "وذلك", "وهذا", "وهذه"))
 _QUOTE_AFTER_VERB = re.compile(
     r"^\s*(?:" + "|".join(sorted(map(re.escape, _DANGLING_AR), key=len, reverse=True)) + r")\s*[:\"“«']")
@@ -107,6 +108,14 @@ def _is_dangling(tokens: list[str], language: str) -> bool:
         return True
     return any(head.startswith(b) for b in _BACKREF_AR)
 
+
+# "في هذا الاجتماع", "هذه الخطوة": a demonstrative before a definite noun points back at something the
+# article said before; "هذا العام", "هذه المرة" point at the time of writing and stand alone.
+_DEICTIC_NOUNS = "|".join(normalize(w) for w in (
+    "العام", "الشهر", "الأسبوع", "اليوم", "الصباح", "المساء", "الأيام", "الأثناء", "المرة", "السنة", "الموسم",
+    "الفترة", "اللحظة", "الساعة", "الليلة"))
+_POINTS_BACK_AR = re.compile(rf"(?<!\w)[وف]?(?:هذا|هذه|هذين|هاتين|هؤلاء|تلك)\s+(?!(?:{_DEICTIC_NOUNS})(?!\w))ال\w")
+_POINTS_BACK_EN = re.compile(r"\b(?:this|these)\s+(?!(?:year|week|month|morning|evening|time|afternoon)\b)[a-z]")
 
 _CLOSERS = "\"'”’»)] "
 
@@ -175,7 +184,8 @@ def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_
                                                        strict=True):
             words = word_count(s.text)
             norm = math.sqrt(math.fsum([v * v for v in content.values()]))
-            dangling = _is_dangling(head, language) or bool(_QUOTE_AFTER_VERB.match(folded))
+            dangling = (_is_dangling(head, language) or bool(_QUOTE_AFTER_VERB.match(folded))
+                        or bool((_POINTS_BACK_EN if language == "en" else _POINTS_BACK_AR).search(folded)))
             eligible = _eligible(s.text, words, cfg, punctuated)
             overlong = words > cfg.max_sentence_words and _eligible(s.text, words, uncapped, punctuated)
             units.append(_Unit(s, order, words, concepts, content, norm, eligible, dangling, overlong))
@@ -427,7 +437,8 @@ def summarize(items: Sequence[Article | str], max_words: int = 250, *, language:
         units = [replace(u, eligible=True) if u.overlong else u for u in units]
         chosen = _select(units, weights, max_words, config)
     far = dt.date.max
-    chosen.sort(key=lambda u: (articles[u.order].date or far, u.order, u.sentence.index))
+    leads = {u.order for u in chosen if u.sentence.index == 0}
+    chosen.sort(key=lambda u: (articles[u.order].date or far, u.order not in leads, u.order, u.sentence.index))
     vectors = _fact_vectors(units)
     position = {id(u): i for i, u in enumerate(units)}
     out = tuple(SummarySentence(u.sentence, _citations(position[id(u)], units, vectors, articles, config))

@@ -194,3 +194,35 @@ def test_sentences_analysed_together_as_one_by_one(texts: list[str]) -> None:
     from khulasa.summarize import _analyse
 
     assert _analyse(texts, "ar") == [r for t in texts for r in _analyse([t], "ar")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "points_back"),
+    [("ومن المقرر أن تشارك وفود 40 دولة في هذا الاجتماع.", "ar", True),
+     ("وتأتي هذه الخطوة بعد أسبوعين من الفيضانات.", "ar", True),
+     ("يتوقع المزارعون أن يكون هذا العام صعبا في الجنوب.", "ar", False),
+     ("وهي المرة الأولى التي تستضيف فيها المدينة هذه القمة منذ عقدين.", "ar", True),
+     ("أعلنت الحكومة هذه المرة خطة مختلفة لإعادة الإعمار.", "ar", False),
+     ("The ministers said this meeting would set the agenda.", "en", True),
+     ("Prices rose this year across the region.", "en", False)],
+)
+def test_a_sentence_that_points_back_needs_its_predecessor(text: str, language: str, points_back: bool) -> None:
+    from khulasa.summarize import SummaryConfig, _units
+
+    art = Article(id="a", source="a", language=language,
+                  text=("Officials announced the plan on Monday in the capital." if language == "en"
+                        else "أعلنت الحكومة الخطة يوم الاثنين في العاصمة.") + "\n" + text)
+    second = _units([art], language, SummaryConfig())[1]
+    assert second.dangling is points_back
+
+
+def test_every_example_story_summary_opens_with_a_lead() -> None:
+    from khulasa.stories import cluster
+
+    arts = list(read_articles([str(EXAMPLES)]).articles)
+    by_id = {a.id: a for a in arts}
+    for story in cluster(arts):
+        summary = summarize([by_id[m] for m in story.article_ids], max_words=120)
+        assert summary.sentences[0].sentence.index == 0, story.headline
+        dates = [by_id[s.sentence.article_id].date for s in summary.sentences]
+        assert all(a is None or b is None or a <= b for a, b in zip(dates, dates[1:], strict=False))
