@@ -1,4 +1,5 @@
-"""Dates in Arabic news: Gregorian, Levantine and Maghrebi month names, numeric forms, weekdays.
+"""Dates in news text: Gregorian, Levantine and Maghrebi month names, numeric forms, weekdays (Arabic;
+English month names and weekdays too, day-first or month-first: "8 January 2005", "January 8, 2005").
 
 All matching runs on ``text.normalize`` output, so hamza, ta marbuta and digit forms do not matter.
 """
