@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -225,4 +226,4 @@ def test_every_example_story_summary_opens_with_a_lead() -> None:
         summary = summarize([by_id[m] for m in story.article_ids], max_words=120)
         assert summary.sentences[0].sentence.index == 0, story.headline
         dates = [by_id[s.sentence.article_id].date for s in summary.sentences]
-        assert all(a is None or b is None or a <= b for a, b in zip(dates, dates[1:], strict=False))
+        assert all(a is None or b is None or a <= b for a, b in itertools.pairwise(dates))
