@@ -111,7 +111,7 @@ def articles(
     for a in batch.articles:
         flag = "" if a.language == "ar" else f"[{a.language}] "
         table.add_row(a.id, str(a.date or "—"), a.credit if (a.source or a.outlet) else "—",
-                      a.dateline or "—", flag + (a.title or a.text[:60]))
+                      a.dateline or "—", flag + a.display_title)
     Console().print(table)
     _exit(batch)
 
@@ -242,7 +242,7 @@ def digest(
         body += ["", "[bold]Sources[/bold]"]
         for aid, n in numbers.items():
             a = by_id[aid]
-            body.append(f"  [{n}] {a.credit} — {a.title or aid} [dim]{a.date or ''} {a.path}[/dim]")
+            body.append(f"  [{n}] {a.credit} — {a.display_title} [dim]{a.date or ''} {a.path}[/dim]")
         out.print(Panel("\n".join(body), title=f"[bold]{story.id}[/bold] {story.headline}", title_align="right"))
     if json_file:
         _write(json_file, json.dumps(report.digest_document(result), ensure_ascii=False, indent=2) + "\n", "JSON")
