@@ -45,7 +45,7 @@ _DAY_MONTH_YEAR = re.compile(
     rf"(?<![\w])(?:ال)?(?P<day>\d{{1,2}})\s*(?:من\s+)?(?:شهر\s+)?{_MONTH_GROUP}(?:\s*,?\s*(?:عام\s+|سنه\s+)?(?P<year>\d{{4}}))?"
 )
 # English writes the month first: "January 8, 2005", "Dec. 26th 2004".
-_LATIN_MONTH_ALT = "|".join(sorted((m for m in MONTHS if m.isascii()), key=len, reverse=True))
+_LATIN_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS if m.isascii()), key=len, reverse=True))
 _MONTH_DAY_YEAR = re.compile(
     rf"(?<![\w])(?P<month>{_LATIN_MONTH_ALT})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<year>(?:19|20)\d\d)(?!\d)"
 )

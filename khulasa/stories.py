@@ -187,12 +187,13 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
     it need only ``threshold * same_time_factor`` (agreeing dates are evidence of one happening).
     With ``max_fragment``, a merge needs one side of at most that many members: fragments join
     groups, but two established groups (which the single pass kept apart) are not re-decided.
-    With ``near_days`` (and no ``max_gap_days``), dated groups within that many days of each other
-    need only ``threshold * same_time_factor`` and other pairs the full threshold: the articles of
-    one story come in bursts (topic detection and tracking's time window).
+    With ``near_days``, only dated groups within that many days of each other get the lower threshold
+    (other pairs need the full one): the articles of one story come in bursts (topic detection and
+    tracking's time window).
     """
 
     live: dict[int, _Group] = dict(enumerate(groups))
+    window = near_days if near_days is not None else max_gap_days  # dated this close: the lower threshold
 
     def top_terms(g: _Group) -> list[str]:
         return _top(g.centroid, top)
@@ -217,8 +218,7 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
             needed = threshold
             if max_gap_days is not None and not _dates_compatible(g, h, max_gap_days):
                 continue
-            if g.first is not None and h.first is not None and (
-                    max_gap_days is not None or (near_days is not None and _dates_compatible(g, h, near_days))):
+            if window is not None and g.first is not None and h.first is not None and _dates_compatible(g, h, window):
                 needed = threshold * same_time_factor
             sim = avg_sim(g, h)
             if sim >= needed:

@@ -98,7 +98,22 @@ def _as_articles(items: Sequence[Article | str]) -> list[Article]:
     return [a for a in out if a.text.strip()]
 
 
-def _is_dangling(tokens: list[str], language: str) -> bool:
+# "في هذا الاجتماع", "هذه الخطوة": a demonstrative before a definite noun points back at something the
+# article said before; "هذا العام", "هذه المرة" point at the time of writing and stand alone.
+_DEICTIC_NOUNS = "|".join(normalize(w) for w in (
+    "العام", "الشهر", "الأسبوع", "اليوم", "الصباح", "المساء", "الأيام", "الأثناء", "المرة", "السنة", "الموسم",
+    "الفترة", "اللحظة", "الساعة", "الليلة"))
+_POINTS_BACK_AR = re.compile(rf"(?<!\w)[وف]?(?:هذا|هذه|هذين|هاتين|هؤلاء|تلك)\s+(?!(?:{_DEICTIC_NOUNS})(?!\w))ال\w")
+_POINTS_BACK_EN = re.compile(r"\b(?:this|these)\s+(?!(?:year|week|month|morning|evening|time|afternoon)\b)[a-z]")
+
+def _is_dangling(tokens: list[str], folded: str, language: str) -> bool:
+    """Whether a sentence needs the one before it: an opening that points back ("وأضاف أن", "جاء ذلك",
+    a quote after a bare reporting verb) or a demonstrative that does ("في هذا الاجتماع").
+
+    ``tokens``: its first normalized tokens; ``folded``: its normalized text (ة folded).
+    """
+    if (_POINTS_BACK_EN if language == "en" else _POINTS_BACK_AR).search(folded) or _QUOTE_AFTER_VERB.match(folded):
+        return True
     if not tokens:
         return False
     if language == "en":
@@ -108,14 +123,6 @@ def _is_dangling(tokens: list[str], language: str) -> bool:
         return True
     return any(head.startswith(b) for b in _BACKREF_AR)
 
-
-# "في هذا الاجتماع", "هذه الخطوة": a demonstrative before a definite noun points back at something the
-# article said before; "هذا العام", "هذه المرة" point at the time of writing and stand alone.
-_DEICTIC_NOUNS = "|".join(normalize(w) for w in (
-    "العام", "الشهر", "الأسبوع", "اليوم", "الصباح", "المساء", "الأيام", "الأثناء", "المرة", "السنة", "الموسم",
-    "الفترة", "اللحظة", "الساعة", "الليلة"))
-_POINTS_BACK_AR = re.compile(rf"(?<!\w)[وف]?(?:هذا|هذه|هذين|هاتين|هؤلاء|تلك)\s+(?!(?:{_DEICTIC_NOUNS})(?!\w))ال\w")
-_POINTS_BACK_EN = re.compile(r"\b(?:this|these)\s+(?!(?:year|week|month|morning|evening|time|afternoon)\b)[a-z]")
 
 _CLOSERS = "\"'”’»)] "
 
@@ -184,8 +191,7 @@ def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_
                                                        strict=True):
             words = word_count(s.text)
             norm = math.sqrt(math.fsum([v * v for v in content.values()]))
-            dangling = (_is_dangling(head, language) or bool(_QUOTE_AFTER_VERB.match(folded))
-                        or bool((_POINTS_BACK_EN if language == "en" else _POINTS_BACK_AR).search(folded)))
+            dangling = _is_dangling(head, folded, language)
             eligible = _eligible(s.text, words, cfg, punctuated)
             overlong = words > cfg.max_sentence_words and _eligible(s.text, words, uncapped, punctuated)
             units.append(_Unit(s, order, words, concepts, content, norm, eligible, dangling, overlong))
