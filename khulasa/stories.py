@@ -3,7 +3,7 @@
 1. Near-duplicates are folded first (``dedupe``), keeping which outlets carried them.
 2. Articles are taken in a canonical order (date, then content hash), so the result does not depend
    on the order they were given in. Each article becomes a TF-IDF vector of content stems (IDF from
-   the articles seen so far) and joins the most similar story among the candidates that share one of
+   the articles seen so far; a stem no other article has weighs half: it cannot link) and joins the most similar story among the candidates that share one of
    its top terms (an inverted index: no step compares all pairs), or starts a new story.
    Stories the single pass split are then merged by average link over the stories' centroids;
    stories dated within a month of each other need half the similarity (news comes in bursts).
@@ -80,7 +80,7 @@ class ClusterConfig:
     """Thresholds of the story and event clustering."""
 
     story_threshold: float = 0.25
-    merge_threshold: float = 0.06  # average article cosine above which two stories are one
+    merge_threshold: float = 0.1  # average article cosine above which two stories are one
     merge_max_fragment: int | None = 4  # the merge joins a group of at most this many articles to another
     merge_near_days: int | None = 31  # stories come in bursts: groups dated this close merge more easily...
     merge_near_factor: float = 0.5  # ...needing only this share of ``merge_threshold``
@@ -90,6 +90,7 @@ class ClusterConfig:
     top_terms: int = 12  # terms of an article used to find candidate stories
     centroid_terms: int = 200  # terms kept in a story or event centroid (sum of unit vectors)
     vector_terms: int = 60  # terms kept in an article vector (its highest TF-IDF weights)
+    unique_term_weight: float = 0.5  # scales a term no other article has (yet): it links nothing, only dilutes
     place_weight: float = 1.0  # weight of place names (gazetteer) relative to other terms, for stories
     event_place_weight: float = 2.0  # the same for events: one happening has one place (London vs Washington)
     duplicate_threshold: float = 0.6
@@ -283,14 +284,19 @@ class StoryIndex:
             self.df.update(tf.keys())
 
     def _vectors(self, article: Article) -> tuple[dict[str, float], dict[str, float]]:
-        """The article's story vector and event vector (place names weighted by ``event_place_weight``)."""
+        """The article's story vector and event vector (place names weighted by ``event_place_weight``).
+
+        In the story vector a term no other article has (yet) weighs ``unique_term_weight`` of its TF-IDF:
+        IDF gives such terms the highest weights, yet they are in no other vector, so they only lengthen
+        the article's and lower its cosine with its own story. The event vector keeps them whole: the
+        details of one article are what tells one happening from the next.
+        """
         self.observe([article])
         tf = self.term_counts.pop(article.id, None) or Counter()
-        n = self.n_docs
-        base = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + self.df[t])) + 1) for t, c in tf.items()}
-        story = self._unit(base, self.config.place_weight)
-        event = story if self.config.event_place_weight == self.config.place_weight else \
-            self._unit(base, self.config.event_place_weight)
+        n, df, lone = self.n_docs, self.df, self.config.unique_term_weight
+        base = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1) for t, c in tf.items()}
+        story = self._unit({t: w * lone if df[t] < 2 else w for t, w in base.items()}, self.config.place_weight)
+        event = self._unit(base, self.config.event_place_weight)
         return story, event
 
     def _unit(self, weights: dict[str, float], place_weight: float) -> dict[str, float]:

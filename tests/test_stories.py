@@ -165,3 +165,45 @@ def test_merge_needs_less_similarity_between_groups_close_in_time() -> None:
     assert len(average_link(near, threshold=0.5, top=8, near_days=31, same_time_factor=0.5)) == 1
     assert len(average_link(far, threshold=0.5, top=8, near_days=31, same_time_factor=0.5)) == 2
     assert len(average_link(near, threshold=0.5, top=8)) == 2  # without the time rule: too far apart in content
+
+
+# Three reports of one book fair: the fair's words are shared, every other name is the article's own.
+_FAIR = [
+    "افتتح معرض الكتاب الدولي دورته الجديدة بمشاركة دور نشر من عشرين دولة. وقدمت دار الياسمين ودار القنديل "
+    "ودار السنابل عناوين في الفلسفة والرحلات والطبخ، ووقع الروائي سليم الحداد روايته الأخيرة.",
+    "يشهد معرض الكتاب الدولي إقبالا كبيرا في يومه الثاني. واصطف القراء أمام جناح دار المرجان ودار الفنار، "
+    "وحاضرت الناقدة هالة الصباغ عن أدب الأطفال والمكتبات المدرسية.",
+    "اختتم معرض الكتاب الدولي أعماله بإعلان جوائز النشر. وفازت دار الزيتون بجائزة أفضل تصميم، ونال المترجم "
+    "كريم العطار جائزة الترجمة عن نقله مسرحيات شكسبير.",
+]
+
+
+def _fair_articles() -> list[Article]:
+    import datetime as dt
+
+    return [Article(id=f"fair-{i}", text=t, date=dt.date(2023, 5, 1 + i), content_hash=f"fair{i}")
+            for i, t in enumerate(_FAIR)]
+
+
+def test_terms_of_one_article_weigh_less_in_story_vectors_only() -> None:
+    index = StoryIndex()
+    a, b, _ = _fair_articles()
+    index.observe([a, b])
+    story, event = index._vectors(a)
+    shared, own = "معرض", "ياسم"  # stems of معرض (both articles) and الياسمين (the first only)
+    assert index.df[shared] == 2 and index.df[own] == 1
+    assert story[own] / story[shared] == pytest.approx(0.5 * event[own] / event[shared])
+
+
+def test_an_article_full_of_its_own_names_still_finds_its_story() -> None:
+    """The single pass alone (no merge): the fair's reports are one story, and were not at full weight."""
+    from khulasa.stories import ClusterConfig
+
+    articles = _fair_articles() + ARTICLES
+
+    def fair_parts(**kw: float) -> set[frozenset[str]]:
+        stories = cluster(articles, ClusterConfig(merge_threshold=1.0, **kw))  # type: ignore[arg-type]
+        return {p for p in _partition(stories) if any(m.startswith("fair-") for m in p)}
+
+    assert fair_parts() == {frozenset({"fair-0", "fair-1", "fair-2"})}
+    assert len(fair_parts(unique_term_weight=1.0)) == 3
