@@ -110,6 +110,32 @@ def parse_date_line(line: str) -> dt.date | None:
     return date if not rest.strip() else None
 
 
+_PREFIX_LEAD = re.compile(rf"^\s*(?:(?:يوم\s+)?(?:{_WEEKDAY_ALT})\s*[,،]?\s*)?$")
+_PREFIX_SEP = re.compile(r"^[\s,،.\-–—:|]*")
+
+
+def split_date_prefix(line: str) -> tuple[dt.date, str] | None:
+    """A date line glued to the paragraph after it: ``(date, rest of the line)``, else None.
+
+    "الثلاثاء 18 يناير، 2005 ومن خلال حملة ..." gives (2005-01-18, "ومن خلال حملة ..."): the line opens
+    with a full date, set off by a weekday before it or a separator after it, and goes on with prose.
+    ``rest`` is cut from ``line`` itself, so its characters are the original ones.
+    """
+    norm = normalize(line)
+    dates = find_explicit_dates(line)
+    if not dates:
+        return None
+    date, start, end = dates[0]
+    sep = _PREFIX_SEP.match(norm[end:])[0]  # type: ignore[index]
+    if not _PREFIX_LEAD.match(norm[:start]) or not (norm[:start].strip() or sep.strip()):
+        return None  # "18 يناير 2005 كان يوما ..." opens with a date that belongs to the sentence
+    # normalize keeps whitespace-separated words one for one: cut the original after as many words.
+    n_words = len((norm[:end] + sep).split())
+    parts = line.split(None, n_words)
+    rest = parts[n_words].lstrip(" ,،.-–—:|") if len(parts) > n_words else ""
+    return (date, rest) if rest else None
+
+
 # --- dates in running text, resolved against the article date ------------------------------------
 
 _HIJRI_MONTHS_RAW = ("محرم", "صفر", "ربيع الأول", "ربيع الثاني", "جمادى الأولى", "جمادى الآخرة", "رجب", "شعبان",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from khulasa.dates import parse_date_line
+from khulasa.dates import parse_date_line, split_date_prefix
 from khulasa.ingest import read_articles
 from khulasa.ingest.clean import RawDocument, clean_document, is_widget
 from khulasa.ingest.meta import dateline_of, source_of, update_stamp
@@ -85,6 +85,34 @@ def test_examples_corpus_shape() -> None:
 )
 def test_date_lines(line: str, expected: dt.date | None) -> None:
     assert parse_date_line(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("الثلاثاء 14 آب 2012 ومن خلال حملة على الإذاعة جمع المتطوعون", (dt.date(2012, 8, 14), "ومن خلال حملة")),
+     ("السبت 3 أذار 2018 ، الأرقام الصادرة اليوم عن المنظمة", (dt.date(2018, 3, 3), "الأرقام الصادرة")),
+     ("9 تشرين الأول/أكتوبر 2019 - أعلنت البلدية", (dt.date(2019, 10, 9), "أعلنت البلدية")),
+     ("الخميس ٢١ تموز ٢٠١٦: وصل الوفد", (dt.date(2016, 7, 21), "وصل الوفد")),
+     ("Friday, June 3, 2011 The council voted", (dt.date(2011, 6, 3), "The council voted")),
+     ("12 آذار 2020 كان يوما صعبا على المزارعين", None),  # the date belongs to the sentence
+     ("قالت الوزارة في 12 آذار 2020 إن", None), ("الأحد 2015/01/18", None)],
+)
+def test_date_run_into_the_lead(line: str, expected: tuple[dt.date, str] | None) -> None:
+    found = split_date_prefix(line)
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None and found[0] == expected[0] and found[1].startswith(expected[1])
+        assert line.endswith(found[1])
+
+
+def test_cleaner_lifts_a_date_run_into_the_lead() -> None:
+    raw = ("الاثنين 4 شباط 2019 أطلقت جمعية الصيادين في المدينة حملة لتنظيف الشاطئ بمشاركة مئات المتطوعين.\n"
+           "وقال رئيس الجمعية إن الحملة ستستمر أسبوعين وستشمل الموانئ الصغيرة.")
+    article = clean_document(RawDocument(id="glued", path="glued", text=raw))
+    assert article.date == dt.date(2019, 2, 4)
+    assert article.text.startswith("أطلقت جمعية الصيادين") and "2019" not in article.text
+    assert "الاثنين 4 شباط 2019" in article.removed
 
 
 def test_metadata_lines() -> None:

@@ -7,7 +7,8 @@ The cleaner works line by line on a ``RawDocument``:
 3. lines that recur across articles of the same outlet (learned from the batch) are dropped;
 4. the header zone (before the first body paragraph) gives the title; its other short lines, and
    short lines repeated within the article (captions), are recorded as captions and dropped;
-5. the first body paragraph gives the dateline, which stays in the text.
+5. the first body paragraph gives the dateline, which stays in the text; a date run into its start
+   ("الثلاثاء 18 يناير، 2005 ومن خلال ...") is lifted out as the article date.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from khulasa.dates import parse_date_line
+from khulasa.dates import parse_date_line, split_date_prefix
 from khulasa.ingest.meta import dateline_of, is_terminated, is_title_like, source_of, update_stamp
 from khulasa.model import Article
 from khulasa.text import detect_language, normalize
@@ -172,6 +173,11 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
         if key == title_key or (counts[key] > 1 and is_title_like(line)):
             if key != title_key and line not in captions:
                 captions.append(line)
+            continue
+        if not body and (glued := split_date_prefix(line)) is not None:
+            date = date or glued[0]  # "الثلاثاء 18 يناير، 2005 ومن خلال ...": a date line run into the lead
+            removed.append(line[: len(line) - len(glued[1])].strip())
+            body.append((i, glued[1]))
             continue
         body.append((i, line))
 
