@@ -111,7 +111,7 @@ def parse_date_line(line: str) -> dt.date | None:
 
 
 _PREFIX_LEAD = re.compile(rf"^\s*(?:(?:يوم\s+)?(?:{_WEEKDAY_ALT})\s*[,،]?\s*)?$")
-_PREFIX_SEP = re.compile(r"^[\s,،.\-–—:|]*")
+_PREFIX_SEP = re.compile(r"^[\s,،.\-–—:|]*\s")  # separators, then a space: the next word stands apart
 
 
 def split_date_prefix(line: str) -> tuple[dt.date, str] | None:
@@ -126,8 +126,11 @@ def split_date_prefix(line: str) -> tuple[dt.date, str] | None:
     if not dates:
         return None
     date, start, end = dates[0]
-    sep = _PREFIX_SEP.match(norm[end:])[0]  # type: ignore[index]
-    if not _PREFIX_LEAD.match(norm[:start]) or not (norm[:start].strip() or sep.strip()):
+    after = _PREFIX_SEP.match(norm[end:])
+    if after is None or not _PREFIX_LEAD.match(norm[:start]):
+        return None
+    sep = after[0]
+    if not (norm[:start].strip() or sep.strip()):
         return None  # "18 يناير 2005 كان يوما ..." opens with a date that belongs to the sentence
     # normalize keeps whitespace-separated words one for one: cut the original after as many words.
     n_words = len((norm[:end] + sep).split())

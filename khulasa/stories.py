@@ -3,8 +3,9 @@
 1. Near-duplicates are folded first (``dedupe``), keeping which outlets carried them.
 2. Articles are taken in a canonical order (date, then content hash), so the result does not depend
    on the order they were given in. Each article becomes a TF-IDF vector of content stems (IDF from
-   the articles seen so far; a stem no other article has weighs half: it cannot link) and joins the most similar story among the candidates that share one of
-   its top terms (an inverted index: no step compares all pairs), or starts a new story.
+   the articles seen so far; a stem no other article has weighs half: it cannot link) and joins the
+   most similar story among the candidates that share one of its top terms (an inverted index: no step
+   compares all pairs), or starts a new story.
    Stories the single pass split are then merged by average link over the stories' centroids;
    stories dated within a month of each other need half the similarity (news comes in bursts).
 3. Inside a story, an article joins the most similar event when it is close enough in content and
