@@ -111,31 +111,37 @@ def parse_date_line(line: str) -> dt.date | None:
 
 
 _PREFIX_LEAD = re.compile(rf"^\s*(?:(?:يوم\s+)?(?:{_WEEKDAY_ALT})\s*[,،]?\s*)?$")
-_PREFIX_SEP = re.compile(r"^[\s,،.\-–—:|]*\s")  # separators, then a space: the next word stands apart
+_PREFIX_SEP = re.compile(r"[\s,،.\-–—:|]*")
+
+
+def _original_offset(line: str, norm: str, target: int) -> int | None:
+    """The offset in ``line`` whose prefix normalizes to ``norm[:target]`` (normalize only drops or maps
+    characters, so the offset is at or after ``target``), else None."""
+    for k in range(min(target, len(line)), len(line) + 1):
+        head = normalize(line[:k])
+        if len(head) >= target:
+            return k if head[:target] == norm[:target] else None
+    return None
 
 
 def split_date_prefix(line: str) -> tuple[dt.date, str] | None:
-    """A date line glued to the paragraph after it: ``(date, rest of the line)``, else None.
+    """A date line run into the paragraph after it: ``(date, rest of the line)``, else None.
 
     "الثلاثاء 18 يناير، 2005 ومن خلال حملة ..." gives (2005-01-18, "ومن خلال حملة ..."): the line opens
-    with a full date, set off by a weekday before it or a separator after it, and goes on with prose.
-    ``rest`` is cut from ``line`` itself, so its characters are the original ones.
+    with a full date, set off by a weekday before it or a separator after it, and goes on with prose
+    ("Tuesday, January 18, 2005Through ..." too). ``rest`` is cut from ``line`` itself, so its
+    characters are the original ones.
     """
     norm = normalize(line)
     dates = find_explicit_dates(line)
     if not dates:
         return None
     date, start, end = dates[0]
-    after = _PREFIX_SEP.match(norm[end:])
-    if after is None or not _PREFIX_LEAD.match(norm[:start]):
-        return None
-    sep = after[0]
-    if not (norm[:start].strip() or sep.strip()):
+    sep = _PREFIX_SEP.match(norm, end)[0]  # type: ignore[index]
+    if not _PREFIX_LEAD.match(norm[:start]) or not (norm[:start].strip() or sep.strip()):
         return None  # "18 يناير 2005 كان يوما ..." opens with a date that belongs to the sentence
-    # normalize keeps whitespace-separated words one for one: cut the original after as many words.
-    n_words = len((norm[:end] + sep).split())
-    parts = line.split(None, n_words)
-    rest = parts[n_words].lstrip(" ,،.-–—:|") if len(parts) > n_words else ""
+    cut = _original_offset(line, norm, end + len(sep))
+    rest = line[cut:].strip() if cut is not None else ""
     return (date, rest) if rest else None
 
 

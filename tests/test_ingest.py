@@ -95,7 +95,9 @@ def test_date_lines(line: str, expected: dt.date | None) -> None:
      ("الخميس ٢١ تموز ٢٠١٦: وصل الوفد", (dt.date(2016, 7, 21), "وصل الوفد")),
      ("Friday, June 3, 2011 The council voted", (dt.date(2011, 6, 3), "The council voted")),
      ("12 آذار 2020 كان يوما صعبا على المزارعين", None),  # the date belongs to the sentence
-     ("السبت 3 أذار 2018،الأرقام الصادرة", None),  # glued to the next word: left alone, no word lost
+     ("السبت 3 أذار 2018،الأرقام الصادرة", (dt.date(2018, 3, 3), "الأرقام الصادرة")),  # no word lost
+     ("Tuesday, May 8, 2012Through a telethon", (dt.date(2012, 5, 8), "Through a telethon")),
+     ("الأحد ٥ حزيران ٢٠٢٢ - وَصَلَ الوفد", (dt.date(2022, 6, 5), "وَصَلَ الوفد")),
      ("قالت الوزارة في 12 آذار 2020 إن", None), ("الأحد 2015/01/18", None)],
 )
 def test_date_run_into_the_lead(line: str, expected: tuple[dt.date, str] | None) -> None:
