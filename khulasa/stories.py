@@ -45,9 +45,9 @@ def _place_stems() -> frozenset[str]:
     return gazetteer()["PLACE_STEMS"]
 
 
-_CANDIDATES = 16
-_RECENT_EVENTS = 32
-_MAX_POSTING = 256  # a term heading more groups than this is not used to find candidates  # events of a story an article is compared with (the latest ones)  # groups compared per article (those sharing most of its top terms)
+_CANDIDATES = 16  # groups compared per article (those sharing most of its top terms)
+_RECENT_EVENTS = 32  # events of a story an article is compared with (the latest ones)
+_MAX_POSTING = 256  # a term heading more groups than this is not used to find candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,11 +240,11 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
             merged.members.extend(g.members)
             merged.confidences.extend(g.confidences)
             merged.events.extend(g.events)
-            merged.norm = math.sqrt(sum(v * v for v in merged.centroid.values()))
             for when in (g.first, g.last):
                 if when is not None:
                     merged.first = when if merged.first is None else min(merged.first, when)
                     merged.last = when if merged.last is None else max(merged.last, when)
+        merged.norm = math.sqrt(sum(v * v for v in merged.centroid.values()))
         live[next_id] = merged
         for t in top_terms(merged):
             postings.setdefault(t, set()).add(next_id)
