@@ -40,6 +40,7 @@ class Article:
     captions: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     content_hash: str = ""
+    folder_credit: bool = True  # False: read from a folder whose articles name several outlets (a pile)
 
     @property
     def display_title(self) -> str:
@@ -54,11 +55,17 @@ class Article:
     @property
     def credit(self) -> str:
         """Who published the article: its outlet, else its credited source, else the folder it was
-        read from (scrapes are usually kept one folder per site), else its id."""
+        read from (scrapes are usually kept one folder per site) unless that folder is a pile of
+        several outlets (``folder_credit``), else its id."""
         if self.outlet or self.source:
             return self.outlet or self.source
-        folder = self.path.replace("\\", "/").rsplit("/", 2)
-        return folder[-2] if len(folder) >= 2 and folder[-2] not in ("", ".") else self.id
+        return (self.folder if self.folder_credit else "") or self.id
+
+    @property
+    def folder(self) -> str:
+        """The name of the folder the article was read from ("" when none)."""
+        parts = self.path.replace("\\", "/").rsplit("/", 2)
+        return parts[-2] if len(parts) >= 2 and parts[-2] not in ("", ".") else ""
 
 
 @dataclass(frozen=True, slots=True)

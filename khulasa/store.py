@@ -38,7 +38,11 @@ def _migration_2(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX articles_date ON articles(date)")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2)
+def _migration_3(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE articles ADD COLUMN folder_credit INTEGER NOT NULL DEFAULT 1")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -139,10 +143,10 @@ class Store:
                 if self.db.execute("SELECT 1 FROM articles WHERE id=?", (aid,)).fetchone():
                     aid = f"{a.id}~{content_hash[:6]}"
                 self.db.execute(
-                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (aid, content_hash, a.path, a.title, a.date.isoformat() if a.date else None, a.updated, a.source,
                      a.outlet, a.dateline, a.url, a.language, a.text, json.dumps(list(a.captions), ensure_ascii=False),
-                     json.dumps(list(a.removed), ensure_ascii=False), now))
+                     json.dumps(list(a.removed), ensure_ascii=False), now, int(a.folder_credit)))
                 self.db.execute("INSERT INTO articles_fts(id, title, body) VALUES (?,?,?)",
                                 (aid, normalize(a.title), normalize(a.text)))
                 added.append(aid)
@@ -155,13 +159,13 @@ class Store:
 
     def _article(self, row: Sequence[object]) -> Article:
         (aid, content_hash, path, title, date, updated, source, outlet, dateline, url, language, text, captions,
-         removed, _at) = row
+         removed, _at, folder_credit) = row
         return Article(id=str(aid), text=str(text), title=str(title or ""),
                        date=dt.date.fromisoformat(str(date)) if date else None, updated=str(updated or ""),
                        source=str(source or ""), outlet=str(outlet or ""), dateline=str(dateline or ""),
                        url=str(url or ""), path=str(path or ""), language=str(language or "ar"),
                        captions=tuple(json.loads(str(captions or "[]"))), removed=tuple(json.loads(str(removed or "[]"))),
-                       content_hash=str(content_hash))
+                       content_hash=str(content_hash), folder_credit=bool(folder_credit))
 
     def articles(self) -> list[Article]:
         """Every stored article, oldest first (then by id)."""

@@ -275,3 +275,21 @@ def test_archives_are_read_member_by_member(tmp_path: Path) -> None:
                for i in batch.issues}
     assert "empty" in reasons["feed.zip!site/empty.txt"]
     assert "not a valid zip" in reasons["broken.zip"]
+
+
+def test_a_pile_of_outlets_is_not_credited_to_its_folder(tmp_path: Path) -> None:
+    body = "افتتح المجلس البلدي اليوم حديقة عامة جديدة في وسط المدينة بحضور عدد من السكان والمسؤولين."
+    pile, site = tmp_path / "downloads", tmp_path / "alnahar"
+    pile.mkdir()
+    site.mkdir()
+    (pile / "a.txt").write_text(f"صيدا/وكالة الساحل- {body}", encoding="utf-8")
+    (pile / "b.txt").write_text(f"حلب/إذاعة الشمال- {body} وقال رئيس المجلس إنها الأولى.", encoding="utf-8")
+    (pile / "c.txt").write_text(f"{body} وتمتد الحديقة على هكتارين.", encoding="utf-8")
+    (site / "d.txt").write_text(f"صور/وكالة الساحل- {body} وزرعت فيها مئة شجرة.", encoding="utf-8")
+    (site / "e.txt").write_text(f"{body} وتفتح أبوابها كل يوم.", encoding="utf-8")
+    by_id = {a.id: a for a in read_articles([str(pile), str(site)]).articles}
+    assert [by_id[k].credit for k in ("a", "b", "c")] == ["وكالة الساحل", "إذاعة الشمال", "c"]
+    assert not by_id["c"].folder_credit
+    assert [by_id[k].credit for k in ("d", "e")] == ["وكالة الساحل", "alnahar"]  # one outlet: a site's folder
+    alone = read_articles([str(pile / "c.txt")]).articles[0]
+    assert alone.credit == "downloads"  # read alone, nothing shows the folder is a pile

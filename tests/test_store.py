@@ -71,8 +71,19 @@ def test_migration_from_the_previous_schema(tmp_path: Path) -> None:
     old.close()
     with Store(path) as store:
         assert store.version == SCHEMA_VERSION == len(MIGRATIONS)
-        assert store.article("x") is not None and store.check() == []
+        old_row = store.article("x")
+        assert old_row is not None and old_row.folder_credit and store.check() == []
         store.ingest(ARTICLES[:1])
+
+
+def test_an_article_of_a_pile_keeps_its_credit_through_the_store(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    piled = replace(ARTICLES[0], outlet="", source="", path="pile/x.txt", folder_credit=False)
+    with Store(tmp_path / "k.db") as store:
+        store.ingest([piled])
+        back = store.article(piled.id)
+    assert back is not None and not back.folder_credit and back.credit == piled.id
 
 
 def test_a_newer_store_is_refused(tmp_path: Path) -> None:

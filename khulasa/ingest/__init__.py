@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from khulasa.ingest.clean import RawDocument, clean_document, learn_recurring
 from khulasa.ingest.readers import DEFAULT_FIELDS, MAX_BYTES, read_raw
@@ -15,7 +17,8 @@ def clean_batch(docs: Iterable[RawDocument]) -> tuple[list[Article], list[FileIs
     """Clean raw documents as one batch (recurring outlet lines are learned from the batch).
 
     Returns the articles (ids made unique in input order) and issues for articles left with no
-    text, and warnings for articles that are not in Arabic (kept, flagged).
+    text, and warnings for articles that are not in Arabic (kept, flagged). Articles of a folder
+    whose articles name two or more outlets are not credited to the folder (``folder_credit``).
     """
     docs = list(docs)
     recurring = learn_recurring(docs)
@@ -36,11 +39,20 @@ def clean_batch(docs: Iterable[RawDocument]) -> tuple[list[Article], list[FileIs
         n = seen.get(article.id, 0)
         seen[article.id] = n + 1
         if n:
-            from dataclasses import replace
-
             article = replace(article, id=f"{article.id}~{n + 1}")
         articles.append(article)
-    return articles, issues
+    return _credit_piles(articles), issues
+
+
+def _credit_piles(articles: list[Article]) -> list[Article]:
+    """``articles`` with ``folder_credit`` off for those read from a pile: a folder whose articles
+    name two or more outlets is a collection, and its name is no publisher."""
+    outlets: defaultdict[str, set[str]] = defaultdict(set)
+    for a in articles:
+        if a.outlet:
+            outlets[a.folder].add(a.outlet)
+    piles = {folder for folder, names in outlets.items() if len(names) > 1}
+    return [replace(a, folder_credit=False) if a.folder in piles else a for a in articles]
 
 
 def read_articles(paths: Iterable[str], *, fields: Mapping[str, tuple[str, ...]] | None = None,
