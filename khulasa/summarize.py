@@ -392,6 +392,33 @@ def _citations(i: int, units: list[_Unit], vectors: list[dict[str, float]], arti
     return (cite(unit, 1.0), *(cite(u, round(sim, 6)) for sim, u in others))
 
 
+def _reading_dates(articles: list[Article], units: list[_Unit],
+                   vectors: list[dict[str, float]]) -> list[tuple[dt.date | None, bool]]:
+    """Per article, the date it is read at and whether that date is borrowed.
+
+    A dated article is read at its date. An undated one is read at the date of the dated article
+    closest to it in content (sum of its sentences' fact vectors), after that date's own articles:
+    an undated report of a conference belongs beside the conference, not after every later event.
+    With no dated article sharing a word, it stays undated (read last).
+    """
+    own = [(a.date, False) for a in articles]
+    dated = [i for i, a in enumerate(articles) if a.date]
+    if not dated or len(dated) == len(articles):
+        return own
+    sums: list[dict[str, float]] = [{} for _ in articles]
+    for u, v in zip(units, vectors, strict=True):
+        acc = sums[u.order]
+        for k, w in v.items():
+            acc[k] = acc.get(k, 0.0) + w
+    profiles = [unit(acc) for acc in sums]
+    for i, a in enumerate(articles):
+        if a.date is None:
+            sim, j = max((dot(profiles[i], profiles[j]), -j) for j in dated)
+            if sim > 0:
+                own[i] = (articles[-j].date, True)
+    return own
+
+
 def _language(articles: Sequence[Article], language: str | None) -> str:
     lang = language or Counter(a.language for a in articles).most_common(1)[0][0]
     return lang if lang in ("ar", "en") else "ar"
@@ -442,10 +469,12 @@ def summarize(items: Sequence[Article | str], max_words: int = 250, *, language:
         # Only sentences longer than max_sentence_words would fit: better one long sentence than none.
         units = [replace(u, eligible=True) if u.overlong else u for u in units]
         chosen = _select(units, weights, max_words, config)
+    vectors = _fact_vectors(units)
     far = dt.date.max
     leads = {u.order for u in chosen if u.sentence.index == 0}
-    chosen.sort(key=lambda u: (articles[u.order].date or far, u.order not in leads, u.order, u.sentence.index))
-    vectors = _fact_vectors(units)
+    dates = _reading_dates(articles, units, vectors)
+    chosen.sort(key=lambda u: (dates[u.order][0] or far, dates[u.order][1], u.order not in leads, u.order,
+                               u.sentence.index))
     position = {id(u): i for i, u in enumerate(units)}
     out = tuple(SummarySentence(u.sentence, _citations(position[id(u)], units, vectors, articles, config))
                 for u in chosen)

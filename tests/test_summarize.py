@@ -227,3 +227,22 @@ def test_every_example_story_summary_opens_with_a_lead() -> None:
         assert summary.sentences[0].sentence.index == 0, story.headline
         dates = [by_id[s.sentence.article_id].date for s in summary.sentences]
         assert all(a is None or b is None or a <= b for a, b in itertools.pairwise(dates))
+
+
+def test_an_undated_report_is_read_beside_the_coverage_it_matches() -> None:
+    import datetime as dt
+
+    opening = Article(id="opening", date=dt.date(2024, 3, 14), text=(
+        "عمّان- افتتح وزراء الزراعة في دول المنطقة اليوم مؤتمرا عن زراعة القمح في الأراضي الجافة بحضور خبراء "
+        "من عشر دول."))
+    trials = Article(id="trials", date=dt.date(2024, 9, 20), text=(
+        "القاهرة- أعلن المعهد الإقليمي للبحوث نتائج أول موسم من تجارب البذور المقاومة للجفاف في ثلاث دول، "
+        "وقال إن المحصول زاد بنسبة الخمس."))
+    closing = Article(id="closing", text=(
+        "اختتم مؤتمر عمّان للقمح أعماله بالاتفاق على برنامج مشترك لتبادل البذور بين دول المنطقة، وتعهد الوزراء "
+        "بتمويله."))
+    stray = Article(id="stray", text="وصلت إلى الميناء أمس شحنة جديدة من الأسمدة المستوردة، وستوزع على المزارعين خلال الشهر.")
+    summary = summarize([opening, trials, closing, stray], max_words=200)
+    # The undated closing report follows the opening it matches, before September; one sharing no
+    # content word with any dated article stays last.
+    assert [s.sentence.article_id for s in summary.sentences] == ["opening", "closing", "trials", "stray"]
