@@ -234,7 +234,7 @@ def digest(
             for g in sd.figures:
                 color = {"disagree": "red", "approximate": "yellow", "agree": "green"}[g.verdict]
                 vals = "; ".join(f"{report.figure_value(f)} ({by_id[f.article_id].credit})" for f in g.figures)
-                body.append(f"  [{color}]{g.verdict:<11}[/{color}] {g.thing}: {vals}")
+                body.append(f"  [{color}]{g.verdict:<11}[/{color}] {report.thing_label(g)}: {vals}")
         if sd.entities:
             body += ["", "[bold]People, places, organizations[/bold]"]
             body.append("  " + "، ".join(f"{e.name} ({e.type}{', ' + e.role if e.role else ''}) ×{len(e.mentions)}"
@@ -278,7 +278,7 @@ def facts(
             figures.add_column(col, overflow="fold")
         for g in sd.figures:
             color = {"disagree": "red", "approximate": "yellow", "agree": "green"}[g.verdict]
-            figures.add_row(g.thing, "\n".join(f"{report.figure_value(f)} — {by_id[f.article_id].credit}"
+            figures.add_row(report.thing_label(g), "\n".join(f"{report.figure_value(f)} — {by_id[f.article_id].credit}"
                                                for f in g.figures), f"[{color}]{g.verdict}[/{color}]")
         out.print(figures)
         entities = Table(title="Entities", title_justify="right")

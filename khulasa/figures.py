@@ -80,6 +80,7 @@ _UNIT_WORDS = {normalize(k): v for k, v in {
     "ايام": "day", "عام": "year", "عاما": "year", "اعوام": "year", "سنه": "year", "سنوات": "year",
     "شهر": "month", "شهرا": "month", "اشهر": "month", "اسبوع": "week", "اسابيع": "week", "دقيقه": "min",
 }.items()}
+TIME_UNITS = frozenset({"h", "day", "week", "month", "year", "min"})  # durations: "من" after them means "since"
 _SQUARE = {normalize("مربع"), normalize("مربعا"), normalize("مربعه")}
 _TOKEN = re.compile(r"\d+(?:[.,٫٬]\d+)*|(?:[^\W\d_]|[\u064b-\u0652\u0670\u0640])+|[%٪]")
 # Common counted nouns of news whose plural the light stemmer cannot relate to the singular.
@@ -283,7 +284,8 @@ def extract(article: Article) -> list[Figure]:
                 if j < len(toks) and norm[j] in _SQUARE:
                     unit += "2"
                     j += 1
-                if j + 1 < len(toks) and norm[j] == normalize("من") and not norm[j + 1][0].isdigit():
+                if (j + 1 < len(toks) and norm[j] == normalize("من") and not norm[j + 1][0].isdigit()
+                        and unit not in TIME_UNITS):  # "700 كم مربع من الأراضي", not "ستة أشهر من المؤتمر"
                     thing_words.append(toks[j + 1][2])
                     j += 2
             k = j

@@ -54,6 +54,28 @@ def count_ar(n: int, forms: tuple[str, str, str, str, str]) -> str:
 
 _UNIT_AR = {"%": "٪", "km2": " كم²", "km": " كم", "m": " م", "kg": " كغ", "t": " طن", "USD": " دولار", "EUR": " يورو",
             "h": " ساعة", "day": " يوم", "week": " أسبوع", "month": " شهر", "year": " سنة", "min": " دقيقة"}
+# Counted time units after a number: 3 to 10 take the plural, 11 to 99 the singular accusative.
+_UNIT_AR_COUNTED = {"h": (" ساعات", " ساعة"), "day": (" أيام", " يوما"), "week": (" أسابيع", " أسبوعا"),
+                    "month": (" أشهر", " شهرا"), "year": (" سنوات", " عاما"), "min": (" دقائق", " دقيقة")}
+_UNIT_NAME_AR = {"%": "النسبة المئوية", "km2": "المساحة (كم²)", "km": "المسافة (كم)", "m": "الطول (م)",
+                 "kg": "الوزن (كغ)", "t": "الوزن (طن)", "USD": "المبلغ (دولار)", "EUR": "المبلغ (يورو)",
+                 "h": "المدة (ساعات)", "day": "المدة (أيام)", "week": "المدة (أسابيع)", "month": "المدة (أشهر)",
+                 "year": "المدة (سنوات)", "min": "المدة (دقائق)"}
+
+
+def thing_label(g: FigureGroup) -> str:
+    """What a figure group counts, for people: its counted thing, else its unit named in Arabic."""
+    if g.thing and g.thing != g.unit:
+        return g.thing
+    return _UNIT_NAME_AR.get(g.unit, g.unit)
+
+
+def _unit_ar(unit: str, value: float) -> str:
+    """The Arabic unit after ``value``: "6 أشهر", "15 يوما", "1 شهر"; other units do not inflect."""
+    if unit in _UNIT_AR_COUNTED and value == int(value) and 3 <= value <= 99:
+        plural, accusative = _UNIT_AR_COUNTED[unit]
+        return plural if value <= 10 else accusative
+    return _UNIT_AR.get(unit, f" {unit}" if unit else "")
 
 
 def _number(value: float) -> str:
@@ -70,8 +92,7 @@ def figure_value(f: Figure) -> str:
     if f.qualifier == "indefinite":
         return f"{_number(f.low)}–{_number(f.high)}"
     prefix = {"about": "~", "more than": ">", "at least": "≥", "less than": "<"}.get(f.qualifier, "")
-    unit = _UNIT_AR.get(f.unit, f" {f.unit}" if f.unit else "")
-    return f"{prefix}{_number(f.value)}{unit}"
+    return f"{prefix}{_number(f.value)}{_unit_ar(f.unit, f.value)}"
 
 
 def entity_dict(e: Entity) -> dict[str, Any]:
@@ -82,7 +103,7 @@ def entity_dict(e: Entity) -> dict[str, Any]:
 
 def figure_group_dict(g: FigureGroup, by_id: dict[str, Article]) -> dict[str, Any]:
     """A figure group for JSON: what is counted, the verdict, and each source's value and span."""
-    return {"thing": g.thing, "unit": g.unit, "verdict": g.verdict, "values": [
+    return {"thing": g.thing, "label": thing_label(g), "unit": g.unit, "verdict": g.verdict, "values": [
         {"article_id": f.article_id, "source": by_id[f.article_id].credit, "value": f.value, "low": f.low,
          "high": None if f.high == float("inf") else f.high, "qualifier": f.qualifier, "text": f.text,
          "display": figure_value(f), "sentence_index": f.sentence_index, "start": f.start, "end": f.end}
@@ -145,7 +166,7 @@ def digest_markdown(result: Digest) -> str:
             for g in sd.figures:
                 vals = "؛ ".join(f"{figure_value(f)} ({by_id[f.article_id].credit})" for f in g.figures)
                 mark = "**" if g.verdict == "disagree" else ""
-                lines.append(f"| {g.thing} | {vals} | {mark}{_VERDICT_AR[g.verdict]}{mark} |")
+                lines.append(f"| {thing_label(g)} | {vals} | {mark}{_VERDICT_AR[g.verdict]}{mark} |")
         if sd.entities:
             lines += ["", "### الأشخاص والأماكن والمنظمات", ""]
             lines += [f"- {e.name} ({e.type}{'، ' + e.role if e.role else ''}): {count_ar(len(e.mentions), _TIMES)} في "
@@ -249,7 +270,7 @@ def _story_html(k: int, sd: StoryDigest, by_id: dict[str, Article]) -> str:
                      '<th>القيم حسب المصدر</th><th>الحكم</th></tr></thead><tbody>')
         for g in sd.figures:
             vals = "<br>".join(f"{e(figure_value(f))} — {e(by_id[f.article_id].credit)}" for f in g.figures)
-            parts.append(f'<tr class="{g.verdict}"><td>{e(g.thing)}</td><td>{vals}</td>'
+            parts.append(f'<tr class="{g.verdict}"><td>{e(thing_label(g))}</td><td>{vals}</td>'
                          f"<td>{_VERDICT_AR[g.verdict]}</td></tr>")
         parts.append("</tbody></table>")
     if sd.entities:

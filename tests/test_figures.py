@@ -116,3 +116,25 @@ def test_clitics_duals_bare_scales_and_times(sentence: str, expected: list[tuple
     assert len(got) == len(expected), got
     for (value, unit), (gv, gu) in zip(expected, got, strict=True):
         assert math.isclose(value, gv) and unit == gu
+
+
+def test_a_duration_counts_time_not_what_follows_it() -> None:
+    art = Article(id="t", text="وتنعقد القمة بعد ستة أشهر من مؤتمر الدوحة، ونقلت الشاحنات 300 طن من القمح.")
+    months, tons = extract(art)
+    assert (months.value, months.unit, months.thing) == (6, "month", "")
+    assert (tons.value, tons.unit, tons.thing) == (300, "t", "القمح")
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (6, "month", "6 أشهر"), (15, "day", "15 يوما"), (1, "year", "1 سنة"), (3, "h", "3 ساعات"),
+    (2.5, "month", "2.5 شهر"), (6, "km", "6 كم"), (6, "", "6"),
+])
+def test_figure_values_read_as_arabic(value: float, unit: str, shown: str) -> None:
+    from khulasa.figures import Figure, FigureGroup
+    from khulasa.report import figure_value, thing_label
+
+    fig = Figure("a", 0, 0, 1, "x", value, value, value, "", unit, "", frozenset(), ())
+    assert figure_value(fig) == shown
+    assert thing_label(FigureGroup("جسرا", unit, (fig,), "agree")) == "جسرا"
+    assert thing_label(FigureGroup(unit, unit, (fig,), "agree")) == {"month": "المدة (أشهر)", "day": "المدة (أيام)", "year": "المدة (سنوات)",
+                                  "h": "المدة (ساعات)", "km": "المسافة (كم)", "": ""}[unit]
