@@ -413,9 +413,10 @@ def _reading_dates(articles: list[Article], units: list[_Unit],
     profiles = [unit(acc) for acc in sums]
     for i, a in enumerate(articles):
         if a.date is None:
-            sim, j = max((dot(profiles[i], profiles[j]), -j) for j in dated)
-            if sim > 0:
-                own[i] = (articles[-j].date, True)
+            sims = {j: dot(profiles[i], profiles[j]) for j in dated}
+            nearest = max(dated, key=lambda j: (sims[j], -j))  # ties: the earlier article in input order
+            if sims[nearest] > 0:
+                own[i] = (articles[nearest].date, True)
     return own
 
 
