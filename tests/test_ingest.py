@@ -287,8 +287,13 @@ def test_a_pile_of_outlets_is_not_credited_to_its_folder(tmp_path: Path) -> None
     (pile / "c.txt").write_text(f"{body} وتمتد الحديقة على هكتارين.", encoding="utf-8")
     (site / "d.txt").write_text(f"صور/وكالة الساحل- {body} وزرعت فيها مئة شجرة.", encoding="utf-8")
     (site / "e.txt").write_text(f"{body} وتفتح أبوابها كل يوم.", encoding="utf-8")
-    by_id = {a.id: a for a in read_articles([str(pile), str(site)]).articles}
+    other = tmp_path / "elsewhere" / "downloads"  # same name, another folder: one outlet's
+    other.mkdir(parents=True)
+    (other / "f.txt").write_text(f"صور/وكالة الساحل- {body} وأضيفت إليها ملاعب.", encoding="utf-8")
+    (other / "g.txt").write_text(f"{body} وستضاء ليلا.", encoding="utf-8")
+    by_id = {a.id: a for a in read_articles([str(pile), str(site), str(other)]).articles}
     assert [by_id[k].credit for k in ("a", "b", "c")] == ["وكالة الساحل", "إذاعة الشمال", "c"]
+    assert by_id["g"].credit == "downloads"
     assert not by_id["c"].folder_credit
     assert [by_id[k].credit for k in ("d", "e")] == ["وكالة الساحل", "alnahar"]  # one outlet: a site's folder
     alone = read_articles([str(pile / "c.txt")]).articles[0]

@@ -47,12 +47,15 @@ def clean_batch(docs: Iterable[RawDocument]) -> tuple[list[Article], list[FileIs
 def _credit_piles(articles: list[Article]) -> list[Article]:
     """``articles`` with ``folder_credit`` off for those read from a pile: a folder whose articles
     name two or more outlets is a collection, and its name is no publisher."""
+    def parent(a: Article) -> str:  # the whole folder path: two "news" folders are two folders
+        return a.path.replace("\\", "/").rpartition("/")[0]
+
     outlets: defaultdict[str, set[str]] = defaultdict(set)
     for a in articles:
         if a.outlet:
-            outlets[a.folder].add(a.outlet)
+            outlets[parent(a)].add(a.outlet)
     piles = {folder for folder, names in outlets.items() if len(names) > 1}
-    return [replace(a, folder_credit=False) if a.folder in piles else a for a in articles]
+    return [replace(a, folder_credit=False) if parent(a) in piles else a for a in articles]
 
 
 def read_articles(paths: Iterable[str], *, fields: Mapping[str, tuple[str, ...]] | None = None,
