@@ -96,7 +96,7 @@ def parse_date_line(line: str) -> dt.date | None:
     "الأحد 2015/01/18", "السبت 8 يناير 2005", "18 كانون الثاني 2015 - 14:05" give a date;
     a sentence that merely mentions a date gives None.
     """
-    if len(line) > 60:
+    if len(line) > 60 or not _DIGIT.search(line):  # a full date writes its day and year in digits
         return None
     norm = normalize(line)
     dates = find_explicit_dates(line)
@@ -110,6 +110,8 @@ def parse_date_line(line: str) -> dt.date | None:
     return date if not rest.strip() else None
 
 
+_DIGIT = re.compile(r"\d")  # any script's digits: normalization makes them ASCII
+_PREFIX_WINDOW = 100  # characters: a date opening a line starts after at most a weekday and is shorter
 _PREFIX_LEAD = re.compile(rf"^\s*(?:(?:يوم\s+)?(?:{_WEEKDAY_ALT})\s*[,،]?\s*)?$")
 _PREFIX_SEP = re.compile(r"[\s,،.\-–—:|]*")
 
@@ -132,10 +134,13 @@ def split_date_prefix(line: str) -> tuple[dt.date, str] | None:
     ("Tuesday, January 18, 2005Through ..." too). ``rest`` is cut from ``line`` itself, so its
     characters are the original ones.
     """
-    norm = normalize(line)
-    dates = find_explicit_dates(line)
+    head = line[:_PREFIX_WINDOW]
+    if not _DIGIT.search(head):
+        return None
+    dates = find_explicit_dates(head)
     if not dates:
         return None
+    norm = normalize(line)  # its start is normalize(head): normalization maps characters one by one
     date, start, end = dates[0]
     sep = _PREFIX_SEP.match(norm, end)[0]  # type: ignore[index]
     if not _PREFIX_LEAD.match(norm[:start]) or not (norm[:start].strip() or sep.strip()):

@@ -27,7 +27,9 @@ Deterministic: same input, same output (ties break on article order and sentence
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -162,21 +164,25 @@ def _analyse(texts: Sequence[str], language: str) -> list[tuple[frozenset[str], 
     all_stems = _SEP.join(stemmer_for(language).stemWords(flat)).replace("ة", "ه").split(_SEP)
     all_keys = _SEP.join(flat).replace("ة", "ه").split(_SEP)
     stop = stopwords(language)
+    # Per token: stopword or number; per neighbouring pair: its bigram, unless both are stopwords.
+    # Built once for the whole text with C-level maps, then sliced per sentence.
+    is_stop = list(map(operator.or_, map(stop.__contains__, all_keys), map(str.isdigit, all_keys)))
+    keep_pair = list(map(operator.not_, map(operator.and_, is_stop, is_stop[1:])))
+    pairs = list(map(" ".join, itertools.pairwise(all_stems)))
     out: list[tuple[frozenset[str], Counter[str], list[str], str]] = []
     at = 0
     for u, toks in zip(unfolded, per_text, strict=True):
         folded = u.replace("ة", "ه")
-        if not toks:
+        n = len(toks)
+        if not n:
             out.append((frozenset(), Counter(), [], folded))
             continue
-        stems, keys = all_stems[at:at + len(toks)], all_keys[at:at + len(toks)]
-        at += len(toks)
-        is_stop = [t in stop or t.isdigit() for t in keys]
-        content = [st for st, sw in zip(stems, is_stop, strict=True) if not sw]
-        bigrams = {f"{a} {b}" for a, b, sa, sb in zip(stems, stems[1:], is_stop, is_stop[1:], strict=False)
-                   if not (sa and sb)}
-        bigrams.update(content)
-        out.append((frozenset(bigrams), Counter(content), keys[:3], folded))
+        end = at + n
+        content = list(itertools.compress(all_stems[at:end], map(operator.not_, is_stop[at:end])))
+        concepts = set(itertools.compress(pairs[at:end - 1], keep_pair[at:end - 1]))
+        concepts.update(content)
+        out.append((frozenset(concepts), Counter(content), all_keys[at:min(end, at + 3)], folded))
+        at = end
     return out
 
 
@@ -208,25 +214,25 @@ def _concept_weights(units: list[_Unit], titles: list[frozenset[str]], cfg: Summ
     """
     n_articles = len(titles)
     in_titles: Counter[str] = Counter(c for t in titles for c in t)
-    support: Counter[str] = Counter()
     value: dict[str, float] = {}
     if n_articles > 1:
         firsts: dict[int, dict[str, int]] = {}  # article → concept → index of its first sentence with it
         for u in reversed(units):  # later sentences first: each concept ends with its earliest index
             firsts.setdefault(u.order, {}).update(dict.fromkeys(u.concepts, u.sentence.index))
+        support: Counter[str] = Counter()
+        for first in firsts.values():
+            support.update(first.keys())
+        shared = {c for c, n in support.items() if n >= cfg.min_support}
         for order in sorted(firsts):
             first = firsts[order]
-            support.update(first.keys())
-            for c, i in first.items():
-                value[c] = value.get(c, 0.0) + 1.0 / (1 + i) ** cfg.position_decay
+            for c in shared & first.keys():
+                value[c] = value.get(c, 0.0) + 1.0 / (1 + first[c]) ** cfg.position_decay
     else:
-        support.update(c for u in units for c in u.concepts)
-        value = {c: float(n) for c, n in support.items()}
+        support = Counter(c for u in units for c in u.concepts)
+        value = {c: float(n) for c, n in support.items() if n >= cfg.min_support}
     weights: dict[str, float] = {}
-    for c, n in support.items():
-        if n < cfg.min_support:
-            continue
-        weights[c] = (value[c] + cfg.title_weight * in_titles[c]) * (1.0 if " " in c else cfg.unigram_weight)
+    for c, v in value.items():
+        weights[c] = (v + cfg.title_weight * in_titles[c]) * (1.0 if " " in c else cfg.unigram_weight)
     return weights
 
 
@@ -250,7 +256,8 @@ def _select(units: list[_Unit], weights: dict[str, float], max_words: int, cfg: 
 
     represented: set[int] = set()
     # Each sentence's weighted concepts (most concepts weigh nothing: one article carries them).
-    held = {id(u): [(c, w) for c in u.concepts if (w := weights.get(c, 0.0))] for u in pool}
+    weighted = weights.keys()
+    held = {id(u): [(c, weights[c]) for c in weighted & u.concepts] for u in pool}
 
     def score(u: _Unit) -> float:
         gain = sum(w for c, w in held[id(u)] if c not in covered)

@@ -81,18 +81,57 @@ def normalize(text: str, *, fold_ta: bool = True) -> str:
     return (text.replace("ة", "ه") if fold_ta else text).lower()
 
 
+_JOIN = "\x00"
+
+
+def normalize_many(texts: Sequence[str], *, fold_ta: bool = True) -> list[str]:
+    """``[normalize(t) for t in texts]``, computed in one pass over the joined texts (per-call overhead
+    dominates for short lines). Falls back to one call per text where joining could change the result:
+    a text holding the joiner, or presentation forms anywhere (their NFKC would reach the other texts).
+    """
+    joined = _JOIN.join(texts)
+    if len(texts) < 2 or joined.count(_JOIN) != len(texts) - 1 or _PRESENTATION_FORMS.search(joined):
+        return [normalize(t, fold_ta=fold_ta) for t in texts]
+    return normalize(joined, fold_ta=fold_ta).split(_JOIN)
+
+
 # --- language -----------------------------------------------------------------------------------
 
+# What counts as a letter of each script (``script_counts`` counts exactly these characters).
 _ARABIC_LETTERS = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]+")
 _LATIN_LETTERS = re.compile("[A-Za-z\u00c0-\u024f]+")
 _ENGLISH_HINTS = frozenset(["the", "of", "and", "to", "in", "is", "was", "for", "that", "with", "on", "said", "by"])
 
 
+@functools.cache
+def _script_table() -> object:
+    """numpy array: code point (up to U+0700) → 1 for an Arabic letter, 2 for a Latin one (as the two
+    patterns above define them), 0 otherwise; index 0x700 stands for every later code point."""
+    import numpy as np
+
+    table = np.zeros(0x701, dtype=np.uint8)
+    for lo, hi in ((0x621, 0x64A), (0x671, 0x6D3), (0x6FA, 0x6FF)):
+        table[lo:hi + 1] = 1
+    for lo, hi in ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F)):
+        table[lo:hi + 1] = 2
+    return table
+
+
+def script_counts(text: str) -> tuple[int, int]:
+    """Arabic and Latin letters in ``text`` (``_ARABIC_LETTERS``/``_LATIN_LETTERS`` characters), counted
+    over the code points with numpy (4x faster than collecting the runs)."""
+    import numpy as np
+
+    table: np.ndarray = _script_table()  # type: ignore[assignment]
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    counts = np.bincount(table[np.minimum(points, 0x700)], minlength=3)
+    return int(counts[1]), int(counts[2])
+
+
 def detect_language(text: str, sample: int = 20000) -> str:
     """Return "ar", "en" or "und" from the script of the letters in (a sample of) ``text``."""
     head = text[:sample]
-    arabic = sum(map(len, _ARABIC_LETTERS.findall(head)))  # letters, counted by runs (3x faster)
-    latin = sum(map(len, _LATIN_LETTERS.findall(head)))
+    arabic, latin = script_counts(head)
     if arabic + latin < 20:
         return "und"
     if arabic >= 0.5 * (arabic + latin):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from khulasa.dates import parse_date_line, split_date_prefix
 from khulasa.ingest import read_articles
-from khulasa.ingest.clean import RawDocument, clean_document, is_widget
+from khulasa.ingest.clean import RawDocument, clean_document, is_widget, line_key
 from khulasa.ingest.meta import dateline_of, source_of, update_stamp
 from khulasa.render import article_to_dict
 from khulasa.text import normalize, sentences
@@ -98,7 +99,9 @@ def test_date_lines(line: str, expected: dt.date | None) -> None:
      ("السبت 3 أذار 2018،الأرقام الصادرة", (dt.date(2018, 3, 3), "الأرقام الصادرة")),  # no word lost
      ("Tuesday, May 8, 2012Through a telethon", (dt.date(2012, 5, 8), "Through a telethon")),
      ("الأحد ٥ حزيران ٢٠٢٢ - وَصَلَ الوفد", (dt.date(2022, 6, 5), "وَصَلَ الوفد")),
-     ("قالت الوزارة في 12 آذار 2020 إن", None), ("الأحد 2015/01/18", None)],
+     ("قالت الوزارة في 12 آذار 2020 إن", None), ("الأحد 2015/01/18", None),
+     ("الأحد ٥ حزيران ٢٠٢٢ - وصل الوفد" + " إلى المدينة" * 30 + " في 6 حزيران 2022.", (dt.date(2022, 6, 5), "وصل الوفد")),
+     ("وصل الوفد" + " إلى المدينة" * 30 + " في 6 حزيران 2022.", None)],  # a date far into a long line
 )
 def test_date_run_into_the_lead(line: str, expected: tuple[dt.date, str] | None) -> None:
     found = split_date_prefix(line)
@@ -116,6 +119,8 @@ def test_cleaner_lifts_a_date_run_into_the_lead() -> None:
     assert article.date == dt.date(2019, 2, 4)
     assert article.text.startswith("أطلقت جمعية الصيادين") and "2019" not in article.text
     assert "الاثنين 4 شباط 2019" in article.removed
+    # The hash is built from the kept lines' keys; it must be the hash of the text the article holds.
+    assert article.content_hash == hashlib.sha256(line_key(article.text).encode("utf-8")).hexdigest()[:16]
 
 
 def test_metadata_lines() -> None:

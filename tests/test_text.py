@@ -12,11 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khulasa.text import (
+    _ARABIC_LETTERS,
     _BASE_TABLE,
+    _LATIN_LETTERS,
     _PRESENTATION_FORMS,
     _TA_TABLE,
     detect_language,
     normalize,
+    normalize_many,
+    script_counts,
     split_sentences,
     stem_tokens,
     stopwords,
@@ -135,3 +139,19 @@ def test_stopwords_are_normalized() -> None:
 )
 def test_detect_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
+
+
+@given(st.lists(st.lists(_NORMALIZE_ALPHABET | st.just("\x00"), max_size=80).map("".join), max_size=6),
+       st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_normalizing_many_texts_at_once_equals_one_by_one(texts: list[str], fold_ta: bool) -> None:
+    # The joined pass must not let one text change another: joiners inside texts, NFKC of presentation forms.
+    assert normalize_many(texts, fold_ta=fold_ta) == [normalize(t, fold_ta=fold_ta) for t in texts]
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x800) | st.sampled_from(["\U0001F600", "\uFEFB", "\u0700"]),
+               max_size=300))
+@settings(max_examples=200, deadline=None)
+def test_script_counts_count_the_letters_the_patterns_define(text: str) -> None:
+    expected = (sum(map(len, _ARABIC_LETTERS.findall(text))), sum(map(len, _LATIN_LETTERS.findall(text))))
+    assert script_counts(text) == expected
