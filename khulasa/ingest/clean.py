@@ -210,7 +210,7 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
         language=detect_language(text or title),
         captions=tuple(captions),
         removed=tuple(removed),
-        content_hash=_content_hash(" ".join(kk for _, ln in body if (kk := keys[ln]))),  # == line_key(text)
+        content_hash=_content_hash(" ".join(line_k for _, ln in body if (line_k := keys[ln]))),  # == line_key(text)
     )
 
 
