@@ -34,13 +34,14 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from khulasa.ingest.clean import RawDocument, clean_document
 from khulasa.ingest.meta import is_terminated
 from khulasa.model import Article, Citation, Sentence, Summary, SummarySentence
 from khulasa.text import _TOKEN, normalize, sentences, stopwords, word_count
 from khulasa.text import _stemmer as stemmer_for
-from khulasa.vectors import dot, unit
+from khulasa.vectors import dot
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,66 +365,85 @@ def _select_ilp(units: list[_Unit], weights: dict[str, float], max_words: int, c
     return [u for i, u in enumerate(pool) if res.x[i] > 0.5]
 
 
-def _fact_vectors(units: list[_Unit]) -> list[dict[str, float]]:
-    """Unit-length content-stem vectors weighted by IDF over the story's sentences.
+def _fact_matrix(units: list[_Unit]) -> Any:
+    """The sentences as rows of unit length over their content stems, weighted by IDF over the story's
+    sentences (a ``scipy.sparse.csr_matrix``, one row per unit, columns in first-seen order).
 
     Words every outlet uses for the story (صندوق، المياه) say little about which *fact* a sentence
     states; the rarer words it shares with another sentence do.
     """
-    df: Counter[str] = Counter(k for u in units for k in u.unigrams)
-    n = len(units)
-    idf = {k: math.log(1 + n / c) for k, c in df.items()}
-    return [unit({k: (1 + math.log(c)) * idf[k] if c > 1 else idf[k] for k, c in u.unigrams.items()})
-            for u in units]
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    keys = [k for u in units for k in u.unigrams]
+    column = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    cols = np.fromiter(map(column.__getitem__, keys), dtype=np.int64, count=len(keys))
+    counts = np.fromiter((c for u in units for c in u.unigrams.values()), dtype=np.float64, count=len(keys))
+    indptr = np.zeros(len(units) + 1, dtype=np.int64)
+    np.cumsum([len(u.unigrams) for u in units], out=indptr[1:])
+    idf = np.log1p(len(units) / np.bincount(cols, minlength=len(column)))[cols]
+    values = np.where(counts > 1, (1 + np.log(counts)) * idf, idf)
+    norms = np.sqrt(np.add.reduceat(values * values, indptr[:-1])) if len(values) else np.zeros(0)
+    lengths = np.diff(indptr)
+    norms = np.where(lengths > 0, norms, 1.0)  # reduceat gives a neighbour's value for an empty row
+    values /= np.repeat(norms, lengths)
+    return csr_matrix((values, cols, indptr), shape=(len(units), len(column)))
 
 
-def _citations(i: int, units: list[_Unit], vectors: list[dict[str, float]], articles: list[Article],
-               cfg: SummaryConfig) -> tuple[Citation, ...]:
-    """Unit ``i``'s own span, then per other article its closest sentence at or above ``cite_threshold``."""
+def _citations(rows: Sequence[int], units: list[_Unit], facts: Any, articles: list[Article],
+               cfg: SummaryConfig) -> list[tuple[Citation, ...]]:
+    """Per unit in ``rows``: its own span, then per other article the closest sentence (cosine of
+    their fact rows) at or above ``cite_threshold``, closest first (ties: the earlier sentence)."""
+    import numpy as np
+
     def cite(u: _Unit, sim: float) -> Citation:
         art = articles[u.order]
         s = u.sentence
         return Citation(art.id, art.credit, art.date, s.index, s.start, s.end, sim)
 
-    unit, mine = units[i], vectors[i]
-    best: dict[int, tuple[float, _Unit]] = {}
-    for other, theirs in zip(units, vectors, strict=True):
-        if other.order == unit.order:
-            continue
-        sim = dot(mine, theirs)
-        if sim >= cfg.cite_threshold:
+    if not rows:
+        return []
+    orders = np.fromiter((u.order for u in units), dtype=np.int64, count=len(units))
+    sims = (facts[list(rows)] @ facts.T).toarray()
+    out: list[tuple[Citation, ...]] = []
+    for i, row in zip(rows, sims, strict=True):
+        unit = units[i]
+        best: dict[int, tuple[float, _Unit]] = {}
+        for j in np.flatnonzero((row >= cfg.cite_threshold) & (orders != unit.order)).tolist():
+            other, sim = units[j], float(row[j])
             prev = best.get(other.order)
             if prev is None or sim > prev[0]:
                 best[other.order] = (sim, other)
-    others = sorted(best.values(), key=lambda t: (-t[0], t[1].order))
-    return (cite(unit, 1.0), *(cite(u, round(sim, 6)) for sim, u in others))
+        others = sorted(best.values(), key=lambda t: (-t[0], t[1].order))
+        out.append((cite(unit, 1.0), *(cite(u, round(sim, 6)) for sim, u in others)))
+    return out
 
 
-def _reading_dates(articles: list[Article], units: list[_Unit],
-                   vectors: list[dict[str, float]]) -> list[tuple[dt.date | None, bool]]:
+def _reading_dates(articles: list[Article], units: list[_Unit], facts: Any) -> list[tuple[dt.date | None, bool]]:
     """Per article, the date it is read at and whether that date is borrowed.
 
     A dated article is read at its date. An undated one is read at the date of the dated article
-    closest to it in content (sum of its sentences' fact vectors), after that date's own articles:
+    closest to it in content (sum of its sentences' fact rows), after that date's own articles:
     an undated report of a conference belongs beside the conference, not after every later event.
     With no dated article sharing a word, it stays undated (read last).
     """
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
     own = [(a.date, False) for a in articles]
     dated = [i for i, a in enumerate(articles) if a.date]
     if not dated or len(dated) == len(articles):
         return own
-    sums: list[dict[str, float]] = [{} for _ in articles]
-    for u, v in zip(units, vectors, strict=True):
-        acc = sums[u.order]
-        for k, w in v.items():
-            acc[k] = acc.get(k, 0.0) + w
-    profiles = [unit(acc) for acc in sums]
+    membership = csr_matrix((np.ones(len(units)), ([u.order for u in units], range(len(units)))),
+                            shape=(len(articles), len(units)))
+    profiles = (membership @ facts).toarray()
+    profiles /= np.maximum(np.linalg.norm(profiles, axis=1, keepdims=True), 1e-300)
+    sims = profiles @ profiles[dated].T
     for i, a in enumerate(articles):
         if a.date is None:
-            sims = {j: dot(profiles[i], profiles[j]) for j in dated}
-            nearest = max(dated, key=lambda j: (sims[j], -j))  # ties: the earlier article in input order
-            if sims[nearest] > 0:
-                own[i] = (articles[nearest].date, True)
+            k = max(range(len(dated)), key=lambda k: (sims[i, k], -k))  # ties: the earlier article in input order
+            if sims[i, k] > 0:
+                own[i] = (articles[dated[k]].date, True)
     return own
 
 
@@ -443,9 +463,8 @@ def cite_all(items: Sequence[Article | str], *, language: str | None = None,
     if not articles:
         return ()
     units = _units(articles, _language(articles, language), config)
-    vectors = _fact_vectors(units)
-    return tuple(SummarySentence(u.sentence, _citations(i, units, vectors, articles, config))
-                 for i, u in enumerate(units))
+    cited = _citations(range(len(units)), units, _fact_matrix(units), articles, config)
+    return tuple(SummarySentence(u.sentence, c) for u, c in zip(units, cited, strict=True))
 
 
 def summarize(items: Sequence[Article | str], max_words: int = 250, *, language: str | None = None,
@@ -477,13 +496,13 @@ def summarize(items: Sequence[Article | str], max_words: int = 250, *, language:
         # Only sentences longer than max_sentence_words would fit: better one long sentence than none.
         units = [replace(u, eligible=True) if u.overlong else u for u in units]
         chosen = _select(units, weights, max_words, config)
-    vectors = _fact_vectors(units)
+    facts = _fact_matrix(units)
     far = dt.date.max
     leads = {u.order for u in chosen if u.sentence.index == 0}
-    dates = _reading_dates(articles, units, vectors)
+    dates = _reading_dates(articles, units, facts)
     chosen.sort(key=lambda u: (dates[u.order][0] or far, dates[u.order][1], u.order not in leads, u.order,
                                u.sentence.index))
     position = {id(u): i for i, u in enumerate(units)}
-    out = tuple(SummarySentence(u.sentence, _citations(position[id(u)], units, vectors, articles, config))
-                for u in chosen)
+    cited = _citations([position[id(u)] for u in chosen], units, facts, articles, config)
+    out = tuple(SummarySentence(u.sentence, c) for u, c in zip(chosen, cited, strict=True))
     return Summary(out, max_words, tuple(a.id for a in articles))
