@@ -198,6 +198,7 @@ _PROTECTED = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\b[\w-]+\.(?:com|org|net|gov|edu|info|co)\b\S*",
     re.IGNORECASE,
 )
+_DOT_LETTER = re.compile(r"\.[A-Za-z]|[wW]{3}\.")  # every protected form has one of these
 _PROTECTED_HINT = re.compile(r"www\.|\.(?:com|org|net|gov|edu|info|co)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·▪●◦–—]|\d{1,2}[.)-])[ \t]+")
 _ARABIC_ABBREV_LETTER = re.compile(r"(?:^|[\s(\[\"'«.])[\u0621-\u064a]$")
@@ -266,7 +267,7 @@ def _is_abbreviation(line: str, dot: int) -> bool:
 def _line_boundaries(line: str) -> list[int]:
     """End offsets (exclusive, relative to ``line``) of sentences inside one line."""
     protected: list[tuple[int, int]] = []
-    if "@" in line or "://" in line or _PROTECTED_HINT.search(line):  # cheap test before the costly pattern
+    if "@" in line or "://" in line or (_DOT_LETTER.search(line) and _PROTECTED_HINT.search(line)):  # cheap tests first
         protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(line)]
     quoted: list[tuple[int, int]] | None = None
     ends: list[int] = []
@@ -283,7 +284,11 @@ def _line_boundaries(line: str) -> list[int]:
                 continue  # decimal or date: 2.5, 2015.01
             if any(a <= start < b for a, b in protected):
                 continue
-            if _is_abbreviation(line, start) or _is_acronym(line, start):
+            before = line[start - 4:start] if start >= 4 else ""
+            # After four letters, not all Latin, a period is neither an abbreviation (Arabic ones are one
+            # letter, Latin ones Latin) nor inside an acronym (parts of three letters at most).
+            if not (before.isalpha() and not before.isascii()) and (
+                    _is_abbreviation(line, start) or _is_acronym(line, start)):
                 continue
             if nxt.isalpha() and nxt.isascii() and nxt.islower():
                 continue  # lower-case Latin continues the sentence (e.g. "etc. and")

@@ -155,3 +155,19 @@ def test_normalizing_many_texts_at_once_equals_one_by_one(texts: list[str], fold
 def test_script_counts_count_the_letters_the_patterns_define(text: str) -> None:
     expected = (sum(map(len, _ARABIC_LETTERS.findall(text))), sum(map(len, _LATIN_LETTERS.findall(text))))
     assert script_counts(text) == expected
+
+
+@given(st.text(alphabet=st.sampled_from(list("دمأبتUSetcaوا. ()«\"")), min_size=5, max_size=30),
+       st.data())
+@settings(max_examples=300, deadline=None)
+def test_a_period_after_four_native_letters_ends_no_abbreviation(line: str, data: st.DataObject) -> None:
+    # The splitter skips the abbreviation and acronym rules there; they must agree.
+    from khulasa.text import _is_abbreviation, _is_acronym
+
+    dots = [i for i, ch in enumerate(line) if ch == "." and i >= 4]
+    if not dots:
+        return
+    dot = data.draw(st.sampled_from(dots))
+    before = line[dot - 4:dot]
+    if before.isalpha() and not before.isascii():
+        assert not _is_abbreviation(line, dot) and not _is_acronym(line, dot)
