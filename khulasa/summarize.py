@@ -1,6 +1,6 @@
 """Multi-document extractive summarization with citations.
 
-Method (Gillick & Favre's concept-coverage model, solved exactly with HiGHS):
+Method (Gillick & Favre's concept-coverage model, greedy by default, exact with HiGHS on request):
 
 1. Every sentence becomes a set of *concepts*: stemmed word bigrams (not both stopwords) and, at
    half weight, stemmed content words. A concept is worth the articles that carry it, each vote
@@ -21,14 +21,17 @@ Method (Gillick & Favre's concept-coverage model, solved exactly with HiGHS):
 5. Citations: each chosen sentence cites its own span and, for every other article, the sentence
    that reports the same content (stem overlap above a threshold).
 
-Deterministic: same input, same output (ties break on article order and sentence index).
+Stems get integer ids, so a story's concepts and word counts are two sparse matrices (one row per
+sentence) built with numpy in one pass, and selection and citation are matrix products.
+
+Deterministic: same input, same output (ties break on article order and sentence index; sums run in
+a fixed column order, not in set order).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import math
 import operator
 import re
 from collections import Counter
@@ -39,9 +42,8 @@ from typing import Any, NamedTuple
 from khulasa.ingest.clean import RawDocument, clean_document
 from khulasa.ingest.meta import is_terminated
 from khulasa.model import Article, Citation, Sentence, Summary, SummarySentence
-from khulasa.text import _TOKEN, normalize, sentences, stopwords, word_count
+from khulasa.text import _TOKEN, normalize, normalize_many, sentences, stopwords, word_count
 from khulasa.text import _stemmer as stemmer_for
-from khulasa.vectors import dot
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +79,28 @@ _DANGLING_EN = frozenset(["he", "she", "they", "it", "this", "these", "those", "
 
 
 class _Unit(NamedTuple):
-    """A candidate sentence with what selection needs (immutable; a NamedTuple because a story makes
-    one per sentence and a frozen dataclass is five times slower to build)."""
+    """A sentence of the story with what selection needs besides its concepts (immutable; a NamedTuple
+    because a story makes one per sentence and a frozen dataclass is five times slower to build)."""
 
     sentence: Sentence
     order: int  # article order in the input
     words: int
-    concepts: frozenset[str]
-    unigrams: Counter[str]
-    norm: float
     eligible: bool
     dangling: bool
     overlong: bool = False  # would be eligible but for ``max_sentence_words``
+
+
+@dataclass(frozen=True, slots=True)
+class _Story:
+    """A story's sentences as sparse rows (row ``i`` is ``units[i]``), built once and read by selection,
+    citation and ordering. Concept columns hold content stems, then stem bigrams (not both stopwords)."""
+
+    units: list[_Unit]
+    concepts: Any  # scipy CSR, units x concepts: 1 where the sentence holds the concept
+    bigram: Any  # numpy bool per concept column
+    in_titles: Any  # numpy int per concept column: headlines holding it
+    counts: Any  # scipy CSR, units x content stems: occurrences
+    n_articles: int
 
 
 def _as_articles(items: Sequence[Article | str]) -> list[Article]:
@@ -144,230 +156,298 @@ def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True
     return not punctuated or stripped.endswith((".", "!", "…")) or words >= 12
 
 
-_SEP = "\x00"  # joins the sentences of an article so that each step runs once per article
+def _tokens(texts: Sequence[str], language: str) -> tuple[list[str], list[list[str]], list[str], list[str]]:
+    """Tokens of every text in one pass: the normalized texts (ة kept), the tokens per text, and over
+    all tokens in order their folded stems and folded forms (ة→ه).
 
-
-def _analyse(texts: Sequence[str], language: str) -> list[tuple[frozenset[str], Counter[str], list[str], str]]:
-    """Per text: concepts (stem bigrams not both stopwords, and content stems), content-stem counts,
-    its first three normalized tokens, and the normalized text.
-
-    Normalization and stemming run once over all ``texts`` (the sentences of one article): Python
-    calls per sentence were most of the summarizer's time.
+    Normalization and stemming run once over all ``texts``: Python calls per sentence were most of
+    the summarizer's time.
     """
-    if not texts:
-        return []
-    if any(_SEP in t for t in texts):
-        return [r for t in texts for r in _analyse([t.replace(_SEP, " ")], language)]
-    unfolded = normalize(_SEP.join(texts), fold_ta=False).split(_SEP)
+    unfolded = normalize_many(texts, fold_ta=False)
     per_text = [_TOKEN.findall(u) for u in unfolded]
-    flat = [t for toks in per_text for t in toks]
-    # Stemming sees ة; stems and tokens are then folded (ة→ه) in one pass each.
-    all_stems = _SEP.join(stemmer_for(language).stemWords(flat)).replace("ة", "ه").split(_SEP)
-    all_keys = _SEP.join(flat).replace("ة", "ه").split(_SEP)
+    flat = list(itertools.chain.from_iterable(per_text))
+    if not flat:
+        return unfolded, per_text, [], []
+    # Stemming sees ة; stems and tokens are then folded (ة→ه) in one pass each. Tokens hold no _SEP.
+    stems = _SEP.join(stemmer_for(language).stemWords(flat)).replace("ة", "ه").split(_SEP)
+    keys = _SEP.join(flat).replace("ة", "ه").split(_SEP)
+    return unfolded, per_text, stems, keys
+
+
+_SEP = "\x00"
+
+
+def _csr(rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> Any:
+    """A CSR matrix from (row, column) pairs already sorted by row then column, without duplicates."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+    return csr_matrix((data, cols, indptr), shape=shape)
+
+
+def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Story:
+    """Sentences, their eligibility, and their concepts and content-stem counts as sparse rows.
+
+    Stems get integer ids; a bigram is the pair of its ids, so concepts are found with numpy over the
+    whole story instead of with sets per sentence.
+    """
+    import numpy as np
+
+    per_article = [sentences(a) for a in articles]
+    sents = [s for ss in per_article for s in ss]
+    n_units = len(sents)
+    unfolded, per_text, stems, keys = _tokens([s.text for s in sents] + [a.title for a in articles], language)
+    lengths = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    n_rows = len(per_text)
+
     stop = stopwords(language)
-    # Per token: stopword or number; per neighbouring pair: its bigram, unless both are stopwords.
-    # Built once for the whole text with C-level maps, then sliced per sentence.
-    is_stop = list(map(operator.or_, map(stop.__contains__, all_keys), map(str.isdigit, all_keys)))
-    keep_pair = list(map(operator.not_, map(operator.and_, is_stop, is_stop[1:])))
-    pairs = list(map(" ".join, itertools.pairwise(all_stems)))
-    out: list[tuple[frozenset[str], Counter[str], list[str], str]] = []
-    at = 0
-    for u, toks in zip(unfolded, per_text, strict=True):
-        folded = u.replace("ة", "ه")
-        n = len(toks)
-        if not n:
-            out.append((frozenset(), Counter(), [], folded))
-            continue
-        end = at + n
-        content = list(itertools.compress(all_stems[at:end], map(operator.not_, is_stop[at:end])))
-        concepts = set(itertools.compress(pairs[at:end - 1], keep_pair[at:end - 1]))
-        concepts.update(content)
-        out.append((frozenset(concepts), Counter(content), all_keys[at:min(end, at + 3)], folded))
-        at = end
-    return out
+    is_stop = np.fromiter(map(operator.or_, map(stop.__contains__, keys), map(str.isdigit, keys)),
+                          dtype=bool, count=len(keys))
+    vocab = {k: i for i, k in enumerate(dict.fromkeys(stems))}  # stem → id, in first-seen order
+    n_stems = len(vocab)
+    ids = np.fromiter(map(vocab.__getitem__, stems), dtype=np.int64, count=len(stems))
+    row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+    content = ~is_stop
+    pair = (row_of[:-1] == row_of[1:]) & ~(is_stop[:-1] & is_stop[1:])  # bigrams inside a text, not two stopwords
+    codes = np.concatenate((ids[content], n_stems + ids[:-1][pair] * n_stems + ids[1:][pair]))
+    rows = np.concatenate((row_of[content], row_of[:-1][pair]))
+    span = n_stems + n_stems * n_stems  # concept codes are below this
+    held = np.unique(rows * span + codes)  # (row, concept) pairs, sorted by row then concept
+    columns, col_of = np.unique(held % span, return_inverse=True)
+    held_rows = held // span
+    in_units = held_rows < n_units
+    concepts = _csr(held_rows[in_units], col_of[in_units], np.ones(int(in_units.sum())), (n_units, len(columns)))
+    in_titles = np.bincount(col_of[~in_units], minlength=len(columns))
 
+    unit_tokens = row_of < n_units
+    stem_pairs, occurrences = np.unique(row_of[content & unit_tokens] * n_stems + ids[content & unit_tokens],
+                                        return_counts=True)
+    counts = _csr(stem_pairs // max(n_stems, 1), stem_pairs % max(n_stems, 1), occurrences.astype(np.float64),
+                  (n_units, n_stems))
 
-def _units(articles: list[Article], language: str, cfg: SummaryConfig) -> list[_Unit]:
     units: list[_Unit] = []
     uncapped = replace(cfg, max_sentence_words=1 << 30)
-    for order, article in enumerate(articles):
-        sents = sentences(article)
+    row = 0
+    for order, ss in enumerate(per_article):
         # Most sentences unterminated: the text is written without punctuation, not made of captions.
-        punctuated = 2 * sum(map(is_terminated, (s.text for s in sents))) >= len(sents)
-        for s, (concepts, content, head, folded) in zip(sents, _analyse([s.text for s in sents], language),
-                                                       strict=True):
+        punctuated = 2 * sum(map(is_terminated, (s.text for s in ss))) >= len(ss)
+        for s in ss:
             words = word_count(s.text)
-            norm = math.sqrt(math.fsum([v * v for v in content.values()]))
             eligible = _eligible(s.text, words, cfg, punctuated)
             overlong = words > cfg.max_sentence_words and _eligible(s.text, words, uncapped, punctuated)
-            dangling = (eligible or overlong) and _is_dangling(head, folded, language)  # only candidates need it
-            units.append(_Unit(s, order, words, concepts, content, norm, eligible, dangling, overlong))
-    return units
+            dangling = (eligible or overlong) and _is_dangling(  # only candidates need it
+                keys[offsets[row]:min(offsets[row] + 3, offsets[row + 1])], unfolded[row].replace("ة", "ه"), language)
+            units.append(_Unit(s, order, words, eligible, dangling, overlong))
+            row += 1
+    return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(articles))
 
 
-def _concept_weights(units: list[_Unit], titles: list[frozenset[str]], cfg: SummaryConfig) -> dict[str, float]:
-    """Weight of each concept: the articles that carry it, each counting more when it says it early.
+def _concept_weights(story: _Story, cfg: SummaryConfig) -> Any:
+    """Weight of each concept column: the articles that carry it, each counting more when it says it early.
 
     An article contributes ``1 / (1 + i) ** position_decay`` where ``i`` is the index of its first
-    sentence with the concept; concepts carried by fewer than two articles get no weight. With one
-    article, the number of sentences carrying the concept plays the same role. Each headline that
-    carries a concept adds ``title_weight`` (headlines say what an article is about).
+    sentence with the concept; concepts carried by fewer than ``min_support`` articles weigh nothing.
+    With one article, the number of sentences carrying the concept plays the same role. Each headline
+    that carries a concept adds ``title_weight`` (headlines say what an article is about). Unigrams
+    weigh ``unigram_weight`` of that.
     """
-    n_articles = len(titles)
-    in_titles: Counter[str] = Counter(c for t in titles for c in t)
-    value: dict[str, float] = {}
-    if n_articles > 1:
-        firsts: dict[int, dict[str, int]] = {}  # article → concept → index of its first sentence with it
-        for u in reversed(units):  # later sentences first: each concept ends with its earliest index
-            firsts.setdefault(u.order, {}).update(dict.fromkeys(u.concepts, u.sentence.index))
-        support: Counter[str] = Counter()
-        for first in firsts.values():
-            support.update(first.keys())
-        shared = {c for c, n in support.items() if n >= cfg.min_support}
-        for order in sorted(firsts):
-            first = firsts[order]
-            for c in shared & first.keys():
-                value[c] = value.get(c, 0.0) + 1.0 / (1 + first[c]) ** cfg.position_decay
+    import numpy as np
+
+    matrix = story.concepts
+    n_cols = matrix.shape[1]
+    cols = matrix.indices.astype(np.int64)
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    if story.n_articles > 1:
+        article = np.fromiter((u.order for u in story.units), dtype=np.int64, count=len(story.units))[rows]
+        index = np.fromiter((u.sentence.index for u in story.units), dtype=np.int64, count=len(story.units))[rows]
+        key = article * n_cols + cols
+        by_key = np.lexsort((index, key))  # per (article, concept), its earliest sentence first
+        firsts, at = np.unique(key[by_key], return_index=True)
+        concept = firsts % n_cols
+        support = np.bincount(concept, minlength=n_cols)
+        value = np.bincount(concept, weights=1.0 / (1.0 + index[by_key][at]) ** cfg.position_decay,
+                            minlength=n_cols)  # summed in article order
     else:
-        support = Counter(c for u in units for c in u.concepts)
-        value = {c: float(n) for c, n in support.items() if n >= cfg.min_support}
-    weights: dict[str, float] = {}
-    for c, v in value.items():
-        weights[c] = (v + cfg.title_weight * in_titles[c]) * (1.0 if " " in c else cfg.unigram_weight)
+        support = np.bincount(cols, minlength=n_cols)
+        value = support.astype(np.float64)
+    weights = (value + cfg.title_weight * story.in_titles) * np.where(story.bigram, 1.0, cfg.unigram_weight)
+    weights[support < cfg.min_support] = 0.0
     return weights
 
 
-def _cosine(a: _Unit, b: _Unit) -> float:
-    """Cosine of the content-stem counts of two sentences."""
-    if not a.norm or not b.norm:
-        return 0.0
-    shared = dot(a.unigrams, b.unigrams)
-    return shared / (a.norm * b.norm) if shared else 0.0
+class _Redundancy:
+    """Cosine of content-stem counts between a candidate and the sentences chosen so far (chosen rows
+    are kept dense, so a check is one small product)."""
+
+    def __init__(self, story: _Story) -> None:
+        import numpy as np
+
+        counts = story.counts
+        self.indptr, self.indices, self.data = counts.indptr, counts.indices, counts.data
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        self.norms = np.sqrt(np.bincount(rows, weights=self.data * self.data, minlength=counts.shape[0]))
+        self.chosen = np.zeros((8, counts.shape[1]))
+        self.chosen_norms: list[float] = []
+
+    def add(self, i: int) -> None:
+        import numpy as np
+
+        k = len(self.chosen_norms)
+        if k == len(self.chosen):
+            self.chosen = np.vstack((self.chosen, np.zeros_like(self.chosen)))
+        lo, hi = self.indptr[i], self.indptr[i + 1]
+        self.chosen[k, self.indices[lo:hi]] = self.data[lo:hi]
+        self.chosen_norms.append(float(self.norms[i]))
+
+    def too_close(self, i: int, threshold: float) -> bool:
+        """Whether sentence ``i``'s cosine with a chosen one exceeds ``threshold``."""
+        import numpy as np
+
+        k = len(self.chosen_norms)
+        lo, hi = self.indptr[i], self.indptr[i + 1]
+        if not k or lo == hi:
+            return False
+        shared = self.chosen[:k, self.indices[lo:hi]] @ self.data[lo:hi]
+        return bool((shared > threshold * self.norms[i] * np.array(self.chosen_norms)).any())
 
 
-def _select(units: list[_Unit], weights: dict[str, float], max_words: int, cfg: SummaryConfig) -> list[_Unit]:
-    """Budgeted greedy concept coverage, lazily evaluated (CELF: gains only shrink as coverage grows)."""
-    import heapq
+def _select(story: _Story, weights: Any, max_words: int, cfg: SummaryConfig) -> list[int]:
+    """Budgeted greedy concept coverage; returns the chosen rows in the order they were taken.
 
-    chosen: list[_Unit] = []
-    chosen_keys: set[tuple[int, int]] = set()
-    covered: set[str] = set()
+    Each round takes the best sentence by covered-weight gain per word (``length_exponent``) plus the
+    lead-position term, doubled (``new_article_bonus``) for an article not yet represented; ties go
+    to the earlier article and sentence. A sentence over the budget, too close to a chosen one, or
+    pointing back to a predecessor not chosen (it waits for it) is passed over. What budget is left
+    is filled with the densest remaining sentences that fit.
+    """
+    import numpy as np
+
+    units = story.units
+    matrix = story.concepts
+    words = np.fromiter((u.words for u in units), dtype=np.float64, count=len(units))
+    orders = np.fromiter((u.order for u in units), dtype=np.int64, count=len(units))
+    position = 1.0 + np.fromiter((u.sentence.index for u in units), dtype=np.float64, count=len(units))
+    pool = np.fromiter((u.eligible and u.words <= max_words for u in units), dtype=bool, count=len(units))
+    per_word = np.maximum(words, 1.0) ** cfg.length_exponent
+    uncovered = np.array(weights, dtype=np.float64)
+    represented = np.zeros(story.n_articles, dtype=bool)
+    close = _Redundancy(story)
+    chosen: list[int] = []
+    taken: set[tuple[int, int]] = set()
     used = 0
-    pool = [u for u in units if u.eligible and u.words <= max_words]
 
-    represented: set[int] = set()
-    # Each sentence's weighted concepts (most concepts weigh nothing: one article carries them).
-    weighted = weights.keys()
-    held = {id(u): [(c, weights[c]) for c in weighted & u.concepts] for u in pool}
+    def scores() -> Any:
+        gain = matrix @ uncovered
+        value = gain / per_word + cfg.position_prior * gain / position
+        return np.where(represented[orders], value, value * (1 + cfg.new_article_bonus))
 
-    def score(u: _Unit) -> float:
-        gain = sum(w for c, w in held[id(u)] if c not in covered)
-        value = gain / (u.words ** cfg.length_exponent) + cfg.position_prior * gain / (1 + u.sentence.index)
-        return float(value * (1 + cfg.new_article_bonus) if u.order not in represented else value)
-
-    def redundant(u: _Unit) -> bool:
-        return any(_cosine(u, c) > cfg.redundancy for c in chosen)
-
-    def take(u: _Unit) -> None:
+    def take(i: int) -> None:
         nonlocal used
-        chosen.append(u)
-        chosen_keys.add((u.order, u.sentence.index))
-        represented.add(u.order)
-        covered.update(u.concepts)
+        u = units[i]
+        chosen.append(i)
+        taken.add((u.order, u.sentence.index))
+        represented[u.order] = True
+        uncovered[matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]] = 0.0
+        close.add(i)
         used += u.words
 
-    heap = [(-score(u), u.order, u.sentence.index, i, 0) for i, u in enumerate(pool)]
-    heapq.heapify(heap)
+    alive = pool.copy()
     waiting: dict[tuple[int, int], int] = {}  # dangling sentences waiting for their predecessor
-    round_ = 0
-    while heap:
-        neg, order, index, i, stamp = heapq.heappop(heap)
-        u = pool[i]
-        if -neg <= 0 or used + u.words > max_words:
-            continue
-        if stamp != round_:
-            heapq.heappush(heap, (-score(u), order, index, i, round_))
-            continue
-        if u.dangling and (order, index - 1) not in chosen_keys:
-            waiting[(order, index - 1)] = i
-            continue
-        if redundant(u):
-            continue
-        take(u)
-        round_ += 1
-        nxt = waiting.pop((order, index), None)
-        if nxt is not None:
-            heapq.heappush(heap, (-score(pool[nxt]), order, index + 1, nxt, round_))
-    # Fill what is left of the budget with the best remaining sentences that still fit.
-    rest = sorted((u for u in pool if (u.order, u.sentence.index) not in chosen_keys),
-                  key=lambda u: (-sum(w for _, w in held[id(u)]) / u.words, u.order,
-                                 u.sentence.index))
-    for u in rest:
+    score = scores()
+    while True:
+        masked = np.where(alive, score, -np.inf)
+        i = int(np.argmax(masked))  # the first of equal scores: the earlier article and sentence
+        if not masked[i] > 0:
+            break
+        alive[i] = False
+        u = units[i]
         if used + u.words > max_words:
             continue
-        if u.dangling and (u.order, u.sentence.index - 1) not in chosen_keys:
+        if u.dangling and (u.order, u.sentence.index - 1) not in taken:
+            waiting[(u.order, u.sentence.index - 1)] = i
             continue
-        if not redundant(u):
-            take(u)
+        if close.too_close(i, cfg.redundancy):
+            continue
+        take(i)
+        nxt = waiting.pop((u.order, u.sentence.index), None)
+        if nxt is not None:
+            alive[nxt] = True
+        alive &= words <= max_words - used  # what no longer fits never will
+        score = scores()
+    # Fill what is left of the budget with the densest remaining sentences that still fit.
+    density = (matrix @ np.asarray(weights, dtype=np.float64)) / np.maximum(words, 1.0)
+    rest = np.flatnonzero(pool & (words <= max_words - used)).tolist()
+    for i in sorted((i for i in rest if i not in chosen), key=lambda i: (-density[i], i)):
+        u = units[i]
+        if used + u.words > max_words:
+            continue
+        if u.dangling and (u.order, u.sentence.index - 1) not in taken:
+            continue
+        if not close.too_close(i, cfg.redundancy):
+            take(i)
     return chosen
 
 
-def _select_ilp(units: list[_Unit], weights: dict[str, float], max_words: int, cfg: SummaryConfig) -> list[_Unit]:
+def _select_ilp(story: _Story, weights: Any, max_words: int, cfg: SummaryConfig) -> list[int]:
     """Exact concept coverage (Gillick & Favre 2009) with HiGHS: max covered weight under the budget.
 
     Variables: one per eligible sentence and one per weighted concept. A concept counts once, when a
     chosen sentence holds it; a per-sentence position term breaks ties towards article leads.
-    Dangling sentences may only be chosen with their predecessor.
+    Dangling sentences may only be chosen with their predecessor; near-duplicates exclude each other.
     """
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import lil_matrix
+    from scipy.sparse import bmat, coo_matrix, csr_matrix, diags
 
-    pool = [u for u in units if u.eligible and u.words <= max_words]
+    units = story.units
+    pool = [i for i, u in enumerate(units) if u.eligible and u.words <= max_words]
     if not pool:
         return []
-    concepts = sorted({c for u in pool for c in u.concepts if c in weights})
-    cidx = {c: i for i, c in enumerate(concepts)}
-    n, m = len(pool), len(concepts)
-    mean_w = float(np.mean([weights[c] for c in concepts])) if concepts else 0.0
-    cost = np.zeros(n + m)
-    for i, u in enumerate(pool):
-        cost[i] = -cfg.position_prior * mean_w * sum(1 for c in u.concepts if c in cidx) / (1 + u.sentence.index)
-    for c, j in cidx.items():
-        cost[n + j] = -weights[c]
-    rows: list[tuple[dict[int, float], float, float]] = [({i: float(u.words) for i, u in enumerate(pool)}, 0, max_words)]
-    holders: dict[int, list[int]] = {}
-    for i, u in enumerate(pool):
-        for c in u.concepts:
-            if c in cidx:
-                holders.setdefault(cidx[c], []).append(i)
-    for j, hs in holders.items():
-        rows.append(({n + j: 1.0, **dict.fromkeys(hs, -1.0)}, -np.inf, 0))  # concept only if a holder is chosen
-    index = {(u.order, u.sentence.index): i for i, u in enumerate(pool)}
-    for i, u in enumerate(pool):
+    weights = np.asarray(weights, dtype=np.float64)
+    cols = np.flatnonzero(weights > 0)
+    held = story.concepts[pool][:, cols]  # pool x weighted concepts
+    n, m = held.shape
+    mean_w = float(weights[cols].mean()) if m else 0.0
+    index = np.array([units[i].sentence.index for i in pool], dtype=np.float64)
+    cost = np.concatenate((-cfg.position_prior * mean_w * np.asarray(held.sum(axis=1)).ravel() / (1 + index),
+                           -weights[cols]))
+    budget = csr_matrix(np.concatenate(([units[i].words for i in pool], np.zeros(m)))[None, :])
+    cover = bmat([[-held.T.tocsr(), diags(np.ones(m))]])  # a concept only if a holder is chosen
+    extra: list[tuple[list[int], list[float]]] = []
+    at = {(units[i].order, units[i].sentence.index): k for k, i in enumerate(pool)}
+    for k, i in enumerate(pool):
+        u = units[i]
         if u.dangling:
-            prev = index.get((u.order, u.sentence.index - 1))
-            rows.append(({i: 1.0} if prev is None else {i: 1.0, prev: -1.0}, -np.inf, 0))
-    for a in range(n):  # near-duplicate sentences exclude each other
-        for b in range(a + 1, n):
-            if pool[a].order != pool[b].order and _cosine(pool[a], pool[b]) > cfg.redundancy:
-                rows.append(({a: 1.0, b: 1.0}, -np.inf, 1))
-    mat = lil_matrix((len(rows), n + m))
-    lo, hi = np.empty(len(rows)), np.empty(len(rows))
-    for r, (coefs, low, high) in enumerate(rows):
-        for k, v in coefs.items():
-            mat[r, k] = v
-        lo[r], hi[r] = low, high
-    res = milp(cost, constraints=LinearConstraint(mat.tocsr(), lo, hi), integrality=np.ones(n + m),
-               bounds=Bounds(0, 1), options={"time_limit": 2.0})
+            prev = at.get((u.order, u.sentence.index - 1))
+            extra.append(([k], [1.0]) if prev is None else ([k, prev], [1.0, -1.0]))
+    counts = story.counts[pool]
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    sims = (counts @ counts.T).toarray() / np.maximum(np.outer(norms, norms), 1e-300)
+    orders = np.array([units[i].order for i in pool])
+    exclusive = [(a, b) for a, b in zip(*np.nonzero(np.triu(sims > cfg.redundancy, 1)), strict=True)
+                 if orders[a] != orders[b]]
+    rows = [r for r, _ in extra] + [[int(a), int(b)] for a, b in exclusive]
+    vals = [v for _, v in extra] + [[1.0, 1.0] for _ in exclusive]
+    his = [0.0] * len(extra) + [1.0] * len(exclusive)
+    pairs = coo_matrix((np.array([v for vs in vals for v in vs]),
+                        (np.repeat(np.arange(len(rows)), [len(r) for r in rows]).astype(np.int64),
+                         np.array([c for r in rows for c in r], dtype=np.int64))), shape=(len(rows), n + m))
+    constraints = [LinearConstraint(budget, -np.inf, max_words), LinearConstraint(cover, -np.inf, 0)]
+    if rows:
+        constraints.append(LinearConstraint(pairs.tocsr(), -np.inf, np.array(his)))
+    res = milp(cost, constraints=constraints, integrality=np.ones(n + m), bounds=Bounds(0, 1),
+               options={"time_limit": 2.0})
     if res.x is None:
-        return _select(units, weights, max_words, cfg)
-    return [u for i, u in enumerate(pool) if res.x[i] > 0.5]
+        return _select(story, weights, max_words, cfg)
+    return [i for k, i in enumerate(pool) if res.x[k] > 0.5]
 
 
-def _fact_matrix(units: list[_Unit]) -> Any:
+def _fact_matrix(story: _Story) -> Any:
     """The sentences as rows of unit length over their content stems, weighted by IDF over the story's
-    sentences (a ``scipy.sparse.csr_matrix``, one row per unit, columns in first-seen order).
+    sentences (a ``scipy.sparse.csr_matrix``, one row per unit).
 
     Words every outlet uses for the story (صندوق، المياه) say little about which *fact* a sentence
     states; the rarer words it shares with another sentence do.
@@ -375,19 +455,16 @@ def _fact_matrix(units: list[_Unit]) -> Any:
     import numpy as np
     from scipy.sparse import csr_matrix
 
-    keys = [k for u in units for k in u.unigrams]
-    column = {k: i for i, k in enumerate(dict.fromkeys(keys))}
-    cols = np.fromiter(map(column.__getitem__, keys), dtype=np.int64, count=len(keys))
-    counts = np.fromiter((c for u in units for c in u.unigrams.values()), dtype=np.float64, count=len(keys))
-    indptr = np.zeros(len(units) + 1, dtype=np.int64)
-    np.cumsum([len(u.unigrams) for u in units], out=indptr[1:])
-    idf = np.log1p(len(units) / np.bincount(cols, minlength=len(column)))[cols]
-    values = np.where(counts > 1, (1 + np.log(counts)) * idf, idf)
-    norms = np.sqrt(np.add.reduceat(values * values, indptr[:-1])) if len(values) else np.zeros(0)
-    lengths = np.diff(indptr)
-    norms = np.where(lengths > 0, norms, 1.0)  # reduceat gives a neighbour's value for an empty row
-    values /= np.repeat(norms, lengths)
-    return csr_matrix((values, cols, indptr), shape=(len(units), len(column)))
+    counts = story.counts
+    n_units = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    idf = np.log1p(n_units / np.maximum(df, 1))[counts.indices]
+    values = np.where(counts.data > 1, (1 + np.log(counts.data)) * idf, idf)
+    lengths = np.diff(counts.indptr)
+    row_of = np.repeat(np.arange(n_units), lengths)
+    norms = np.sqrt(np.bincount(row_of, weights=values * values, minlength=n_units))
+    values = values / np.maximum(norms, 1e-300)[row_of]
+    return csr_matrix((values, counts.indices, counts.indptr), shape=counts.shape)
 
 
 def _citations(rows: Sequence[int], units: list[_Unit], facts: Any, articles: list[Article],
@@ -462,9 +539,9 @@ def cite_all(items: Sequence[Article | str], *, language: str | None = None,
     articles = _as_articles(items)
     if not articles:
         return ()
-    units = _units(articles, _language(articles, language), config)
-    cited = _citations(range(len(units)), units, _fact_matrix(units), articles, config)
-    return tuple(SummarySentence(u.sentence, c) for u, c in zip(units, cited, strict=True))
+    story = _analyse(articles, _language(articles, language), config)
+    cited = _citations(range(len(story.units)), story.units, _fact_matrix(story), articles, config)
+    return tuple(SummarySentence(u.sentence, c) for u, c in zip(story.units, cited, strict=True))
 
 
 def summarize(items: Sequence[Article | str], max_words: int = 250, *, language: str | None = None,
@@ -486,23 +563,21 @@ def summarize(items: Sequence[Article | str], max_words: int = 250, *, language:
     articles = _as_articles(items)
     if not articles:
         return Summary((), max_words, ())
-    lang = _language(articles, language)
-    units = _units(articles, lang, config)
-    titles = [concepts for concepts, *_ in _analyse([a.title for a in articles], lang)]
-    weights = _concept_weights(units, titles, config)
-    use_ilp = config.solver == "ilp" and sum(u.eligible for u in units) <= config.ilp_max_sentences
-    chosen = (_select_ilp if use_ilp else _select)(units, weights, max_words, config)
-    if not chosen and any(u.overlong and u.words <= max_words for u in units):
+    story = _analyse(articles, _language(articles, language), config)
+    weights = _concept_weights(story, config)
+    use_ilp = config.solver == "ilp" and sum(u.eligible for u in story.units) <= config.ilp_max_sentences
+    rows = (_select_ilp if use_ilp else _select)(story, weights, max_words, config)
+    if not rows and any(u.overlong and u.words <= max_words for u in story.units):
         # Only sentences longer than max_sentence_words would fit: better one long sentence than none.
-        units = [u._replace(eligible=True) if u.overlong else u for u in units]
-        chosen = _select(units, weights, max_words, config)
-    facts = _fact_matrix(units)
+        story = replace(story, units=[u._replace(eligible=True) if u.overlong else u for u in story.units])
+        rows = _select(story, weights, max_words, config)
+    units = story.units
+    facts = _fact_matrix(story)
     far = dt.date.max
-    leads = {u.order for u in chosen if u.sentence.index == 0}
+    leads = {units[i].order for i in rows if units[i].sentence.index == 0}
     dates = _reading_dates(articles, units, facts)
-    chosen.sort(key=lambda u: (dates[u.order][0] or far, dates[u.order][1], u.order not in leads, u.order,
-                               u.sentence.index))
-    position = {id(u): i for i, u in enumerate(units)}
-    cited = _citations([position[id(u)] for u in chosen], units, facts, articles, config)
-    out = tuple(SummarySentence(u.sentence, c) for u, c in zip(chosen, cited, strict=True))
+    rows = sorted(rows, key=lambda i: (dates[units[i].order][0] or far, dates[units[i].order][1],
+                                       units[i].order not in leads, units[i].order, units[i].sentence.index))
+    cited = _citations(rows, units, facts, articles, config)
+    out = tuple(SummarySentence(units[i].sentence, c) for i, c in zip(rows, cited, strict=True))
     return Summary(out, max_words, tuple(a.id for a in articles))

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from khulasa.ingest import read_articles
 from khulasa.model import Article
-from khulasa.summarize import summarize
-from khulasa.text import sentences
+from khulasa.summarize import SummaryConfig, _analyse, summarize
+from khulasa.text import _TOKEN, normalize, sentences, stopwords, tokenize
 
 from .conftest import EXAMPLES
 
@@ -25,8 +25,8 @@ def _floods() -> list[Article]:
     return list(read_articles(FLOODS).articles)
 
 
-def _check_invariants(arts: list[Article], max_words: int) -> None:
-    summary = summarize(arts, max_words=max_words)
+def _check_invariants(arts: list[Article], max_words: int, config: SummaryConfig | None = None) -> None:
+    summary = summarize(arts, max_words=max_words, config=config or SummaryConfig())
     by_id = {a.id: a for a in arts}
     assert summary.word_count <= max_words
     all_sentences = {(s.article_id, s.index): s for a in arts for s in sentences(a)}
@@ -46,6 +46,21 @@ def _check_invariants(arts: list[Article], max_words: int) -> None:
 def test_invariants_any_budget_any_order(max_words: int, order: list[int]) -> None:
     arts = _floods()
     _check_invariants([arts[i] for i in order], max_words)
+
+
+@pytest.mark.parametrize("max_words", [1, 30, 120, 400])
+def test_exact_solver_keeps_the_invariants(max_words: int) -> None:
+    arts = _floods()
+    ilp = SummaryConfig(solver="ilp")
+    _check_invariants(arts, max_words, ilp)
+    summary = summarize(arts, max_words=max_words, config=ilp)
+    keys = {(s.sentence.article_id, s.sentence.index) for s in summary.sentences}
+    story = _analyse(arts, "ar", ilp)
+    for u in story.units:  # a sentence pointing back comes with its predecessor
+        if u.dangling and (u.sentence.article_id, u.sentence.index) in keys:
+            assert (u.sentence.article_id, u.sentence.index - 1) in keys
+    if max_words >= 120:
+        assert summary.word_count >= max_words // 2
 
 
 def test_deterministic() -> None:
@@ -190,11 +205,40 @@ _WORDS = st.sampled_from(["قال", "الوزير", "إن", "المدرسة", "�
 
 @given(st.lists(st.lists(_WORDS, max_size=40).map(" ".join), max_size=8))
 @settings(max_examples=150, deadline=None)
-def test_sentences_analysed_together_as_one_by_one(texts: list[str]) -> None:
-    # The summarizer analyses an article's sentences in one batch; that must equal one call per sentence.
-    from khulasa.summarize import _analyse
+def test_sentences_tokenized_together_as_one_by_one(texts: list[str]) -> None:
+    # The summarizer tokenizes and stems a story's sentences in one batch; that must equal one call per sentence.
+    from khulasa.summarize import _tokens
 
-    assert _analyse(texts, "ar") == [r for t in texts for r in _analyse([t], "ar")]
+    one_by_one = [_tokens([t], "ar") for t in texts]
+    assert _tokens(texts, "ar") == tuple([x for r in one_by_one for x in r[k]] for k in range(4))
+
+
+def _concepts_by_definition(text: str) -> set[str]:
+    """A sentence's concepts as the module docstring defines them: content stems, and stem bigrams
+    that are not two stopwords (stopword and number tests on the normalized, ة-folded token)."""
+    from khulasa.text import _stemmer
+
+    tokens = tokenize(text)
+    stems = [s.replace("ة", "ه") for s in _stemmer("ar").stemWords(_TOKEN.findall(normalize(text, fold_ta=False)))]
+    stop = [t in stopwords("ar") or t.isdigit() for t in tokens]
+    content = {s for s, sw in zip(stems, stop, strict=True) if not sw}
+    return content | {f"{a} {b}" for (a, b), (sa, sb) in zip(itertools.pairwise(stems), itertools.pairwise(stop),
+                                                               strict=True) if not (sa and sb)}
+
+
+@given(st.lists(st.lists(_WORDS, min_size=1, max_size=12).map(" ".join).map(lambda t: t + "."),
+                min_size=1, max_size=6))
+@settings(max_examples=150, deadline=None)
+def test_concept_rows_hold_the_concepts_the_method_defines(texts: list[str]) -> None:
+    # The concept matrix is built with integer ids over the whole story; sentence by sentence it must
+    # hold as many concepts as the definition gives, sharing as many with every other sentence.
+    art = Article(id="a", text="\n".join(texts))
+    story = _analyse([art], "ar", SummaryConfig())
+    expected = [_concepts_by_definition(u.sentence.text) for u in story.units]
+    shared = (story.concepts @ story.concepts.T).toarray()
+    for i, a in enumerate(expected):
+        for j, b in enumerate(expected):
+            assert shared[i, j] == len(a & b)
 
 
 @pytest.mark.parametrize(
@@ -208,12 +252,10 @@ def test_sentences_analysed_together_as_one_by_one(texts: list[str]) -> None:
      ("Prices rose this year across the region.", "en", False)],
 )
 def test_a_sentence_that_points_back_needs_its_predecessor(text: str, language: str, points_back: bool) -> None:
-    from khulasa.summarize import SummaryConfig, _units
-
     art = Article(id="a", source="a", language=language,
                   text=("Officials announced the plan on Monday in the capital." if language == "en"
                         else "أعلنت الحكومة الخطة يوم الاثنين في العاصمة.") + "\n" + text)
-    second = _units([art], language, SummaryConfig())[1]
+    second = _analyse([art], language, SummaryConfig()).units[1]
     assert second.dangling is points_back
 
 
