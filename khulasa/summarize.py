@@ -156,22 +156,41 @@ def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True
     return not punctuated or stripped.endswith((".", "!", "…")) or words >= 12
 
 
-def _tokens(texts: Sequence[str], language: str) -> tuple[list[str], list[list[str]], list[str], list[str]]:
-    """Tokens of every text in one pass: the normalized texts (ة kept), the tokens per text, and over
-    all tokens in order their folded stems and folded forms (ة→ه).
+class _Tokens(NamedTuple):
+    """The tokens of a batch of texts, in order, with what the summarizer needs of each."""
 
-    Normalization and stemming run once over all ``texts``: Python calls per sentence were most of
-    the summarizer's time.
+    unfolded: list[str]  # per text: normalized, ة kept
+    lengths: list[int]  # per text: its number of tokens
+    tokens: list[str]  # every token, in order (normalized, ة kept)
+    stems: list[str]  # the distinct stems (folded: ة→ه), in first-seen order
+    ids: Any  # numpy int per token: its stem's index in ``stems``
+    stop: Any  # numpy bool per token: a stopword or a number (tested on the folded token)
+
+
+def _tokens(texts: Sequence[str], language: str) -> _Tokens:
+    """Tokenize, stem and flag stopwords for all ``texts`` at once.
+
+    Normalization runs once over all texts, and stemming and the stopword test once per distinct
+    token: Python calls per sentence, then per token, were most of the summarizer's time.
     """
+    import numpy as np
+
     unfolded = normalize_many(texts, fold_ta=False)
     per_text = [_TOKEN.findall(u) for u in unfolded]
-    flat = list(itertools.chain.from_iterable(per_text))
-    if not flat:
-        return unfolded, per_text, [], []
-    # Stemming sees ة; stems and tokens are then folded (ة→ه) in one pass each. Tokens hold no _SEP.
-    stems = _SEP.join(stemmer_for(language).stemWords(flat)).replace("ة", "ه").split(_SEP)
-    keys = _SEP.join(flat).replace("ة", "ه").split(_SEP)
-    return unfolded, per_text, stems, keys
+    tokens = list(itertools.chain.from_iterable(per_text))
+    distinct = list(dict.fromkeys(tokens))
+    token_index = {t: i for i, t in enumerate(distinct)}
+    token_ids = np.fromiter(map(token_index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    # Stemming sees ة; stems and tokens are then folded (ة→ه). Tokens hold no _SEP.
+    stemmed = _SEP.join(stemmer_for(language).stemWords(distinct)).replace("ة", "ه").split(_SEP) if distinct else []
+    folded = _SEP.join(distinct).replace("ة", "ه").split(_SEP) if distinct else []
+    stems = list(dict.fromkeys(stemmed))
+    stem_index = {st: i for i, st in enumerate(stems)}
+    stem_of = np.fromiter(map(stem_index.__getitem__, stemmed), dtype=np.int64, count=len(distinct))
+    stop_words = stopwords(language)
+    stop_of = np.fromiter(map(operator.or_, map(stop_words.__contains__, folded), map(str.isdigit, folded)),
+                          dtype=bool, count=len(distinct))
+    return _Tokens(unfolded, list(map(len, per_text)), tokens, stems, stem_of[token_ids], stop_of[token_ids])
 
 
 _SEP = "\x00"
@@ -198,23 +217,17 @@ def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Sto
     per_article = [sentences(a) for a in articles]
     sents = [s for ss in per_article for s in ss]
     n_units = len(sents)
-    unfolded, per_text, stems, keys = _tokens([s.text for s in sents] + [a.title for a in articles], language)
-    lengths = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+    toks = _tokens([s.text for s in sents] + [a.title for a in articles], language)
+    lengths = np.array(toks.lengths, dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths)))
-    n_rows = len(per_text)
-
-    stop = stopwords(language)
-    is_stop = np.fromiter(map(operator.or_, map(stop.__contains__, keys), map(str.isdigit, keys)),
-                          dtype=bool, count=len(keys))
-    vocab = {k: i for i, k in enumerate(dict.fromkeys(stems))}  # stem → id, in first-seen order
-    n_stems = len(vocab)
-    ids = np.fromiter(map(vocab.__getitem__, stems), dtype=np.int64, count=len(stems))
+    n_rows = len(lengths)
+    is_stop, ids, n_stems = toks.stop, toks.ids, len(toks.stems)
     row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
     content = ~is_stop
     pair = (row_of[:-1] == row_of[1:]) & ~(is_stop[:-1] & is_stop[1:])  # bigrams inside a text, not two stopwords
     codes = np.concatenate((ids[content], n_stems + ids[:-1][pair] * n_stems + ids[1:][pair]))
     rows = np.concatenate((row_of[content], row_of[:-1][pair]))
-    span = n_stems + n_stems * n_stems  # concept codes are below this
+    span = max(n_stems + n_stems * n_stems, 1)  # concept codes are below this
     held = np.unique(rows * span + codes)  # (row, concept) pairs, sorted by row then concept
     columns, col_of = np.unique(held % span, return_inverse=True)
     held_rows = held // span
@@ -238,8 +251,9 @@ def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Sto
             words = word_count(s.text)
             eligible = _eligible(s.text, words, cfg, punctuated)
             overlong = words > cfg.max_sentence_words and _eligible(s.text, words, uncapped, punctuated)
+            head = [t.replace("ة", "ه") for t in toks.tokens[offsets[row]:min(offsets[row] + 3, offsets[row + 1])]]
             dangling = (eligible or overlong) and _is_dangling(  # only candidates need it
-                keys[offsets[row]:min(offsets[row] + 3, offsets[row + 1])], unfolded[row].replace("ة", "ه"), language)
+                head, toks.unfolded[row].replace("ة", "ه"), language)
             units.append(_Unit(s, order, words, eligible, dangling, overlong))
             row += 1
     return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(articles))

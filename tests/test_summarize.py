@@ -209,8 +209,12 @@ def test_sentences_tokenized_together_as_one_by_one(texts: list[str]) -> None:
     # The summarizer tokenizes and stems a story's sentences in one batch; that must equal one call per sentence.
     from khulasa.summarize import _tokens
 
-    one_by_one = [_tokens([t], "ar") for t in texts]
-    assert _tokens(texts, "ar") == tuple([x for r in one_by_one for x in r[k]] for k in range(4))
+    def plain(texts: list[str]) -> tuple[list[str], list[int], list[str], list[str], list[bool]]:
+        t = _tokens(texts, "ar")
+        return t.unfolded, t.lengths, t.tokens, [t.stems[i] for i in t.ids], t.stop.tolist()
+
+    one_by_one = [plain([t]) for t in texts]
+    assert plain(texts) == tuple([x for r in one_by_one for x in r[k]] for k in range(5))
 
 
 def _concepts_by_definition(text: str) -> set[str]:
