@@ -57,12 +57,33 @@ def _code_point_table() -> object:
     return table
 
 
-def _translate_long(text: str) -> str:
+def _translate_long(text: str, *, forms_ok: bool = False) -> str | None:
+    """The table applied with numpy; None when ``text`` holds presentation forms (unless ``forms_ok``),
+    found from the code points already at hand rather than by a second scan."""
     import numpy as np
 
     table: np.ndarray = _code_point_table()  # type: ignore[assignment]
-    points = table[np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)]
-    return str(points[points != _DELETED].tobytes().decode("utf-32-le", "surrogatepass"))
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if not forms_ok and ((points >= 0xFB50) & (points <= 0xFEFE)).any() and _PRESENTATION_FORMS.search(text):
+        return None
+    mapped = table[points]
+    return str(mapped[mapped != _DELETED].tobytes().decode("utf-32-le", "surrogatepass"))
+
+
+def _normalize(text: str, fold_ta: bool, nfkc: bool) -> str | None:
+    """``normalize``; with ``nfkc`` False, None for a text holding presentation forms."""
+    if len(text) < _NUMPY_FROM:
+        if _PRESENTATION_FORMS.search(text):
+            if not nfkc:
+                return None
+            text = unicodedata.normalize("NFKC", text)
+        return (_CHANGED_TA if fold_ta else _CHANGED_BASE).sub(_fold, text).lower()
+    out = _translate_long(text)
+    if out is None:
+        if not nfkc:
+            return None
+        out = str(_translate_long(unicodedata.normalize("NFKC", text), forms_ok=True))
+    return (out.replace("ة", "ه") if fold_ta else out).lower()
 
 
 def normalize(text: str, *, fold_ta: bool = True) -> str:
@@ -73,12 +94,7 @@ def normalize(text: str, *, fold_ta: bool = True) -> str:
     (، ؛ ؟ ٫ ٬ « ») → ASCII; expands presentation forms; lower-cases Latin letters.
     (Equal to ``text.translate(_TA_TABLE or _BASE_TABLE).lower()`` after NFKC of presentation forms.)
     """
-    if _PRESENTATION_FORMS.search(text):
-        text = unicodedata.normalize("NFKC", text)
-    if len(text) < _NUMPY_FROM:
-        return (_CHANGED_TA if fold_ta else _CHANGED_BASE).sub(_fold, text).lower()
-    text = _translate_long(text)
-    return (text.replace("ة", "ه") if fold_ta else text).lower()
+    return str(_normalize(text, fold_ta, nfkc=True))
 
 
 _JOIN = "\x00"
@@ -90,9 +106,12 @@ def normalize_many(texts: Sequence[str], *, fold_ta: bool = True) -> list[str]:
     a text holding the joiner, or presentation forms anywhere (their NFKC would reach the other texts).
     """
     joined = _JOIN.join(texts)
-    if len(texts) < 2 or joined.count(_JOIN) != len(texts) - 1 or _PRESENTATION_FORMS.search(joined):
+    out = None
+    if len(texts) >= 2 and joined.count(_JOIN) == len(texts) - 1:
+        out = _normalize(joined, fold_ta, nfkc=False)
+    if out is None:
         return [normalize(t, fold_ta=fold_ta) for t in texts]
-    return normalize(joined, fold_ta=fold_ta).split(_JOIN)
+    return out.split(_JOIN)
 
 
 # --- language -----------------------------------------------------------------------------------
@@ -198,7 +217,6 @@ _PROTECTED = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\b[\w-]+\.(?:com|org|net|gov|edu|info|co)\b\S*",
     re.IGNORECASE,
 )
-_DOT_LETTER = re.compile(r"\.[A-Za-z]|[wW]{3}\.")  # every protected form has one of these
 _PROTECTED_HINT = re.compile(r"www\.|\.(?:com|org|net|gov|edu|info|co)\b", re.IGNORECASE)
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·▪●◦–—]|\d{1,2}[.)-])[ \t]+")
 _ARABIC_ABBREV_LETTER = re.compile(r"(?:^|[\s(\[\"'«.])[\u0621-\u064a]$")
@@ -267,7 +285,7 @@ def _is_abbreviation(line: str, dot: int) -> bool:
 def _line_boundaries(line: str) -> list[int]:
     """End offsets (exclusive, relative to ``line``) of sentences inside one line."""
     protected: list[tuple[int, int]] = []
-    if "@" in line or "://" in line or (_DOT_LETTER.search(line) and _PROTECTED_HINT.search(line)):  # cheap tests first
+    if "@" in line or "://" in line or _PROTECTED_HINT.search(line):  # cheap test before the costly pattern
         protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(line)]
     quoted: list[tuple[int, int]] | None = None
     ends: list[int] = []
