@@ -118,7 +118,9 @@ def _as_articles(items: Sequence[Article | str]) -> list[Article]:
 _DEICTIC_NOUNS = "|".join(normalize(w) for w in (
     "العام", "الشهر", "الأسبوع", "اليوم", "الصباح", "المساء", "الأيام", "الأثناء", "المرة", "السنة", "الموسم",
     "الفترة", "اللحظة", "الساعة", "الليلة"))
-_POINTS_BACK_AR = re.compile(rf"(?<!\w)[وف]?(?:هذا|هذه|هذين|هاتين|هؤلاء|تلك)\s+(?!(?:{_DEICTIC_NOUNS})(?!\w))ال\w")
+_DEMONSTRATIVES = ("هذا", "هذه", "هذين", "هاتين", "هؤلاء", "تلك")
+_DEMONSTRATIVE_STEMS = ("هذ", "هات", "هؤلا", "تلك")  # every demonstrative holds one
+_POINTS_BACK_AR = re.compile(rf"(?<!\w)[وف]?(?:{'|'.join(_DEMONSTRATIVES)})\s+(?!(?:{_DEICTIC_NOUNS})(?!\w))ال\w")
 _POINTS_BACK_EN = re.compile(r"\b(?:this|these)\s+(?!(?:year|week|month|morning|evening|time|afternoon)\b)[a-z]")
 
 def _is_dangling(tokens: list[str], folded: str, language: str) -> bool:
@@ -127,7 +129,11 @@ def _is_dangling(tokens: list[str], folded: str, language: str) -> bool:
 
     ``tokens``: its first normalized tokens; ``folded``: its normalized text (ة folded).
     """
-    if (_POINTS_BACK_EN if language == "en" else _POINTS_BACK_AR).search(folded) or _QUOTE_AFTER_VERB.match(folded):
+    if language == "en":
+        demonstrative = ("this" in folded or "these" in folded) and _POINTS_BACK_EN.search(folded)
+    else:  # substring tests first: the pattern's first letters (و ف ه ت) are everywhere in Arabic
+        demonstrative = any(d in folded for d in _DEMONSTRATIVE_STEMS) and _POINTS_BACK_AR.search(folded)
+    if demonstrative or _QUOTE_AFTER_VERB.match(folded):
         return True
     if not tokens:
         return False

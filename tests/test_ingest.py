@@ -8,10 +8,19 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from khulasa.dates import parse_date_line, split_date_prefix
 from khulasa.ingest import read_articles
-from khulasa.ingest.clean import RawDocument, clean_document, is_widget, line_key
+from khulasa.ingest.clean import (
+    _FLOATING_WORDS,
+    _WIDGET_PATTERNS,
+    RawDocument,
+    clean_document,
+    is_widget,
+    line_key,
+)
 from khulasa.ingest.meta import dateline_of, source_of, update_stamp
 from khulasa.render import article_to_dict
 from khulasa.text import normalize, sentences
@@ -303,3 +312,11 @@ def test_a_pile_of_outlets_is_not_credited_to_its_folder(tmp_path: Path) -> None
     assert [by_id[k].credit for k in ("d", "e")] == ["وكالة الساحل", "alnahar"]  # one outlet: a site's folder
     alone = read_articles([str(pile / "c.txt")]).articles[0]
     assert alone.credit == "downloads"  # read alone, nothing shows the folder is a pile
+
+
+@given(st.sampled_from([p for p in _WIDGET_PATTERNS if not p.startswith("^")]).flatmap(
+    lambda p: st.from_regex(p, fullmatch=True)))
+@settings(max_examples=200, deadline=None)
+def test_every_free_floating_widget_match_holds_a_prefilter_word(match: str) -> None:
+    # is_widget only runs the free-floating patterns on lines holding one of these words.
+    assert any(w in match for w in _FLOATING_WORDS)

@@ -292,3 +292,10 @@ def test_an_undated_report_is_read_beside_the_coverage_it_matches() -> None:
     # The undated closing report follows the opening it matches, before September; one sharing no
     # content word with any dated article stays last.
     assert [s.sentence.article_id for s in summary.sentences] == ["opening", "closing", "trials", "stray"]
+
+
+def test_every_demonstrative_holds_a_prefilter_stem() -> None:
+    # The pointing-back pattern only runs on sentences holding one of these stems.
+    from khulasa.summarize import _DEMONSTRATIVE_STEMS, _DEMONSTRATIVES
+
+    assert all(any(d in w for d in _DEMONSTRATIVE_STEMS) for w in _DEMONSTRATIVES)

@@ -51,6 +51,7 @@ _WIDGET_PATTERNS = (  # over line keys: normalized (ى→ي, إ→ا, ة→ه) a
     r"(?:شاركنا|شاركونا|اترك|اكتب)\s+(?:برايك|برايكم|رايك|تعليقك)",
     r"^(?:شارك|مشاركه)\s*:",
 )
+_FLOATING_WORDS = ("نشر", "الحقول", "شارك", "اترك", "اكتب")  # one of them is in every free-floating match
 # Two scans instead of eleven: the patterns anchored at the line start (tried at one position only) and the
 # free-floating ones, each joined into one alternation.
 _WIDGETS = (
@@ -88,7 +89,11 @@ def is_widget(line: str, key: str | None = None) -> bool:
     key = line_key(line) if key is None else key
     if key in _WIDGET_LINES:
         return True
-    return any(p.search(key) for p in _WIDGETS)
+    if _WIDGETS[0].match(key):
+        return True
+    # Substring tests first: the free-floating pattern's first letters (ا ل ش) are on every Arabic
+    # line, so a scan with it tries almost every position.
+    return any(w in key for w in _FLOATING_WORDS) and bool(_WIDGETS[1].search(key))
 
 
 def learn_recurring(docs: Sequence[RawDocument], min_docs: int = 3, min_share: float = 0.4) -> frozenset[str]:
