@@ -1,8 +1,11 @@
 """Summarization benchmark: MultiLing 2011 (Arabic and English), every row scored in the same run.
 
-Rows: khulasa; lead; sumy LexRank and TextRank (given khulasa's sentence splitter, tokenizer and
-Snowball stemmer, so they see correct Arabic sentences); the official 2011 runs ID1..ID10; a greedy
-extractive oracle. Scores: R1, R2, RL, SU4 F (x100, see rouge.py), 250-word budget; seconds per topic
+Rows: khulasa; lead (first sentences of each article in turn, over khulasa's cleaning); lead over the
+documents in 10 shuffled orders (mean), which shows how much lead owes to the order of the input files;
+sumy LexRank and TextRank given khulasa's sentence splitter and tokenizer (so they see correct Arabic
+sentences) and sumy's own Snowball stemmer, as ../shared/data/README.md ran them, and LexRank again
+with PyStemmer's C Snowball (faster: the stricter speed comparison); the official 2011 runs ID1..ID10;
+a greedy extractive oracle. Scores: R1, R2, RL, SU4 F (x100, see rouge.py), 250-word budget; seconds per topic
 for every system that runs here (per topic the fastest of --repeat runs, default 3; the median of the
 topics; after one warm-up topic).
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import sys
 import time
@@ -57,8 +61,24 @@ def run_lead(docs: list[str], language: str) -> str:
     return "\n".join(out)
 
 
-def _sumy(kind: str) -> System:
-    from sumy.nlp.stemmers import Stemmer as SumyStemmer  # noqa: F401  (imported to fail early if missing)
+def run_lead_shuffled(docs: list[str], language: str) -> list[str]:
+    """Lead over the documents in ``SHUFFLES`` seeded random orders (one summary per order)."""
+    out = []
+    for seed in range(SHUFFLES):
+        order = list(docs)
+        random.Random(seed).shuffle(order)
+        out.append(run_lead(order, language))
+    return out
+
+
+SHUFFLES = 10
+
+
+def _sumy(kind: str, c_stemmer: bool = False) -> System:
+    """sumy's LexRank or TextRank over khulasa's cleaning, sentence splitter and tokenizer, with sumy's
+    own Snowball stemmer (nltk, as ../shared/data/README.md ran it) or, with ``c_stemmer``, PyStemmer's
+    (the same algorithm in C: sumy runs faster, the stricter comparison for speed)."""
+    from sumy.nlp.stemmers import Stemmer as SumyStemmer
     from sumy.parsers.plaintext import PlaintextParser
     from sumy.summarizers.lex_rank import LexRankSummarizer
     from sumy.summarizers.text_rank import TextRankSummarizer
@@ -79,7 +99,7 @@ def _sumy(kind: str) -> System:
     def run(docs: list[str], language: str) -> str:
         text = "\n\n".join(a.text for a in _articles(docs))
         parser = PlaintextParser.from_string(text, Tok())
-        stem = _stemmer(language).stemWord
+        stem = _stemmer(language).stemWord if c_stemmer else SumyStemmer({"ar": "arabic"}.get(language, "english"))
         summarizer = (LexRankSummarizer if kind == "lexrank" else TextRankSummarizer)(stem)
         summarizer.stop_words = stopwords(language)
         captured: dict[str, object] = {}
@@ -129,6 +149,7 @@ def bench(path: Path, language: str, repeat: int = 3) -> tuple[dict[str, dict[st
     systems: dict[str, System] = {"khulasa": run_khulasa, "lead": run_lead}
     try:
         systems["sumy LexRank"] = _sumy("lexrank")
+        systems["sumy LexRank, C stemmer"] = _sumy("lexrank", c_stemmer=True)
         systems["sumy TextRank"] = _sumy("textrank")
     except ImportError:
         print("sumy is not installed: pip install -e '.[bench]' to add its rows", file=sys.stderr)
@@ -145,6 +166,10 @@ def bench(path: Path, language: str, repeat: int = 3) -> tuple[dict[str, dict[st
                 runs.append(time.perf_counter() - start)
             timings.setdefault(name, []).append(min(runs))
             per_topic.setdefault(name, []).append({"topic": t["id"], **rouge(out, t["references"], BUDGET)})
+    for t in topics:  # lead with the input order taken away: how much of lead's score is the file order
+        scores = [rouge(out, t["references"], BUDGET) for out in run_lead_shuffled(t["documents"], language)]
+        per_topic.setdefault("lead, shuffled order", []).append(
+            {"topic": t["id"], **{k: statistics.mean(s[k] for s in scores) for k in scores[0]}})
     peers = sorted({k for t in topics for k in t.get("peer_summaries", {})}, key=lambda k: int(k[2:]))
     for peer in peers:
         for t in topics:

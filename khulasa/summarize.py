@@ -248,6 +248,7 @@ def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Sto
                   (n_units, n_stems))
 
     units: list[_Unit] = []
+    starts = offsets.tolist()  # Python ints: indexing a numpy array per sentence is slow
     uncapped = replace(cfg, max_sentence_words=1 << 30)
     row = 0
     for order, ss in enumerate(per_article):
@@ -257,9 +258,10 @@ def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Sto
             words = word_count(s.text)
             eligible = _eligible(s.text, words, cfg, punctuated)
             overlong = words > cfg.max_sentence_words and _eligible(s.text, words, uncapped, punctuated)
-            head = [t.replace("ة", "ه") for t in toks.tokens[offsets[row]:min(offsets[row] + 3, offsets[row + 1])]]
-            dangling = (eligible or overlong) and _is_dangling(  # only candidates need it
-                head, toks.unfolded[row].replace("ة", "ه"), language)
+            dangling = False
+            if eligible or overlong:  # only candidates need it
+                head = [t.replace("ة", "ه") for t in toks.tokens[starts[row]:min(starts[row] + 3, starts[row + 1])]]
+                dangling = _is_dangling(head, toks.unfolded[row].replace("ة", "ه"), language)
             units.append(_Unit(s, order, words, eligible, dangling, overlong))
             row += 1
     return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(articles))

@@ -323,6 +323,7 @@ def _line_boundaries(line: str) -> list[int]:
 
 
 _LINE = re.compile(r"[^\n]+")
+_ALNUM = re.compile(r"[^\W_]")  # a letter or digit (str.isalnum)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -342,7 +343,7 @@ def split_sentences(text: str, article_id: str = "") -> tuple[Sentence, ...]:
         for end in [*_line_boundaries(line), len(line)]:
             piece = line[cursor:end]
             stripped = piece.strip()
-            if stripped and any(ch.isalnum() for ch in stripped):
+            if _ALNUM.search(stripped):
                 lead = len(piece) - len(piece.lstrip())
                 s = base + cursor + lead
                 out.append(Sentence(article_id, len(out), s, s + len(stripped), stripped))
