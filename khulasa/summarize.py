@@ -132,7 +132,7 @@ def _is_dangling(tokens: list[str], folded: str, language: str) -> bool:
     if language == "en":
         demonstrative = ("this" in folded or "these" in folded) and _POINTS_BACK_EN.search(folded)
     else:  # substring tests first: the pattern's first letters (و ف ه ت) are everywhere in Arabic
-        demonstrative = any(d in folded for d in _DEMONSTRATIVE_STEMS) and _POINTS_BACK_AR.search(folded)
+        demonstrative = any(map(folded.__contains__, _DEMONSTRATIVE_STEMS)) and _POINTS_BACK_AR.search(folded)
     if demonstrative or _QUOTE_AFTER_VERB.match(folded):
         return True
     if not tokens:
@@ -142,7 +142,7 @@ def _is_dangling(tokens: list[str], folded: str, language: str) -> bool:
     head = " ".join(tokens[:3])
     if tokens[0] in _DANGLING_AR and (len(tokens) == 1 or tokens[1] in _POINTING_AR):
         return True
-    return any(head.startswith(b) for b in _BACKREF_AR)
+    return head.startswith(_BACKREF_AR)
 
 
 _CLOSERS = "\"'”’»)] "

@@ -223,6 +223,7 @@ _ARABIC_ABBREV_LETTER = re.compile(r"(?:^|[\s(\[\"'«.])[\u0621-\u064a]$")
 _LATIN_ABBREVIATIONS = frozenset(
     ["mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "no", "gen", "col", "lt", "sgt", "rep", "sen", "gov", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "fig", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m"]
 )
+_ABBREVIATION_TAILS = frozenset(w[-4:] for w in _LATIN_ABBREVIATIONS if len(w) >= 4)
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _ABBREV_WINDOW = 24  # characters before a period that can decide an abbreviation (longer words never do)
 _QUOTE_PAIRS = (("«", "»"), ("“", "”"))
@@ -303,10 +304,10 @@ def _line_boundaries(line: str) -> list[int]:
             if any(a <= start < b for a, b in protected):
                 continue
             before = line[start - 4:start] if start >= 4 else ""
-            # After four letters, not all Latin, a period is neither an abbreviation (Arabic ones are one
-            # letter, Latin ones Latin) nor inside an acronym (parts of three letters at most).
-            if not (before.isalpha() and not before.isascii()) and (
-                    _is_abbreviation(line, start) or _is_acronym(line, start)):
+            # After four letters a period is inside no acronym (parts of three letters at most), and ends
+            # no abbreviation unless they end a listed Latin one (Arabic ones are a single letter).
+            plain_word = before.isalpha() and (not before.isascii() or before.lower() not in _ABBREVIATION_TAILS)
+            if not plain_word and (_is_abbreviation(line, start) or _is_acronym(line, start)):
                 continue
             if nxt.isalpha() and nxt.isascii() and nxt.islower():
                 continue  # lower-case Latin continues the sentence (e.g. "etc. and")

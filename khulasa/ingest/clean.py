@@ -93,7 +93,7 @@ def is_widget(line: str, key: str | None = None) -> bool:
         return True
     # Substring tests first: the free-floating pattern's first letters (ا ل ش) are on every Arabic
     # line, so a scan with it tries almost every position.
-    return any(w in key for w in _FLOATING_WORDS) and bool(_WIDGETS[1].search(key))
+    return any(map(key.__contains__, _FLOATING_WORDS)) and bool(_WIDGETS[1].search(key))
 
 
 def learn_recurring(docs: Sequence[RawDocument], min_docs: int = 3, min_share: float = 0.4) -> frozenset[str]:
