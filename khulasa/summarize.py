@@ -146,6 +146,7 @@ def _is_dangling(tokens: list[str], folded: str, language: str) -> bool:
 
 
 _CLOSERS = "\"'”’»)] "
+_CONTINUES = ("،", ",", "؛", ";", ":", ".", ")", "]", "»", "”")
 
 
 def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True) -> bool:
@@ -156,6 +157,8 @@ def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True
     """
     stripped = text.rstrip(_CLOSERS)
     if words < cfg.min_words or words > cfg.max_sentence_words:
+        return False
+    if text.startswith(_CONTINUES):  # the tail of a sentence cut in two ("، حسيب حسين، في شريط الفيديو.")
         return False
     if stripped.endswith(("?", "؟", ":")):
         return False

@@ -320,3 +320,15 @@ def test_a_pile_of_outlets_is_not_credited_to_its_folder(tmp_path: Path) -> None
 def test_every_free_floating_widget_match_holds_a_prefilter_word(match: str) -> None:
     # is_widget only runs the free-floating patterns on lines holding one of these words.
     assert any(w in match for w in _FLOATING_WORDS)
+
+
+def test_a_line_that_continues_the_one_above_is_joined_to_it() -> None:
+    raw = ("فرق الإنقاذ تصل إلى الموقع\n"
+           "وصل فريق الإنقاذ إلى موقع الانهيار في وسط المدينة صباح الأحد بعد رحلة استمرت ساعات.\n"
+           "وقال المتحدث باسم الفريق إن العمال وصلوا إلى الموقع في الصباح الباكر\n"
+           "، وبدأوا العمل في رفع الأنقاض فورا.\n"
+           "وأضاف أن العمل سيستمر أسبوعا على الأقل حتى يتم رفع كل الأنقاض من الشوارع.")
+    article = clean_document(RawDocument(id="wrapped", path="wrapped", text=raw))
+    texts = [s.text for s in sentences(article)]
+    assert texts[1] == "وقال المتحدث باسم الفريق إن العمال وصلوا إلى الموقع في الصباح الباكر ، وبدأوا العمل في رفع الأنقاض فورا."
+    assert len(texts) == 3

@@ -299,3 +299,10 @@ def test_every_demonstrative_holds_a_prefilter_stem() -> None:
     from khulasa.summarize import _DEMONSTRATIVE_STEMS, _DEMONSTRATIVES
 
     assert all(any(d in w for d in _DEMONSTRATIVE_STEMS) for w in _DEMONSTRATIVES)
+
+
+def test_the_tail_of_a_cut_sentence_is_not_a_candidate() -> None:
+    art = Article(id="a", text="أعلنت الحكومة خطة جديدة لإعادة إعمار الأحياء المتضررة في المدينة.\n"
+                                "، وأكدت أن العمل سيبدأ في الأسبوع المقبل بتمويل من المانحين الدوليين.")
+    story = _analyse([art], "ar", SummaryConfig())
+    assert [u.eligible for u in story.units] == [True, False]

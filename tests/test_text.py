@@ -93,6 +93,9 @@ def test_splitter_golden(update_golden: bool) -> None:
         ("هل انتهى؟ نعم! بالتأكيد؛ تماما", 4),
         ("سطر أول\nسطر ثان", 2),
         ("مكتب [اف.بي.آي] في بوسطن.", 1),  # dotted acronym
+        ("الهدف خفض 25-40 ? من الانبعاثات بحلول 2020.", 1),  # a sign lost to encoding, not a question
+        ("كم بلغ العدد؟ بلغ 25 ? لا أحد يعرف.", 2),  # ... only between a number and Arabic
+        ("Was it 25? Nobody knew.", 2),
     ],
 )
 def test_splitter_cases(text: str, n: int) -> None:

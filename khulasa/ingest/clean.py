@@ -233,13 +233,20 @@ def _is_body(line: str) -> bool:
     return words >= 30 or (words >= _MIN_BODY_WORDS and is_terminated(line))
 
 
+_CONTINUATION = ("،", ",", "؛", ";")  # no sentence starts with these: a line that does continues the one above
+
+
 def _join(lines: list[tuple[int, str]]) -> str:
-    """Join kept lines: a newline between neighbours in the input, a blank line across gaps."""
+    """Join kept lines: a newline between neighbours in the input, a blank line across gaps, and a space
+    before a line that continues an unterminated one ("... في شريط الفيديو" / "، وأيضا ...")."""
     parts: list[str] = []
     prev = -2
     for i, line in lines:
         if parts:
-            parts.append("\n" if i == prev + 1 else "\n\n")
+            if i == prev + 1 and line.startswith(_CONTINUATION) and not is_terminated(parts[-1]):
+                parts.append(" ")
+            else:
+                parts.append("\n" if i == prev + 1 else "\n\n")
         parts.append(line)
         prev = i
     return "".join(parts)
