@@ -332,3 +332,11 @@ def test_a_line_that_continues_the_one_above_is_joined_to_it() -> None:
     texts = [s.text for s in sentences(article)]
     assert texts[1] == "وقال المتحدث باسم الفريق إن العمال وصلوا إلى الموقع في الصباح الباكر ، وبدأوا العمل في رفع الأنقاض فورا."
     assert len(texts) == 3
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .!؟?…'\"”»)(\n\t\u00a0\u2003x")), max_size=12))
+@settings(max_examples=400, deadline=None)
+def test_is_terminated_agrees_with_its_pattern(line: str) -> None:
+    from khulasa.ingest.meta import _TERMINAL, is_terminated
+
+    assert is_terminated(line) == bool(_TERMINAL.search(line))
