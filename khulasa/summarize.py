@@ -13,7 +13,7 @@ Method (Gillick & Favre's concept-coverage model, greedy by default, exact with 
 3. Selection maximizes the covered concept weight (each concept counted once, so repeating
    content gains nothing) plus a lead-position term, under the word budget, greedily by gain per
    word, doubled for articles (outlets) not yet represented (``solver="ilp"`` solves the coverage
-   model exactly with HiGHS, ~5x slower for no measured gain); a sentence too close to one already
+   model exactly with HiGHS, ~6x slower for no measured gain); a sentence too close to one already
    chosen is skipped. Leftover budget is filled with the best
    sentences that still fit.
 4. Order: article date; on one date, articles whose lead was chosen first (a summary opens with a
@@ -59,7 +59,7 @@ class SummaryConfig:
     new_article_bonus: float = 1.0  # favour sentences from articles (outlets) not yet in the summary
     title_weight: float = 1.0  # extra weight per headline that carries a concept
     min_support: int = 2  # articles (or, for one article, sentences) that must carry a concept
-    solver: str = "greedy"  # "greedy" (fast, same objective) or "ilp" (exact, with HiGHS; ~5x slower)
+    solver: str = "greedy"  # "greedy" (fast, same objective) or "ilp" (exact, with HiGHS; ~6x slower)
     ilp_max_sentences: int = 400  # larger inputs use the greedy solver (the ILP's pair constraints are quadratic)
     redundancy: float = 0.5  # max unigram cosine with an already chosen sentence
     cite_threshold: float = 0.2  # min cosine of story-IDF-weighted content stems for a citation
