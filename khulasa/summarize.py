@@ -35,7 +35,7 @@ import itertools
 import operator
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -165,6 +165,9 @@ def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True
     return not punctuated or stripped.endswith((".", "!", "…")) or words >= 12
 
 
+_SEP = "\x00"  # joins texts for one pass of a string method over all of them (tokens never hold it)
+
+
 class _Tokens(NamedTuple):
     """The tokens of a batch of texts, in order, with what the summarizer needs of each."""
 
@@ -202,9 +205,6 @@ def _tokens(texts: Sequence[str], language: str) -> _Tokens:
     return _Tokens(unfolded, list(map(len, per_text)), tokens, stems, stem_of[token_ids], stop_of[token_ids])
 
 
-_SEP = "\x00"
-
-
 def _csr(rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> Any:
     """A CSR matrix from (row, column) pairs already sorted by row then column, without duplicates."""
     import numpy as np
@@ -213,6 +213,26 @@ def _csr(rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> Any:
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
     return csr_matrix((data, cols, indptr), shape=shape)
+
+
+def _unique_pairs(rows: Any, codes: Any, span: int, *, combined: bool | None = None) -> tuple[Any, Any]:
+    """The distinct (row, code) pairs, sorted by row then code; codes are below ``span``.
+
+    One sort of ``row * span + code`` when that fits in 63 bits (every realistic story), else a
+    two-key sort (``combined`` forces either way, for tests).
+    """
+    import numpy as np
+
+    if combined is None:
+        combined = (int(rows.max(initial=0)) + 1) * span < 2**62
+    if combined:
+        keys = np.unique(rows * span + codes)
+        return keys // span, keys % span
+    order = np.lexsort((codes, rows))
+    rows, codes = rows[order], codes[order]
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])
+    return rows[new], codes[new]
 
 
 def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Story:
@@ -236,10 +256,8 @@ def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Sto
     pair = (row_of[:-1] == row_of[1:]) & ~(is_stop[:-1] & is_stop[1:])  # bigrams inside a text, not two stopwords
     codes = np.concatenate((ids[content], n_stems + ids[:-1][pair] * n_stems + ids[1:][pair]))
     rows = np.concatenate((row_of[content], row_of[:-1][pair]))
-    span = max(n_stems + n_stems * n_stems, 1)  # concept codes are below this
-    held = np.unique(rows * span + codes)  # (row, concept) pairs, sorted by row then concept
-    columns, col_of = np.unique(held % span, return_inverse=True)
-    held_rows = held // span
+    held_rows, held_codes = _unique_pairs(rows, codes, max(n_stems + n_stems * n_stems, 1))
+    columns, col_of = np.unique(held_codes, return_inverse=True)
     in_units = held_rows < n_units
     concepts = _csr(held_rows[in_units], col_of[in_units], np.ones(int(in_units.sum())), (n_units, len(columns)))
     in_titles = np.bincount(col_of[~in_units], minlength=len(columns))
@@ -492,6 +510,14 @@ def _fact_matrix(story: _Story) -> Any:
     return csr_matrix((values, counts.indices, counts.indptr), shape=counts.shape)
 
 
+def _similarity_rows(facts: Any, rows: list[int], chunk: int = 256) -> Iterator[Any]:
+    """Per row in ``rows``, its cosines with every sentence (a dense numpy row), computed ``chunk``
+    rows at a time so that citing a large story never holds a sentences x sentences matrix."""
+    transposed = facts.T.tocsc()
+    for lo in range(0, len(rows), chunk):
+        yield from (facts[rows[lo:lo + chunk]] @ transposed).toarray()
+
+
 def _citations(rows: Sequence[int], units: list[_Unit], facts: Any, articles: list[Article],
                cfg: SummaryConfig) -> list[tuple[Citation, ...]]:
     """Per unit in ``rows``: its own span, then per other article the closest sentence (cosine of
@@ -503,12 +529,10 @@ def _citations(rows: Sequence[int], units: list[_Unit], facts: Any, articles: li
         s = u.sentence
         return Citation(art.id, art.credit, art.date, s.index, s.start, s.end, sim)
 
-    if not rows:
-        return []
     orders = np.fromiter((u.order for u in units), dtype=np.int64, count=len(units))
-    sims = (facts[list(rows)] @ facts.T).toarray()
+    rows = list(rows)
     out: list[tuple[Citation, ...]] = []
-    for i, row in zip(rows, sims, strict=True):
+    for i, row in zip(rows, _similarity_rows(facts, rows), strict=True):
         unit = units[i]
         best: dict[int, tuple[float, _Unit]] = {}
         for j in np.flatnonzero((row >= cfg.cite_threshold) & (orders != unit.order)).tolist():

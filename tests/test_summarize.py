@@ -306,3 +306,31 @@ def test_the_tail_of_a_cut_sentence_is_not_a_candidate() -> None:
                                 "، وأكدت أن العمل سيبدأ في الأسبوع المقبل بتمويل من المانحين الدوليين.")
     story = _analyse([art], "ar", SummaryConfig())
     assert [u.eligible for u in story.units] == [True, False]
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40)), max_size=60))
+@settings(max_examples=100, deadline=None)
+def test_distinct_concept_pairs_whichever_sort(pairs: list[tuple[int, int]]) -> None:
+    # One combined-key sort for realistic stories, a two-key sort where row * span would overflow.
+    import numpy as np
+
+    from khulasa.summarize import _unique_pairs
+
+    rows = np.array([r for r, _ in pairs], dtype=np.int64)
+    codes = np.array([c for _, c in pairs], dtype=np.int64)
+    expected = sorted(set(pairs))
+    for combined in (True, False):
+        got_rows, got_codes = _unique_pairs(rows, codes, 41, combined=combined)
+        assert list(zip(got_rows.tolist(), got_codes.tolist(), strict=True)) == expected
+
+
+def test_similarities_are_the_same_in_chunks() -> None:
+    import numpy as np
+
+    from khulasa.summarize import _fact_matrix, _similarity_rows
+
+    story = _analyse(_floods(), "ar", SummaryConfig())
+    facts = _fact_matrix(story)
+    rows = list(range(0, facts.shape[0], 2))
+    whole = (facts[rows] @ facts.T).toarray()
+    assert np.allclose(np.array(list(_similarity_rows(facts, rows, chunk=3))), whole)
