@@ -119,6 +119,7 @@ def normalize_many(texts: Sequence[str], *, fold_ta: bool = True) -> list[str]:
 # What counts as a letter of each script (``script_counts`` counts exactly these characters).
 _ARABIC_LETTERS = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]+")
 _LATIN_LETTERS = re.compile("[A-Za-z\u00c0-\u024f]+")
+_LATIN_WORD = re.compile(r"[a-z]+")
 _ENGLISH_HINTS = frozenset(["the", "of", "and", "to", "in", "is", "was", "for", "that", "with", "on", "said", "by"])
 
 
@@ -155,8 +156,8 @@ def detect_language(text: str, sample: int = 20000) -> str:
         return "und"
     if arabic >= 0.5 * (arabic + latin):
         return "ar"
-    words = re.findall(r"[a-z]+", head.lower())
-    if words and sum(w in _ENGLISH_HINTS for w in words) / len(words) > 0.05:
+    words = _LATIN_WORD.findall(head.lower())
+    if words and sum(map(_ENGLISH_HINTS.__contains__, words)) / len(words) > 0.05:
         return "en"
     return "und"
 
