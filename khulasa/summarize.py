@@ -275,6 +275,7 @@ def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Sto
     for order, ss in enumerate(per_article):
         # Most sentences unterminated: the text is written without punctuation, not made of captions.
         punctuated = 2 * sum(map(is_terminated, (s.text for s in ss))) >= len(ss)
+        after_semicolon = False
         for s in ss:
             words = word_count(s.text)
             eligible = _eligible(s.text, words, cfg, punctuated)
@@ -282,7 +283,9 @@ def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Sto
             dangling = False
             if eligible or overlong:  # only candidates need it
                 head = [t.replace("ة", "ه") for t in toks.tokens[starts[row]:min(starts[row] + 3, starts[row + 1])]]
-                dangling = _is_dangling(head, toks.unfolded[row].replace("ة", "ه"), language)
+                # After "؛" the clause goes on ("... من تالكا ؛ 165كم إلى الجنوب"): it needs the one before.
+                dangling = after_semicolon or _is_dangling(head, toks.unfolded[row].replace("ة", "ه"), language)
+            after_semicolon = s.text.rstrip().endswith(("؛", ";"))
             units.append(_Unit(s, order, words, eligible, dangling, overlong))
             row += 1
     return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(articles))

@@ -334,3 +334,12 @@ def test_similarities_are_the_same_in_chunks() -> None:
     rows = list(range(0, facts.shape[0], 2))
     whole = (facts[rows] @ facts.T).toarray()
     assert np.allclose(np.array(list(_similarity_rows(facts, rows, chunk=3))), whole)
+
+
+def test_a_clause_after_a_semicolon_needs_the_one_before() -> None:
+    art = Article(id="a", text="ضرب زلزال قوي المنطقة الساحلية صباح الجمعة وشعر به سكان المدن المجاورة. "
+                                "وقع المركز على بعد 102 كيلومتر شمال المدينة ؛ "
+                                "165 كيلومترا إلى الجنوب الغربي من العاصمة و167 كيلومترا جنوب الميناء.")
+    units = _analyse([art], "ar", SummaryConfig()).units
+    assert [u.sentence.index for u in units] == [0, 1, 2]
+    assert not units[0].dangling and units[2].dangling
