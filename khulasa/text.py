@@ -213,12 +213,23 @@ _EXTRA_AR_STOPWORDS = ["قال", "قالت", "وقال", "وقالت", "اضاف
 
 # --- sentence splitting -------------------------------------------------------------------------
 
-_TERMINATOR = re.compile(r"(?:\.{2,}|…|[.!?؟؛])+[\"'”’»)\]}]*")
+# A run of sentence-ending marks, then closing quotes or brackets. (Written as one character class,
+# the engine can skip to the next mark; as "(?:\.{2,}|…|[.!?؟؛])+" it tried every position: 2.5x slower.)
+_TERMINATOR = re.compile(r"[.!?؟؛…]+[\"'”’»)\]}]*")
 _PROTECTED = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+|\b[\w-]+\.(?:com|org|net|gov|edu|info|co)\b\S*",
     re.IGNORECASE,
 )
-_PROTECTED_HINT = re.compile(r"www\.|\.(?:com|org|net|gov|edu|info|co)\b", re.IGNORECASE)
+_DOMAIN_END = re.compile(r"\.(?:com|org|net|gov|edu|info|co)\b", re.IGNORECASE)
+_WWW = re.compile(r"www\.", re.IGNORECASE)
+
+
+def _protected_hint(line: str) -> bool:
+    """Whether ``line`` may hold a URL or a domain ("www." or a known domain ending, any case).
+
+    Two patterns that open with a literal (the engine jumps to it), the second only when "w." is there.
+    """
+    return bool(_DOMAIN_END.search(line) or (("w." in line or "W." in line) and _WWW.search(line)))
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·▪●◦–—]|\d{1,2}[.)-])[ \t]+")
 _ARABIC_ABBREV_LETTER = re.compile(r"(?:^|[\s(\[\"'«.])[\u0621-\u064a]$")
 _LATIN_ABBREVIATIONS = frozenset(
@@ -287,7 +298,7 @@ def _is_abbreviation(line: str, dot: int) -> bool:
 def _line_boundaries(line: str) -> list[int]:
     """End offsets (exclusive, relative to ``line``) of sentences inside one line."""
     protected: list[tuple[int, int]] = []
-    if "@" in line or "://" in line or _PROTECTED_HINT.search(line):  # cheap test before the costly pattern
+    if "@" in line or "://" in line or _protected_hint(line):  # cheap tests before the costly pattern
         protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(line)]
     quoted: list[tuple[int, int]] | None = None
     ends: list[int] = []

@@ -177,3 +177,20 @@ def test_a_period_after_a_plain_word_ends_no_abbreviation(line: str, data: st.Da
     before = line[dot - 4:dot]
     if before.isalpha() and (not before.isascii() or before.lower() not in _ABBREVIATION_TAILS):
         assert not _is_abbreviation(line, dot) and not _is_acronym(line, dot)
+
+
+_SPLIT_ALPHABET = st.sampled_from(list("ab .…!?؟؛\"'”’»)]}wW.coCOmMrg/@") + ["www.", ".com", ".Org", "..."])
+
+
+@given(st.lists(_SPLIT_ALPHABET, max_size=40).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_the_splitter_patterns_match_as_their_definitions(line: str) -> None:
+    # The fast forms of two splitter patterns against the plain ones they replace.
+    import re
+
+    from khulasa.text import _TERMINATOR, _protected_hint
+
+    terminator = re.compile(r"(?:\.{2,}|…|[.!?؟؛])+[\"'”’»)\]}]*")
+    assert [m.span() for m in _TERMINATOR.finditer(line)] == [m.span() for m in terminator.finditer(line)]
+    hint = re.compile(r"www\.|\.(?:com|org|net|gov|edu|info|co)\b", re.IGNORECASE)
+    assert _protected_hint(line) == bool(hint.search(line))
