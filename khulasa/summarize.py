@@ -191,13 +191,13 @@ def _tokens(texts: Sequence[str], language: str) -> _Tokens:
     per_text = [_TOKEN.findall(u) for u in unfolded]
     tokens = list(itertools.chain.from_iterable(per_text))
     distinct = list(dict.fromkeys(tokens))
-    token_index = dict(zip(distinct, range(len(distinct))))
+    token_index = dict(zip(distinct, range(len(distinct)), strict=True))
     token_ids = np.fromiter(map(token_index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
     # Stemming sees ة; stems and tokens are then folded (ة→ه). Tokens hold no _SEP.
     stemmed = _SEP.join(stemmer_for(language).stemWords(distinct)).replace("ة", "ه").split(_SEP) if distinct else []
     folded = _SEP.join(distinct).replace("ة", "ه").split(_SEP) if distinct else []
     stems = list(dict.fromkeys(stemmed))
-    stem_index = dict(zip(stems, range(len(stems))))
+    stem_index = dict(zip(stems, range(len(stems)), strict=True))
     stem_of = np.fromiter(map(stem_index.__getitem__, stemmed), dtype=np.int64, count=len(distinct))
     stop_words = stopwords(language)
     stop_of = np.fromiter(map(operator.or_, map(stop_words.__contains__, folded), map(str.isdigit, folded)),
@@ -226,7 +226,10 @@ def _unique_pairs(rows: Any, codes: Any, span: int, *, combined: bool | None = N
     if combined is None:
         combined = (int(rows.max(initial=0)) + 1) * span < 2**62
     if combined:
-        keys = np.unique(rows * span + codes)
+        # Sort, then keep each first: ``np.unique`` without flags takes a hash path in numpy 2.x that
+        # was 17x slower on these arrays.
+        keys = np.sort(rows * span + codes)
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
         return keys // span, keys % span
     order = np.lexsort((codes, rows))
     rows, codes = rows[order], codes[order]
