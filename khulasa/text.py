@@ -120,6 +120,7 @@ def normalize_many(texts: Sequence[str], *, fold_ta: bool = True) -> list[str]:
 _ARABIC_LETTERS = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]+")
 _LATIN_LETTERS = re.compile("[A-Za-z\u00c0-\u024f]+")
 _LATIN_WORD = re.compile(r"[a-z]+")
+_HINT_WINDOW = 1200  # characters read for the English test
 _ENGLISH_HINTS = frozenset(["the", "of", "and", "to", "in", "is", "was", "for", "that", "with", "on", "said", "by"])
 
 
@@ -156,7 +157,12 @@ def detect_language(text: str, sample: int = 20000) -> str:
         return "und"
     if arabic >= 0.5 * (arabic + latin):
         return "ar"
-    words = _LATIN_WORD.findall(head.lower())
+    # English function words are about a quarter of English text, so its first ~200 words tell (reading
+    # them all cost more than the rest of cleaning); the whole sample when its start has too few.
+    lower = head.lower()
+    words = _LATIN_WORD.findall(lower, 0, _HINT_WINDOW)
+    if len(words) < 60:
+        words = _LATIN_WORD.findall(lower)
     if words and sum(map(_ENGLISH_HINTS.__contains__, words)) / len(words) > 0.05:
         return "en"
     return "und"

@@ -138,7 +138,10 @@ def test_stopwords_are_normalized() -> None:
     ("text", "lang"),
     [("قال وزير الخارجية إن الاجتماع سيعقد في لندن يوم الخميس المقبل", "ar"),
      ("The foreign ministers of the coalition met in London on Thursday", "en"),
-     ("123 456", "und")],
+     ("123 456", "und"),
+     ("Les ministres de la coalition se sont réunis jeudi à Londres pour discuter de la campagne. " * 30, "und"),
+     ("The ministers of the coalition met in London on Thursday to discuss the campaign. " * 30, "en"),
+     ("وقال الوزير في مؤتمر صحفي " * 40 + "The ministers of the coalition met in London on Thursday. " * 40, "en")],
 )
 def test_detect_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
