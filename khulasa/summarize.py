@@ -101,6 +101,9 @@ class _Story:
     in_titles: Any  # numpy int per concept column: headlines holding it
     counts: Any  # scipy CSR, units x content stems: occurrences
     n_articles: int
+    orders: Any  # numpy int per unit: its article's order
+    positions: Any  # numpy int per unit: its sentence index in the article
+    words: Any  # numpy float per unit: its word count
 
 
 def _as_articles(items: Sequence[Article | str]) -> list[Article]:
@@ -291,7 +294,10 @@ def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Sto
             after_semicolon = s.text.rstrip().endswith(("؛", ";"))
             units.append(_Unit(s, order, words, eligible, dangling, overlong))
             row += 1
-    return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(articles))
+    return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(articles),
+                  np.array([u.order for u in units], dtype=np.int64),
+                  np.array([u.sentence.index for u in units], dtype=np.int64),
+                  np.array([u.words for u in units], dtype=np.float64))
 
 
 def _concept_weights(story: _Story, cfg: SummaryConfig) -> Any:
@@ -310,8 +316,8 @@ def _concept_weights(story: _Story, cfg: SummaryConfig) -> Any:
     cols = matrix.indices.astype(np.int64)
     rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
     if story.n_articles > 1:
-        article = np.fromiter((u.order for u in story.units), dtype=np.int64, count=len(story.units))[rows]
-        index = np.fromiter((u.sentence.index for u in story.units), dtype=np.int64, count=len(story.units))[rows]
+        article = story.orders[rows]
+        index = story.positions[rows]
         key = article * n_cols + cols
         by_key = np.lexsort((index, key))  # per (article, concept), its earliest sentence first
         firsts, at = np.unique(key[by_key], return_index=True)
@@ -376,10 +382,8 @@ def _select(story: _Story, weights: Any, max_words: int, cfg: SummaryConfig) -> 
 
     units = story.units
     matrix = story.concepts
-    words = np.fromiter((u.words for u in units), dtype=np.float64, count=len(units))
-    orders = np.fromiter((u.order for u in units), dtype=np.int64, count=len(units))
-    position = 1.0 + np.fromiter((u.sentence.index for u in units), dtype=np.float64, count=len(units))
-    pool = np.fromiter((u.eligible and u.words <= max_words for u in units), dtype=bool, count=len(units))
+    words, orders, position = story.words, story.orders, 1.0 + story.positions
+    pool = np.fromiter((u.eligible for u in units), dtype=bool, count=len(units)) & (words <= max_words)
     per_word = np.maximum(words, 1.0) ** cfg.length_exponent
     uncovered = np.array(weights, dtype=np.float64)
     represented = np.zeros(story.n_articles, dtype=bool)
@@ -532,7 +536,7 @@ def _similarity_rows(facts: Any, rows: list[int], chunk: int = 64) -> Iterator[A
         yield from (facts @ block.T).T
 
 
-def _citations(rows: Sequence[int], units: list[_Unit], facts: Any, articles: list[Article],
+def _citations(rows: Sequence[int], story: _Story, facts: Any, articles: list[Article],
                cfg: SummaryConfig) -> list[tuple[Citation, ...]]:
     """Per unit in ``rows``: its own span, then per other article the closest sentence (cosine of
     their fact rows) at or above ``cite_threshold``, closest first (ties: the earlier sentence)."""
@@ -543,7 +547,7 @@ def _citations(rows: Sequence[int], units: list[_Unit], facts: Any, articles: li
         s = u.sentence
         return Citation(art.id, art.credit, art.date, s.index, s.start, s.end, sim)
 
-    orders = np.fromiter((u.order for u in units), dtype=np.int64, count=len(units))
+    units, orders = story.units, story.orders
     rows = list(rows)
     out: list[tuple[Citation, ...]] = []
     for i, row in zip(rows, _similarity_rows(facts, rows), strict=True):
@@ -603,7 +607,7 @@ def cite_all(items: Sequence[Article | str], *, language: str | None = None,
     if not articles:
         return ()
     story = _analyse(articles, _language(articles, language), config)
-    cited = _citations(range(len(story.units)), story.units, _fact_matrix(story), articles, config)
+    cited = _citations(range(len(story.units)), story, _fact_matrix(story), articles, config)
     return tuple(SummarySentence(u.sentence, c) for u, c in zip(story.units, cited, strict=True))
 
 
@@ -641,6 +645,6 @@ def summarize(items: Sequence[Article | str], max_words: int = 250, *, language:
     dates = _reading_dates(articles, units, facts)
     rows = sorted(rows, key=lambda i: (dates[units[i].order][0] or far, dates[units[i].order][1],
                                        units[i].order not in leads, units[i].order, units[i].sentence.index))
-    cited = _citations(rows, units, facts, articles, config)
+    cited = _citations(rows, story, facts, articles, config)
     out = tuple(SummarySentence(units[i].sentence, c) for i, c in zip(rows, cited, strict=True))
     return Summary(out, max_words, tuple(a.id for a in articles))
