@@ -49,6 +49,7 @@ _LATIN_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS if m.isascii())
 _MONTH_DAY_YEAR = re.compile(
     rf"(?<![\w])(?P<month>{_LATIN_MONTH_ALT})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<year>(?:19|20)\d\d)(?!\d)"
 )
+_YEAR_DIGITS = re.compile(r"\d{4}")
 _YMD = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[/.-](?P<m>\d{1,2})[/.-](?P<d>\d{1,2})(?!\d)")
 _DMY = re.compile(r"(?<!\d)(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>(?:19|20)\d\d)(?!\d)")
 _WEEKDAY_ALT = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
@@ -69,6 +70,8 @@ def find_explicit_dates(text: str) -> list[tuple[dt.date, int, int]]:
     """
     norm = normalize(text)
     found: list[tuple[dt.date, int, int]] = []
+    if not _YEAR_DIGITS.search(norm):  # every full date writes a four-digit year; the patterns below, which
+        return found                   # open with a lookbehind, try every position of the text
     for m in _YMD.finditer(norm):
         d = _safe_date(int(m["y"]), int(m["m"]), int(m["d"]))
         if d:

@@ -159,10 +159,9 @@ def detect_language(text: str, sample: int = 20000) -> str:
         return "ar"
     # English function words are about a quarter of English text, so its first ~200 words tell (reading
     # them all cost more than the rest of cleaning); the whole sample when its start has too few.
-    lower = head.lower()
-    words = _LATIN_WORD.findall(lower, 0, _HINT_WINDOW)
+    words = _LATIN_WORD.findall(head[:_HINT_WINDOW].lower())
     if len(words) < 60:
-        words = _LATIN_WORD.findall(lower)
+        words = _LATIN_WORD.findall(head.lower())
     if words and sum(map(_ENGLISH_HINTS.__contains__, words)) / len(words) > 0.05:
         return "en"
     return "und"
