@@ -336,8 +336,8 @@ def _line_boundaries(line: str) -> list[int]:
         if not (nxt.isspace() or nxt.isalpha() or nxt in "\"'“«(["):
             continue
         if quoted is None:
-            quoted = _quoted_ranges(line)
-        if any(a < start and end <= b for a, b in quoted):
+            quoted = _quoted_ranges(line) if '"' in line or "«" in line or "“" in line else []
+        if quoted and any(a < start and end <= b for a, b in quoted):
             continue
         ends.append(end)
     return ends
