@@ -49,7 +49,7 @@ _LATIN_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS if m.isascii())
 _MONTH_DAY_YEAR = re.compile(
     rf"(?<![\w])(?P<month>{_LATIN_MONTH_ALT})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<year>(?:19|20)\d\d)(?!\d)"
 )
-_YEAR_DIGITS = re.compile(r"\d{4}")
+_YEAR_DIGITS = re.compile(r"\d{4}")  # any script's digits (normalization makes them ASCII)
 _YMD = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[/.-](?P<m>\d{1,2})[/.-](?P<d>\d{1,2})(?!\d)")
 _DMY = re.compile(r"(?<!\d)(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>(?:19|20)\d\d)(?!\d)")
 _WEEKDAY_ALT = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
@@ -99,7 +99,7 @@ def parse_date_line(line: str) -> dt.date | None:
     "الأحد 2015/01/18", "السبت 8 يناير 2005", "18 كانون الثاني 2015 - 14:05" give a date;
     a sentence that merely mentions a date gives None.
     """
-    if len(line) > 60 or not _DIGIT.search(line):  # a full date writes its day and year in digits
+    if len(line) > 60 or not _YEAR_DIGITS.search(line):  # a full date writes a four-digit year
         return None
     norm = normalize(line)
     dates = find_explicit_dates(line)
@@ -113,7 +113,6 @@ def parse_date_line(line: str) -> dt.date | None:
     return date if not rest.strip() else None
 
 
-_DIGIT = re.compile(r"\d")  # any script's digits: normalization makes them ASCII
 _PREFIX_WINDOW = 100  # characters: a date opening a line starts after at most a weekday and is shorter
 _PREFIX_LEAD = re.compile(rf"^\s*(?:(?:يوم\s+)?(?:{_WEEKDAY_ALT})\s*[,،]?\s*)?$")
 _PREFIX_SEP = re.compile(r"[\s,،.\-–—:|]*")
@@ -138,7 +137,7 @@ def split_date_prefix(line: str) -> tuple[dt.date, str] | None:
     characters are the original ones.
     """
     head = line[:_PREFIX_WINDOW]
-    if not _DIGIT.search(head):
+    if not _YEAR_DIGITS.search(head):
         return None
     dates = find_explicit_dates(head)
     if not dates:

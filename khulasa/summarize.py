@@ -395,7 +395,7 @@ def _select(story: _Story, weights: Any, max_words: int, cfg: SummaryConfig) -> 
     def scores() -> Any:
         gain = matrix @ uncovered
         value = gain / per_word + cfg.position_prior * gain / position
-        return np.where(represented[orders], value, value * (1 + cfg.new_article_bonus))
+        return value * np.where(represented[orders], 1.0, 1 + cfg.new_article_bonus)
 
     def take(i: int) -> None:
         nonlocal used
