@@ -182,6 +182,12 @@ class _Tokens(NamedTuple):
     stop: Any  # numpy bool per token: a stopword or a number (tested on the folded token)
 
 
+def _fold_ta(words: list[str]) -> list[str]:
+    """``words`` with ة folded to ه, in one pass over them all (words hold no ``_SEP``)."""
+    joined = _SEP.join(words)
+    return joined.replace("ة", "ه").split(_SEP) if "ة" in joined else list(words)
+
+
 def _tokens(texts: Sequence[str], language: str) -> _Tokens:
     """Tokenize, stem and flag stopwords for all ``texts`` at once.
 
@@ -196,9 +202,9 @@ def _tokens(texts: Sequence[str], language: str) -> _Tokens:
     distinct = list(dict.fromkeys(tokens))
     token_index = dict(zip(distinct, range(len(distinct)), strict=True))
     token_ids = np.fromiter(map(token_index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    # Stemming sees ة; stems and tokens are then folded (ة→ه). Tokens hold no _SEP.
-    stemmed = _SEP.join(stemmer_for(language).stemWords(distinct)).replace("ة", "ه").split(_SEP) if distinct else []
-    folded = _SEP.join(distinct).replace("ة", "ه").split(_SEP) if distinct else []
+    # Stemming sees ة; stems and tokens are then folded (ة→ه).
+    stemmed = _fold_ta(stemmer_for(language).stemWords(distinct))
+    folded = _fold_ta(distinct)
     stems = list(dict.fromkeys(stemmed))
     stem_index = dict(zip(stems, range(len(stems)), strict=True))
     stem_of = np.fromiter(map(stem_index.__getitem__, stemmed), dtype=np.int64, count=len(distinct))
