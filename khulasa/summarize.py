@@ -39,10 +39,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from khulasa.ingest.clean import RawDocument, clean_document
+from khulasa.ingest.clean import _CONTINUATION, RawDocument, clean_document
 from khulasa.ingest.meta import is_terminated
 from khulasa.model import Article, Citation, Sentence, Summary, SummarySentence
-from khulasa.text import _TOKEN, normalize, normalize_many, sentences, stopwords, word_count
+from khulasa.text import _JOIN, _TOKEN, normalize, normalize_many, sentences, stopwords, word_count
 from khulasa.text import _stemmer as stemmer_for
 
 
@@ -149,7 +149,7 @@ def _is_dangling(tokens: list[str], folded: str, language: str) -> bool:
 
 
 _CLOSERS = "\"'”’»)] "
-_CONTINUES = ("،", ",", "؛", ";", ":", ".", ")", "]", "»", "”")
+_CONTINUES = (*_CONTINUATION, ":", ".", ")", "]", "»", "”")  # no sentence starts with these
 
 
 def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True) -> bool:
@@ -168,7 +168,7 @@ def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True
     return not punctuated or stripped.endswith((".", "!", "…")) or words >= 12
 
 
-_SEP = "\x00"  # joins texts for one pass of a string method over all of them (tokens never hold it)
+_SEP = _JOIN  # joins texts for one pass of a string method over all of them (tokens never hold it)
 
 
 class _Tokens(NamedTuple):

@@ -131,10 +131,9 @@ def _script_table() -> object:
     import numpy as np
 
     table = np.zeros(0x701, dtype=np.uint8)
-    for lo, hi in ((0x621, 0x64A), (0x671, 0x6D3), (0x6FA, 0x6FF)):
-        table[lo:hi + 1] = 1
-    for lo, hi in ((0x41, 0x5A), (0x61, 0x7A), (0xC0, 0x24F)):
-        table[lo:hi + 1] = 2
+    for cp in range(0x700):  # both patterns only hold letters below U+0700
+        ch = chr(cp)
+        table[cp] = 1 if _ARABIC_LETTERS.match(ch) else 2 if _LATIN_LETTERS.match(ch) else 0
     return table
 
 

@@ -63,7 +63,7 @@ def dateline_of(line: str) -> Dateline | None:
     if not outlet and not credit and not rest:
         return None
     words = rest.split()
-    if m["sep"] in "ـ" and not outlet and 0 < len(words) <= 4 and not _TERMINAL.search(rest):
+    if m["sep"] in "ـ" and not outlet and 0 < len(words) <= 4 and not is_terminated(rest):
         outlet, rest = rest, ""  # "سويسرا ـ العرب اليوم": place and outlet on a line of their own
     return Dateline(place, outlet, rest, credit)
 
