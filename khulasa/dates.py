@@ -68,7 +68,11 @@ def find_explicit_dates(text: str) -> list[tuple[dt.date, int, int]]:
     Recognizes "18 كانون الثاني/يناير 2015", "الأحد 2015/01/18", "18-01-2015", "8 January 2005",
     "January 8, 2005".
     """
-    norm = normalize(text)
+    return _dates_in(normalize(text))
+
+
+def _dates_in(norm: str) -> list[tuple[dt.date, int, int]]:
+    """``find_explicit_dates`` over text already normalized."""
     found: list[tuple[dt.date, int, int]] = []
     if not _YEAR_DIGITS.search(norm):  # every full date writes a four-digit year; the patterns below, which
         return found                   # open with a lookbehind, try every position of the text
@@ -102,7 +106,7 @@ def parse_date_line(line: str) -> dt.date | None:
     if len(line) > 60 or not _YEAR_DIGITS.search(line):  # a full date writes a four-digit year
         return None
     norm = normalize(line)
-    dates = find_explicit_dates(line)
+    dates = _dates_in(norm)
     if len(dates) != 1:
         return None
     date, start, end = dates[0]
