@@ -239,7 +239,14 @@ _ARABIC_ABBREV_LETTER = re.compile(r"(?:^|[\s(\[\"'«.])[\u0621-\u064a]$")
 _LATIN_ABBREVIATIONS = frozenset(
     ["mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "no", "gen", "col", "lt", "sgt", "rep", "sen", "gov", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "fig", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m"]
 )
-_ABBREVIATION_TAILS = frozenset(w[-4:] for w in _LATIN_ABBREVIATIONS if len(w) >= 4)
+# Latin letters spelled out in Arabic: after a name, an initial ("جورج دبليو. بوش", "جون إف. كينيدي"); after
+# another such letter, the end of a spelled acronym that can end a sentence ("... شبكة سي إن إن."). Only forms
+# that are no Arabic word: not "آي", "إن", "أو", "إم", "كي", "في" ("أي", "أن", "أو", "أم", "كي", "في"; broken
+# text ends sentences with them: "بمقياس ريختر في."), nor "زي".
+_SPELLED_INITIALS = frozenset(normalize(w, fold_ta=False) for w in (
+    "إيه", "بي", "سي", "دي", "إف", "جي", "إتش", "جيه", "كيه", "إل", "كيو", "آر", "إس", "تي", "يو", "دبليو",
+    "دابليو", "إكس", "واي", "زد"))
+_ABBREVIATION_TAILS = frozenset(w[-4:] for w in (*_LATIN_ABBREVIATIONS, *_SPELLED_INITIALS) if len(w) >= 4)
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _ABBREV_WINDOW = 24  # characters before a period that can decide an abbreviation (longer words never do)
 _QUOTE_PAIRS = (("«", "»"), ("“", "”"))
@@ -285,6 +292,16 @@ def _is_acronym(line: str, dot: int) -> bool:
     return len(parts) >= 2 and all(len(p) <= 3 for p in parts)
 
 
+def _is_spelled_initial(before: str) -> bool:
+    """True when ``before`` ends with a Latin letter spelled in Arabic that follows a word which is not one:
+    an initial inside a name ("جورج دبليو"), not the last letter of an acronym ("بي بي سي")."""
+    words = before.split()
+    if len(words) < 2 or normalize(words[-1], fold_ta=False) not in _SPELLED_INITIALS:
+        return False
+    name = words[-2]
+    return name.isalpha() and not name.isascii() and normalize(name, fold_ta=False) not in _SPELLED_INITIALS
+
+
 def _is_abbreviation(line: str, dot: int) -> bool:
     """True when the period at ``line[dot]`` closes an abbreviation (د. أ.د. Dr. U.S.) or initial."""
     before = line[max(0, dot - _ABBREV_WINDOW):dot]  # bounded: a line with many periods stays linear
@@ -294,7 +311,7 @@ def _is_abbreviation(line: str, dot: int) -> bool:
     if not m:
         return False
     word = m.group(1)
-    if word.lower().strip(".") in _LATIN_ABBREVIATIONS:
+    if word.lower().strip(".") in _LATIN_ABBREVIATIONS or _is_spelled_initial(before):
         return True
     return len(word) == 1 and word.isupper()
 
@@ -321,8 +338,8 @@ def _line_boundaries(line: str) -> list[int]:
                 continue
             before = line[start - 4:start] if start >= 4 else ""
             # After four letters a period is inside no acronym (parts of three letters at most), and ends
-            # no abbreviation unless they end a listed Latin one (Arabic ones are a single letter).
-            plain_word = before.isalpha() and (not before.isascii() or before.lower() not in _ABBREVIATION_TAILS)
+            # no abbreviation unless they end a listed one (Latin, or a spelled initial such as "دبليو").
+            plain_word = before.isalpha() and before.lower() not in _ABBREVIATION_TAILS
             if not plain_word and (_is_abbreviation(line, start) or _is_acronym(line, start)):
                 continue
             if nxt.isalpha() and nxt.isascii() and nxt.islower():
