@@ -149,21 +149,61 @@ def script_counts(text: str) -> tuple[int, int]:
 
 
 def detect_language(text: str, sample: int = 20000) -> str:
-    """Return "ar", "en" or "und" from the script of the letters in (a sample of) ``text``."""
+    """Return the language of (a sample of) ``text``: "ar", "en", another ISO code that langdetect names
+    ("fa", "ur", "de", "fr", ...), or "und" when there are too few letters to tell.
+
+    The common cases are decided from the letters alone: Arabic script without the letters of Persian and
+    Urdu is Arabic; Latin script whose first ~200 words are at least 12% English function words is English
+    (they are about a quarter of English text; German, French or Spanish text reach 5% at most). The rest
+    (Persian or Urdu letters, Latin text that is not plainly English) goes to langdetect.
+    """
     head = text[:sample]
     arabic, latin = script_counts(head)
     if arabic + latin < 20:
         return "und"
     if arabic >= 0.5 * (arabic + latin):
-        return "ar"
-    # English function words are about a quarter of English text, so its first ~200 words tell (reading
-    # them all cost more than the rest of cleaning); the whole sample when its start has too few.
+        others = len(_NOT_ARABIC_LETTERS.findall(head))
+        return "ar" if others < 3 or others < 0.005 * arabic else _langdetect(head, "ar")
     words = _LATIN_WORD.findall(head[:_HINT_WINDOW].lower())
-    if len(words) < 60:
+    if len(words) < 60:  # too few at the start: the whole sample
         words = _LATIN_WORD.findall(head.lower())
-    if words and sum(map(_ENGLISH_HINTS.__contains__, words)) / len(words) > 0.05:
+    if words and sum(map(_ENGLISH_HINTS.__contains__, words)) / len(words) >= 0.12:
         return "en"
-    return "und"
+    return _langdetect(head, "und")
+
+
+# Letters of Persian and Urdu that no Arabic word has (پ چ ژ گ ٹ ڈ ڑ ں ھ ہ ے). Not ی and ک: Arabic typed on a
+# Persian keyboard has them for ي and ك.
+_NOT_ARABIC_LETTERS = re.compile("[\u067e\u0686\u0698\u06af\u0679\u0688\u0691\u06ba\u06be\u06c1\u06d2]")
+_LANGDETECT_SAMPLE = 3000  # characters langdetect reads
+LANGUAGE_NAMES = {"ar": "Arabic", "en": "English", "fa": "Persian", "ur": "Urdu", "fr": "French", "de": "German",
+                  "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "tr": "Turkish",
+                  "id": "Indonesian", "so": "Somali", "sw": "Swahili", "ru": "Russian", "he": "Hebrew"}
+
+
+@functools.cache
+def _language_profiles() -> object:
+    """langdetect's profiles of 55 languages (shipped with the package), loaded once, seeded: same text,
+    same answer."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(0)
+    return factory
+
+
+def _langdetect(text: str, default: str) -> str:
+    """The language langdetect finds in the start of ``text`` ("zh-cn" style codes), ``default`` when it
+    finds no feature to go by."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _language_profiles().create()  # type: ignore[attr-defined]
+    detector.append(text[:_LANGDETECT_SAMPLE])
+    try:
+        return str(detector.detect())
+    except LangDetectException:
+        return default
 
 
 # --- tokens, stems, stopwords -------------------------------------------------------------------

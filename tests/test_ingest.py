@@ -182,6 +182,10 @@ def test_bad_inputs_are_reported_and_the_batch_goes_on(tmp_path: Path) -> None:
     (tmp_path / "garbage.txt").write_bytes(bytes([0x81, 0x8d, 0x8f, 0x90, 0x9d]) * 50 + b"abc")
     (tmp_path / "english.txt").write_text("The meeting of the ministers was held in London on Thursday and "
                                           "the delegates agreed on a plan.\n", encoding="utf-8")
+    (tmp_path / "german.txt").write_text("Die Minister trafen sich am Donnerstag in London, und was sie "
+                                         "beschlossen, blieb unklar. Die Gespräche gehen weiter.\n", encoding="utf-8")
+    (tmp_path / "persian.txt").write_text("وزیر امور خارجه گفت که این نشست روز پنجشنبه در لندن برگزار می شود "
+                                          "و چند کشور در آن شرکت خواهند کرد.\n", encoding="utf-8")
     (tmp_path / "feed.jsonl").write_text(json.dumps({"text": ARABIC, "title": "عنوان"}, ensure_ascii=False)
                                          + "\n{not json\n" + json.dumps({"body": "x"}) + "\n", encoding="utf-8")
     (tmp_path / "broken.html").write_text("<html><body><div><p>" + ARABIC * 3 + "<p><b>", encoding="utf-8")
@@ -191,6 +195,7 @@ def test_bad_inputs_are_reported_and_the_batch_goes_on(tmp_path: Path) -> None:
     assert "binary" in issues["binary.txt"]
     assert "UTF-8" in issues["garbage.txt"]
     assert "English" in issues["english.txt"]
+    assert "German" in issues["german.txt"] and "Persian" in issues["persian.txt"] and "good.txt" not in issues
     assert "malformed JSON" in issues["feed.jsonl"] or "no article text" in issues["feed.jsonl"]
     batch = read_articles([str(tmp_path / "feed.jsonl")])
     assert sorted(i.path for i in batch.issues) == [f"{tmp_path / 'feed.jsonl'}:2", f"{tmp_path / 'feed.jsonl'}:3"]

@@ -143,7 +143,15 @@ def test_stopwords_are_normalized() -> None:
     [("قال وزير الخارجية إن الاجتماع سيعقد في لندن يوم الخميس المقبل", "ar"),
      ("The foreign ministers of the coalition met in London on Thursday", "en"),
      ("123 456", "und"),
-     ("Les ministres de la coalition se sont réunis jeudi à Londres pour discuter de la campagne. " * 30, "und"),
+     ("Les ministres de la coalition se sont réunis jeudi à Londres pour discuter de la campagne. " * 30, "fr"),
+     # German has "in" and "was" among its words, which once made it English
+     ("Die Minister der Koalition trafen sich am Donnerstag in London, und was sie beschlossen, "
+      "blieb zunächst unklar. Die Gespräche sollen im Frühjahr weitergehen. " * 10, "de"),
+     ("وزیر امور خارجه گفت که این نشست روز پنجشنبه در لندن برگزار می شود و چند کشور در آن شرکت خواهند کرد", "fa"),
+     ("وزیر خارجہ نے کہا کہ یہ اجلاس جمعرات کو لندن میں ہوگا اور کئی ممالک اس میں شرکت کریں گے", "ur"),
+     # Arabic typed on a Persian keyboard (ی, ک), and Arabic naming a foreign brand with گ
+     ("قال وزیر الخارجیة إن الاجتماع سیعقد فی لندن یوم الخمیس المقبل بمشارکة عشرین دولة", "ar"),
+     ("أعلنت شركة گوگل أنها ستفتح مكتبا جديدا في دبي خلال العام المقبل لخدمة عملائها في المنطقة", "ar"),
      ("The ministers of the coalition met in London on Thursday to discuss the campaign. " * 30, "en"),
      ("وقال الوزير في مؤتمر صحفي " * 40 + "The ministers of the coalition met in London on Thursday. " * 40, "en")],
 )

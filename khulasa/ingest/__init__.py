@@ -9,6 +9,7 @@ from dataclasses import replace
 from khulasa.ingest.clean import RawDocument, clean_document, learn_recurring
 from khulasa.ingest.readers import DEFAULT_FIELDS, MAX_BYTES, read_raw
 from khulasa.model import Article, Batch, FileIssue
+from khulasa.text import LANGUAGE_NAMES
 
 __all__ = ["DEFAULT_FIELDS", "MAX_BYTES", "RawDocument", "clean_batch", "read_articles"]
 
@@ -32,7 +33,8 @@ def clean_batch(docs: Iterable[RawDocument]) -> tuple[list[Article], list[FileIs
                                     "check that the file holds an article body"))
             continue
         if article.language != "ar":
-            what = "English" if article.language == "en" else "not Arabic (language unknown)"
+            name = LANGUAGE_NAMES.get(article.language, article.language)
+            what = "not Arabic (language unknown)" if article.language == "und" else f"in {name}, not Arabic"
             issues.append(FileIssue(doc.path, f"the article is {what}; it is kept and marked "
                                     f"language={article.language}", "drop it if only Arabic is wanted",
                                     severity="warning"))
