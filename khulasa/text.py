@@ -120,32 +120,43 @@ def normalize_many(texts: Sequence[str], *, fold_ta: bool = True) -> list[str]:
 _ARABIC_LETTERS = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]+")
 _LATIN_LETTERS = re.compile("[A-Za-z\u00c0-\u024f]+")
 _LATIN_WORD = re.compile(r"[a-z]+")
+# Letters of Persian and Urdu that no Arabic word has (پ چ ژ گ ٹ ڈ ڑ ں ھ ہ ے). Not ی and ک: Arabic typed on a
+# Persian keyboard has them for ي and ك.
+_NOT_ARABIC_LETTERS = re.compile("[\u067e\u0686\u0698\u06af\u0679\u0688\u0691\u06ba\u06be\u06c1\u06d2]")
 _HINT_WINDOW = 1200  # characters read for the English test
 _ENGLISH_HINTS = frozenset(["the", "of", "and", "to", "in", "is", "was", "for", "that", "with", "on", "said", "by"])
 
 
 @functools.cache
 def _script_table() -> object:
-    """numpy array: code point (up to U+0700) → 1 for an Arabic letter, 2 for a Latin one (as the two
-    patterns above define them), 0 otherwise; index 0x700 stands for every later code point."""
+    """numpy array: code point (up to U+0700) → 1 for an Arabic-script letter, 3 for one of those that
+    only Persian and Urdu have (``_NOT_ARABIC_LETTERS``), 2 for a Latin one (as the patterns define them),
+    0 otherwise; index 0x700 stands for every later code point."""
     import numpy as np
 
     table = np.zeros(0x701, dtype=np.uint8)
-    for cp in range(0x700):  # both patterns only hold letters below U+0700
+    for cp in range(0x700):  # the patterns only hold letters below U+0700
         ch = chr(cp)
-        table[cp] = 1 if _ARABIC_LETTERS.match(ch) else 2 if _LATIN_LETTERS.match(ch) else 0
+        table[cp] = (3 if _NOT_ARABIC_LETTERS.match(ch) else 1) if _ARABIC_LETTERS.match(ch) else \
+            2 if _LATIN_LETTERS.match(ch) else 0
     return table
 
 
-def script_counts(text: str) -> tuple[int, int]:
-    """Arabic and Latin letters in ``text`` (``_ARABIC_LETTERS``/``_LATIN_LETTERS`` characters), counted
-    over the code points with numpy (4x faster than collecting the runs)."""
+def _script_profile(text: str) -> tuple[int, int, int]:
+    """Arabic-script, Latin and Persian/Urdu-only letters in ``text`` (the third are among the first),
+    counted over the code points with numpy (4x faster than collecting the runs)."""
     import numpy as np
 
     table: np.ndarray = _script_table()  # type: ignore[assignment]
     points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    counts = np.bincount(table[np.minimum(points, 0x700)], minlength=3)
-    return int(counts[1]), int(counts[2])
+    counts = np.bincount(table[np.minimum(points, 0x700)], minlength=4)
+    return int(counts[1] + counts[3]), int(counts[2]), int(counts[3])
+
+
+def script_counts(text: str) -> tuple[int, int]:
+    """Arabic and Latin letters in ``text`` (``_ARABIC_LETTERS``/``_LATIN_LETTERS`` characters)."""
+    arabic, latin, _ = _script_profile(text)
+    return arabic, latin
 
 
 def detect_language(text: str, sample: int = 20000) -> str:
@@ -158,11 +169,10 @@ def detect_language(text: str, sample: int = 20000) -> str:
     (Persian or Urdu letters, Latin text that is not plainly English) goes to langdetect.
     """
     head = text[:sample]
-    arabic, latin = script_counts(head)
+    arabic, latin, others = _script_profile(head)
     if arabic + latin < 20:
         return "und"
     if arabic >= 0.5 * (arabic + latin):
-        others = len(_NOT_ARABIC_LETTERS.findall(head))
         return "ar" if others < 3 or others < 0.005 * arabic else _langdetect(head, "ar")
     words = _LATIN_WORD.findall(head[:_HINT_WINDOW].lower())
     if len(words) < 60:  # too few at the start: the whole sample
@@ -172,9 +182,6 @@ def detect_language(text: str, sample: int = 20000) -> str:
     return _langdetect(head, "und")
 
 
-# Letters of Persian and Urdu that no Arabic word has (پ چ ژ گ ٹ ڈ ڑ ں ھ ہ ے). Not ی and ک: Arabic typed on a
-# Persian keyboard has them for ي and ك.
-_NOT_ARABIC_LETTERS = re.compile("[\u067e\u0686\u0698\u06af\u0679\u0688\u0691\u06ba\u06be\u06c1\u06d2]")
 _LANGDETECT_SAMPLE = 3000  # characters langdetect reads
 LANGUAGE_NAMES = {"ar": "Arabic", "en": "English", "fa": "Persian", "ur": "Urdu", "fr": "French", "de": "German",
                   "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "tr": "Turkish",

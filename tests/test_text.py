@@ -167,12 +167,15 @@ def test_normalizing_many_texts_at_once_equals_one_by_one(texts: list[str], fold
     assert normalize_many(texts, fold_ta=fold_ta) == [normalize(t, fold_ta=fold_ta) for t in texts]
 
 
-@given(st.text(alphabet=st.characters(max_codepoint=0x800) | st.sampled_from(["\U0001F600", "\uFEFB", "\u0700"]),
+@given(st.text(alphabet=st.characters(max_codepoint=0x800) | st.sampled_from(["\U0001F600", "\uFEFB", "\u0700", "پ", "گ", "ے", "ی"]),
                max_size=300))
 @settings(max_examples=200, deadline=None)
 def test_script_counts_count_the_letters_the_patterns_define(text: str) -> None:
+    from khulasa.text import _NOT_ARABIC_LETTERS, _script_profile
+
     expected = (sum(map(len, _ARABIC_LETTERS.findall(text))), sum(map(len, _LATIN_LETTERS.findall(text))))
     assert script_counts(text) == expected
+    assert _script_profile(text) == (*expected, len(_NOT_ARABIC_LETTERS.findall(text)))
 
 
 _ABBREVIATION_ALPHABET = list("دمأبتوا. ()«\"USetcaprofsXx")
