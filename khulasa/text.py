@@ -200,17 +200,21 @@ def _language_profiles() -> object:
     return factory
 
 
+_LANGDETECT_SURE = 0.9  # below this probability (short or mixed text), ``default`` is kept
+
+
 def _langdetect(text: str, default: str) -> str:
-    """The language langdetect finds in the start of ``text`` ("zh-cn" style codes), ``default`` when it
-    finds no feature to go by."""
+    """The language langdetect finds in the start of ``text`` ("zh-cn" style codes); ``default`` when it
+    finds nothing to go by or is not sure."""
     from langdetect.lang_detect_exception import LangDetectException
 
     detector = _language_profiles().create()  # type: ignore[attr-defined]
     detector.append(text[:_LANGDETECT_SAMPLE])
     try:
-        return str(detector.detect())
-    except LangDetectException:
+        best = detector.get_probabilities()[0]
+    except (LangDetectException, IndexError):
         return default
+    return str(best.lang) if best.prob >= _LANGDETECT_SURE else default
 
 
 # --- tokens, stems, stopwords -------------------------------------------------------------------

@@ -143,6 +143,7 @@ def test_stopwords_are_normalized() -> None:
     [("قال وزير الخارجية إن الاجتماع سيعقد في لندن يوم الخميس المقبل", "ar"),
      ("The foreign ministers of the coalition met in London on Thursday", "en"),
      ("123 456", "und"),
+     ("Xkcd qwerty lorem ipsum dolor sit amet consectetur adipiscing", "und"),  # langdetect is not sure
      ("Les ministres de la coalition se sont réunis jeudi à Londres pour discuter de la campagne. " * 30, "fr"),
      # German has "in" and "was" among its words, which once made it English
      ("Die Minister der Koalition trafen sich am Donnerstag in London, und was sie beschlossen, "
