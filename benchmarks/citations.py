@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from khulasa.config import SummaryConfig
 from khulasa.ingest import read_articles
 from khulasa.model import Article
-from khulasa.summarize import DEFAULT_CONFIG, SummaryConfig, cite_all
+from khulasa.summary import DEFAULT_CONFIG, cite_all
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "benchmarks" / "data" / "citations_gold.jsonl"

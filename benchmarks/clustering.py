@@ -20,8 +20,8 @@ from pathlib import Path
 from sklearn.metrics import adjusted_rand_score
 
 from khulasa.ingest import read_articles
-from khulasa.ingest.clean import RawDocument, clean_document
-from khulasa.model import Article
+from khulasa.ingest.clean import clean_document
+from khulasa.model import Article, RawDocument
 from khulasa.stories import cluster
 
 ROOT = Path(__file__).resolve().parents[1]

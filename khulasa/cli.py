@@ -126,7 +126,7 @@ def summarize(
 ) -> None:
     """Summarize the given articles as one story: one sentence per line on stdout."""
     from khulasa import render
-    from khulasa.summarize import summarize as run
+    from khulasa.summary import summarize as run
 
     batch = _read(paths, field, max_mb)
     summary = run(list(batch.articles), max_words=max_words)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
 
+from khulasa.model import DateMention
 from khulasa.text import normalize
 
 _MONTHS_RAW: dict[int, tuple[str, ...]] = {
@@ -174,21 +174,6 @@ _MONTH_PLAIN = re.compile(rf"(?<![\w])(?:في\s+)?(?:شهر\s+)?{_MONTH_GROUP}(?
 _YEAR_REL = re.compile(r"(?<![\w])(?P<part>نهايه|مطلع|بدايه|منتصف|اواخر|اوائل)?\s*(?:العام|السنه)\s+(?P<rel>الماضي|المقبل|القادم|الحالي|الجاري)")
 _YEAR_PART = re.compile(r"(?<![\w])(?P<part>نهايه|مطلع|بدايه|منتصف|اواخر|اوائل)\s+(?:عام\s+)?(?P<year>(?:19|20)\d\d)")
 _WEEK_REL = re.compile(r"(?<![\w])(?:الاسبوع)\s+(?P<rel>الماضي|المقبل|القادم|الحالي|الجاري)")
-
-
-@dataclass(frozen=True, slots=True)
-class DateMention:
-    """A date or date range found in text, resolved to the calendar, with a confidence in [0, 1].
-
-    ``start``/``end`` are offsets into the *normalized* text the mention was found in.
-    """
-
-    first: dt.date
-    last: dt.date
-    confidence: float
-    expression: str
-    start: int
-    end: int
 
 
 def hijri_to_gregorian(year: int, month: int, day: int) -> dt.date:

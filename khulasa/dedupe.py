@@ -13,26 +13,17 @@ import datetime as dt
 import functools
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-from khulasa.model import Article
+from khulasa.config import DEFAULT
+from khulasa.model import Analysis, Article, DuplicateGroup
 from khulasa.perf import paused_gc
-from khulasa.text import tokenize
+from khulasa.text import analyse, analysed
 
 NUM_PERM = 128
 SEED = 1
-THRESHOLD = 0.6
-
-
-@dataclass(frozen=True, slots=True)
-class DuplicateGroup:
-    """Articles that carry the same text: the one kept and every copy, with their outlets."""
-
-    representative: str
-    members: tuple[str, ...]  # representative first
-    outlets: tuple[str, ...]  # distinct publishers (outlet, else credited source) of the members
+THRESHOLD = DEFAULT.dedupe.threshold
 
 
 def find_root(parent: list[int], i: int) -> int:
@@ -49,9 +40,12 @@ def _template(num_perm: int) -> MinHash:
     return MinHash(num_perm=num_perm, seed=SEED, hashfunc=zlib.crc32)
 
 
-def signature(text: str, num_perm: int = NUM_PERM) -> LeanMinHash:
-    """MinHash of the word 3-shingles of ``text`` (normalized, CRC32-hashed: deterministic across runs)."""
-    tokens = tokenize(text)
+def signature(item: str | Article | Analysis, num_perm: int = NUM_PERM) -> LeanMinHash:
+    """MinHash of the word 3-shingles of a text or an article (its analysis' normalized words and numbers;
+    CRC32-hashed: deterministic across runs)."""
+    if isinstance(item, str):
+        item = analyse(Article(id="", text=item))
+    tokens = [n for t in analysed(item).tokens for n, k in zip(t.norm, t.kind, strict=True) if k != "punct"]
     shingles = {" ".join(tokens[i:i + 3]).encode("utf-8") for i in range(max(1, len(tokens) - 2))}
     template = _template(num_perm)
     m = MinHash(num_perm=num_perm, seed=SEED, hashfunc=zlib.crc32, permutations=template.permutations,
@@ -75,7 +69,7 @@ def _rank(article: Article) -> tuple[dt.date, int, str]:
     return (article.date or dt.date.max, -len(article.text), article.id)
 
 
-def find_duplicates(articles: Sequence[Article], threshold: float = THRESHOLD,
+def find_duplicates(items: Sequence[Article | Analysis], threshold: float = THRESHOLD,
                     signatures: Iterable[LeanMinHash] | None = None) -> list[DuplicateGroup]:
     """Groups of near-duplicate articles (only groups of two or more), in representative order.
 
@@ -85,12 +79,13 @@ def find_duplicates(articles: Sequence[Article], threshold: float = THRESHOLD,
         signatures: precomputed ``signature(article.text)`` values, in article order.
     """
     with paused_gc():
-        return _find_duplicates(articles, threshold, signatures)
+        return _find_duplicates(items, threshold, signatures)
 
 
-def _find_duplicates(articles: Sequence[Article], threshold: float,
+def _find_duplicates(items: Sequence[Article | Analysis], threshold: float,
                      signatures: Iterable[LeanMinHash] | None) -> list[DuplicateGroup]:
-    sigs = list(signatures) if signatures is not None else [signature(a.text) for a in articles]
+    sigs = list(signatures) if signatures is not None else [signature(a) for a in items]
+    articles = [a.article if isinstance(a, Analysis) else a for a in items]
     lsh = lsh_index(threshold)
     parent = list(range(len(articles)))
     for i, sig in enumerate(sigs):

@@ -12,11 +12,11 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from khulasa.model import Article
-from khulasa.text import normalize, sentences, stem_tokens, stopwords
+from khulasa.model import Analysis, Article, Entity, EntityType, Mention, Tokens
+from khulasa.text import analysed, normalize, stem_tokens, stopwords
 
 DATA_DIR = Path(__file__).resolve().parent / "data"  # package data, present in every kind of install
 
@@ -58,39 +58,66 @@ def _shape(word: str) -> str:
 def token_features(tokens: Sequence[str], gaz: dict[str, frozenset[str]] | None = None) -> list[dict[str, str | float]]:
     """CRF features for each token of a pre-tokenized sentence (``gaz``: name lists, the shipped ones by default)."""
     norm = [normalize(t).strip(_PUNCT) or normalize(t) for t in tokens]
-    base = [strip_clitics(w) for w in norm]
     stems = [s[0] if (s := stem_tokens(t)) else w for t, w in zip(tokens, norm, strict=True)]
-    gaz = gaz or gazetteer()
+    return _features(norm, stems, gaz or gazetteer(), {})
+
+
+_NEIGHBOURS = tuple((off, f"{off}:w", f"{off}:b", f"{off}:trig_per", f"{off}:org_head", f"{off}:gaz_loc",
+                     "<s>" if off < 0 else "</s>") for off in (-2, -1, 1, 2))
+# What a token's features need of it, learned once per (normalized form, stem): its own features, its
+# form without clitics, and the three flags its neighbours read.
+_TokenFacts = tuple[dict[str, str | float], str, bool, bool, bool]
+
+
+def _token_facts(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _TokenFacts:
+    b = strip_clitics(w)
     loc, country = gaz["LOC"], gaz["COUNTRY"]
+    f: dict[str, str | float] = {
+        "w": w, "b": b, "stem": stem, "p2": w[:2], "p3": w[:3], "s2": w[-2:], "s3": w[-3:],
+        "shape": _shape(w), "len": str(min(len(w), 8)), "al": "1" if w.startswith(("ال", "وال", "بال", "لل")) else "0",
+    }
+    if b in country or w in country:
+        f["gaz_country"] = 1.0
+    if b in loc or w in loc:
+        f["gaz_loc"] = 1.0
+    trigger = w in _PERSON_TRIGGERS
+    org = w in _ORG_HEADS or b in _ORG_HEADS
+    if trigger:
+        f["trig_per"] = 1.0
+    if org:
+        f["org_head"] = 1.0
+    return f, b, trigger, org, b in loc or b in country
+
+
+def _features(norm: Sequence[str], stems: Sequence[str], gaz: dict[str, frozenset[str]],
+              known: dict[tuple[str, str], _TokenFacts]) -> list[dict[str, str | float]]:
+    """CRF features of one sentence from its normalized tokens and stems; ``known`` holds the facts of
+    tokens already seen (the caller's, e.g. one per document)."""
+    facts = []
+    for w, s in zip(norm, stems, strict=True):
+        fact = known.get((w, s))
+        if fact is None:
+            fact = known[(w, s)] = _token_facts(w, s, gaz)
+        facts.append(fact)
+    n = len(facts)
     feats: list[dict[str, str | float]] = []
-    for i, w in enumerate(norm):
-        b = base[i]
-        f: dict[str, str | float] = {
-            "w": w, "b": b, "stem": stems[i], "p2": w[:2], "p3": w[:3], "s2": w[-2:], "s3": w[-3:],
-            "shape": _shape(w), "len": str(min(len(w), 8)), "al": "1" if w.startswith(("ال", "وال", "بال", "لل")) else "0",
-        }
-        if b in country or w in country:
-            f["gaz_country"] = 1.0
-        if b in loc or w in loc:
-            f["gaz_loc"] = 1.0
-        if w in _PERSON_TRIGGERS:
-            f["trig_per"] = 1.0
-        if w in _ORG_HEADS or b in _ORG_HEADS:
-            f["org_head"] = 1.0
-        for off in (-2, -1, 1, 2):
+    for i, (own, b, _, _, _) in enumerate(facts):
+        f = dict(own)
+        for off, kw, kb, kt, ko, kg, edge in _NEIGHBOURS:
             j = i + off
-            if 0 <= j < len(norm):
-                f[f"{off}:w"] = norm[j]
-                f[f"{off}:b"] = base[j]
-                if norm[j] in _PERSON_TRIGGERS:
-                    f[f"{off}:trig_per"] = 1.0
-                if norm[j] in _ORG_HEADS or base[j] in _ORG_HEADS:
-                    f[f"{off}:org_head"] = 1.0
-                if base[j] in loc or base[j] in country:
-                    f[f"{off}:gaz_loc"] = 1.0
+            if 0 <= j < n:
+                _, bj, trigger, org, place = facts[j]
+                f[kw] = norm[j]
+                f[kb] = bj
+                if trigger:
+                    f[kt] = 1.0
+                if org:
+                    f[ko] = 1.0
+                if place:
+                    f[kg] = 1.0
             else:
-                f[f"{off}:w"] = "<s>" if j < 0 else "</s>"
-        f["bigram-1"] = f"{base[i - 1] if i else '<s>'}|{b}"
+                f[kw] = edge
+        f["bigram-1"] = f"{facts[i - 1][1] if i else '<s>'}|{b}"
         feats.append(f)
     return feats
 
@@ -104,16 +131,20 @@ def _tagger() -> object:
     return tagger
 
 
-def tag_tokens(tokens: list[str]) -> list[str]:
-    """BIO tags over PER/LOC/ORG for a pre-tokenized sentence (e.g. ``["قال", "جون", "كيري"]``)."""
-    if not tokens:
+def _tag(features: list[dict[str, str | float]]) -> list[str]:
+    """BIO tags for one sentence's features, repaired so that every I- continues an entity of its type."""
+    if not features:
         return []
-    tags: list[str] = _tagger().tag(token_features(tokens))  # type: ignore[attr-defined]
-    # Repair an I- that does not continue an entity of the same type (CoNLL-valid output).
+    tags: list[str] = _tagger().tag(features)  # type: ignore[attr-defined]
     for i, t in enumerate(tags):
         if t.startswith("I-") and (i == 0 or tags[i - 1][2:] != t[2:]):
             tags[i] = "B-" + t[2:]
     return tags
+
+
+def tag_tokens(tokens: list[str]) -> list[str]:
+    """BIO tags over PER/LOC/ORG for a pre-tokenized sentence (e.g. ``["قال", "جون", "كيري"]``)."""
+    return _tag(token_features(tokens)) if tokens else []
 
 
 _PROPAGATE_MAX = 4
@@ -148,29 +179,47 @@ def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = Non
     also behind a proclitic (وكيري). One-word names must be alphabetic, 3+ letters and no stopword.
     Returns one tag list per sentence.
     """
-    base = [tag_tokens(list(toks)) for toks in sentences_tokens]
-    keys = [[_match_key(t) for t in toks] for toks in sentences_tokens]
+    return _propagate([tag_tokens(list(toks)) for toks in sentences_tokens],
+                      [[_match_key(t) for t in toks] for toks in sentences_tokens], window)
+
+
+def _tag_analysis(analysis: Analysis) -> list[list[str]]:
+    """``tag_document`` over an analysed article: its tokens' normalized forms and stems, read, not recomputed."""
+    gaz = gazetteer()
+    known: dict[tuple[str, str], _TokenFacts] = {}
+    base = [_tag(_features(t.norm, t.stem, gaz, known)) for t in analysis.tokens]
+    return _propagate(base, [list(t.norm) for t in analysis.tokens], None)
+
+
+_Lexicon = dict[tuple[str, ...], Counter[str]]
+
+
+def _propagate(base: list[list[str]], keys: list[list[str]], window: int | None) -> list[list[str]]:
+    """The tags ``base`` with every name found somewhere also tagged where it recurs (see ``tag_document``)."""
     found = [_entity_spans(tags) for tags in base]
     stop = stopwords("ar")
 
-    def lexicon(lo: int, hi: int) -> dict[tuple[str, ...], Counter[str]]:
-        lex: dict[tuple[str, ...], Counter[str]] = {}
+    def lexicon(lo: int, hi: int) -> tuple[_Lexicon, frozenset[str]]:
+        lex: _Lexicon = {}
         for k in range(lo, hi):
             for a, b, kind in found[k]:
                 name = tuple(keys[k][a:b])
                 lex.setdefault(name, Counter())[kind] += 1
                 if kind == "PER" and b - a >= 2:
                     lex.setdefault(name[-1:], Counter())["PER"] += 1
-        return lex
+        return lex, frozenset(name[0] for name in lex)
 
-    whole = lexicon(0, len(base)) if window is None else {}
+    whole = lexicon(0, len(base)) if window is None else ({}, frozenset())
     out: list[list[str]] = []
     for k, first_pass in enumerate(base):
-        lex = whole if window is None else lexicon(max(0, k - window), min(len(base), k + window + 1))
+        lex, firsts = whole if window is None else lexicon(max(0, k - window), min(len(base), k + window + 1))
         tags = list(first_pass)
+        if not lex:
+            out.append(tags)
+            continue
         i = 0
         while i < len(tags):
-            hit = _lookup(lex, keys[k], tags, i, stop)
+            hit = _lookup(lex, firsts, keys[k], tags, i, stop)
             if hit is None:
                 i += 1
                 continue
@@ -181,14 +230,18 @@ def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = Non
     return out
 
 
-def _lookup(lex: dict[tuple[str, ...], Counter[str]], keys: list[str], tags: list[str], i: int,
+def _lookup(lex: _Lexicon, firsts: frozenset[str], keys: list[str], tags: list[str], i: int,
             stop: frozenset[str]) -> tuple[int, str] | None:
-    """Longest known name starting at untagged token ``i``: (length, type), or None."""
+    """Longest known name starting at untagged token ``i``: (length, type), or None (``firsts``: the
+    first words of the known names, so most tokens are ruled out by one set lookup)."""
+    first = keys[i]
+    forms = [f for f in (first, *(first[len(p):] for p in ("و", "ب", "ل", "ف", "ك")
+                                  if first.startswith(p) and len(first) - len(p) >= 3)) if f in firsts]
+    if not forms:
+        return None
     for length in range(min(_PROPAGATE_MAX, len(keys) - i), 0, -1):
         if any(t != "O" for t in tags[i:i + length]):
             continue
-        first = keys[i]
-        forms = [first] + [first[len(p):] for p in ("و", "ب", "ل", "ف", "ك") if first.startswith(p) and len(first) - len(p) >= 3]
         for form in forms:
             name = (form, *keys[i + 1:i + length])
             if name not in lex:
@@ -201,7 +254,6 @@ def _lookup(lex: dict[tuple[str, ...], Counter[str]], keys: list[str], tags: lis
 
 # --- entities in articles, resolved within a story ---------------------------------------------
 
-_WORD = re.compile(r"\d+(?:[.,]\d+)*|(?:[^\W\d_]|[\u064b-\u0652\u0670\u0640])+|[^\w\s]")
 # Names of one entity written in different ways (normalized); the first is the canonical form.
 ALIASES: tuple[tuple[str, ...], ...] = (
     ("تنظيم الدولة الإسلامية", "داعش", "الدولة الإسلامية", "تنظيم داعش", "الدولة الاسلامية", "تنظيم الدولة"),
@@ -212,72 +264,41 @@ ALIASES: tuple[tuple[str, ...], ...] = (
 )
 _ALIAS_OF = {normalize(v): normalize(group[0]) for group in ALIASES for v in group}
 _ALIAS_DISPLAY = {normalize(group[0]): group[0] for group in ALIASES}
-_ALIAS_TYPE = {normalize("تنظيم الدولة الإسلامية"): "ORG", normalize("حلف شمال الأطلسي"): "ORG",
+_ALIAS_TYPE: dict[str, EntityType] = {normalize("تنظيم الدولة الإسلامية"): "ORG", normalize("حلف شمال الأطلسي"): "ORG",
                normalize("الأمم المتحدة"): "ORG"}
 _ALIAS_RE = re.compile("|".join(sorted((re.escape(v) for v in _ALIAS_OF), key=len, reverse=True)))
 _ROLE_WORDS = 5
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """One mention of an entity: ``article.text[start:end] == text``; ``role`` is the title before it."""
-
-    article_id: str
-    sentence_index: int
-    start: int
-    end: int
-    text: str
-    type: str
-    role: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Entity:
-    """One entity of a story: canonical name, type, role, and its mentions across articles."""
-
-    name: str
-    type: str
-    role: str
-    mentions: tuple[Mention, ...]
-    variants: tuple[str, ...]
-
-    @property
-    def article_ids(self) -> tuple[str, ...]:
-        """The articles that mention it, in first-mention order."""
-        return tuple(dict.fromkeys(m.article_id for m in self.mentions))
-
-
-def _role(tokens: list[tuple[int, int, str]], i: int) -> str:
+def _role(tokens: Tokens, i: int) -> str:
     """The title before token ``i`` ("وزير الخارجية الأميركي"), from the nearest trigger on."""
-    start = max(0, i - _ROLE_WORDS)
-    for j in range(start, i):
-        w = normalize(tokens[j][2])
+    for j in range(max(0, i - _ROLE_WORDS), i):
+        w = tokens.norm[j]
         if w in _PERSON_TRIGGERS or (w.startswith("و") and w[1:] in _PERSON_TRIGGERS):
-            if any(not t[2].isalpha() for t in tokens[j:i]):
+            if any(not t.isalpha() for t in tokens.text[j:i]):
                 continue
-            return " ".join(t[2] for t in tokens[j:i])
+            return " ".join(tokens.text[j:i])
     return ""
 
 
-def mentions(article: Article) -> list[Mention]:
-    """Entity mentions of ``article`` (the shipped tagger, plus the alias list), with spans and roles."""
+def mentions(item: Article | Analysis) -> list[Mention]:
+    """Entity mentions of an article (the shipped tagger, plus the alias list), with spans and roles."""
+    analysis = analysed(item)
+    aid = analysis.id
     out: list[Mention] = []
-    sents = list(sentences(article))
-    words = [[(m.start(), m.end(), m.group()) for m in _WORD.finditer(s.text)] for s in sents]
-    all_tags = tag_document([[t[2] for t in toks] for toks in words])
-    for s, toks, tags in zip(sents, words, all_tags, strict=True):
+    for s, toks, tags in zip(analysis.sentences, analysis.tokens, _tag_analysis(analysis), strict=True):
         taken: list[tuple[int, int]] = []
         for i, j, kind in _entity_spans(tags):
-            a, b = toks[i][0], toks[j - 1][1]
+            a, b = toks.start[i], toks.end[j - 1]
             role = _role(toks, i) if kind == "PER" else ""
-            out.append(Mention(article.id, s.index, s.start + a, s.start + b, s.text[a:b], kind, role))
+            out.append(Mention(aid, s.index, s.start + a, s.start + b, s.text[a:b], cast(EntityType, kind), role))
             taken.append((a, b))
         # Alias names the tagger missed, matched on the normalized text when it keeps the offsets.
-        norm = normalize(s.text)
+        norm = toks.normalized
         for m in _ALIAS_RE.finditer(norm) if len(norm) == len(s.text) else ():
             a, b = m.span()
             if not any(x < b and a < y for x, y in taken):
-                out.append(Mention(article.id, s.index, s.start + a, s.start + b, s.text[a:b],
+                out.append(Mention(aid, s.index, s.start + a, s.start + b, s.text[a:b],
                                    _ALIAS_TYPE.get(_ALIAS_OF[m.group()], "LOC")))
     return out
 
@@ -325,6 +346,6 @@ def resolve(all_mentions: Sequence[Mention]) -> list[Entity]:
         name = _ALIAS_DISPLAY.get(key) or max(plain, key=lambda v: (len(v.split()), len(v), v))
         roles = Counter(m.role for m in ordered if m.role)
         role = roles.most_common(1)[0][0] if roles else ""
-        entities.append(Entity(name, kind, role, tuple(ordered), variants))
+        entities.append(Entity(name, cast(EntityType, kind), role, tuple(ordered), variants))
     entities.sort(key=lambda e: (-len(e.article_ids), -len(e.mentions), e.name))
     return entities

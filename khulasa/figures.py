@@ -8,14 +8,14 @@ quantity; their values by source give the verdict: agree, approximate, or disagr
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from khulasa.model import Article
-from khulasa.text import normalize, sentences, stem_tokens, stopwords
+from khulasa.model import Analysis, Article, Figure, FigureGroup, ParsedNumber, Qualifier, Verdict
+from khulasa.text import TokenMemo, analysed, normalize, stopwords
 
 
 def _n(words: str) -> list[str]:
@@ -65,12 +65,13 @@ _DUALS = {normalize(k): v for k, v in {
 _NUMBER_CLITICS = ("و", "ب", "ل", "ف", "وب", "ول")
 _PRONOUN_SUFFIXES = ("هم", "ها", "هن", "ه", "كم")
 _PERCENT_AFTER = re.compile(r"^\s*(?:%|٪|بالمئه|بالمائه|في المئه|في المائه|بالمئة|بالمائة|في المئة|في المائة)")
-_APPROX_BEFORE = {normalize(k): v for k, v in {
+_APPROX_WORDS: dict[str, Qualifier] = {
     "نحو": "about", "حوالي": "about", "قرابه": "about", "زهاء": "about", "تقريبا": "about", "قرابة": "about",
     "اكثر": "more than", "يزيد": "more than", "تزيد": "more than", "يربو": "more than", "يفوق": "more than",
     "تفوق": "more than", "يتجاوز": "more than", "تتجاوز": "more than", "اقل": "less than",
     "دون": "less than", "يقرب": "about", "بنحو": "about", "بحوالي": "about", "لنحو": "about",
-}.items()}
+}
+_APPROX_BEFORE = {normalize(k): v for k, v in _APPROX_WORDS.items()}
 _AT_LEAST_AFTER = re.compile(r"^\s*(?:علي|على) (?:الاقل|الأقل)")
 _UNIT_WORDS = {normalize(k): v for k, v in {
     "كلم": "km", "كم": "km", "كيلومتر": "km", "كيلومترا": "km", "كيلومترات": "km", "متر": "m", "مترا": "m",
@@ -82,9 +83,8 @@ _UNIT_WORDS = {normalize(k): v for k, v in {
 }.items()}
 TIME_UNITS = frozenset({"h", "day", "week", "month", "year", "min"})  # durations: "من" after them means "since"
 _SQUARE = {normalize("مربع"), normalize("مربعا"), normalize("مربعه")}
-_TOKEN = re.compile(r"\d+(?:[.,٫٬]\d+)*|(?:[^\W\d_]|[\u064b-\u0652\u0670\u0640])+|[%٪]")
 # Common counted nouns of news whose plural the light stemmer cannot relate to the singular.
-_LEMMAS = {normalize(k): normalize(v) for k, v in {
+_LEMMAS_RAW = {
     "وزراء": "وزير", "وزيرا": "وزير", "دول": "دولة", "دولا": "دولة", "بلدان": "بلد", "بلدا": "بلد",
     "قتلى": "قتيل", "قتيلا": "قتيل", "جرحى": "جريح", "جريحا": "جريح", "جنود": "جندي", "جنديا": "جندي",
     "أشخاص": "شخص", "شخصا": "شخص", "مقاتلين": "مقاتل", "مقاتلون": "مقاتل", "مقاتلا": "مقاتل",
@@ -94,33 +94,10 @@ _LEMMAS = {normalize(k): normalize(v) for k, v in {
     "ممثلين": "ممثل", "ممثلون": "ممثل", "وفود": "وفد", "وفدا": "وفد", "أعضاء": "عضو", "عضوا": "عضو",
     "ضربات": "ضربة", "غارات": "غارة", "غارة": "غارة", "صواريخ": "صاروخ", "صاروخا": "صاروخ",
     "طائرات": "طائرة", "مستشفيات": "مستشفى", "مدارس": "مدرسة", "شركاء": "شريك", "شريكا": "شريك",
-}.items()}
+}
+_MIN = normalize("من")
 _WINDOW = 8  # content words on each side of a figure that describe what it is about
 _PREPOSITIONS = ("ل", "ب", "لل", "بال", "وال", "كال", "فال")
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """A quantity found in an article sentence; ``article.text[start:end]`` is the expression."""
-
-    article_id: str
-    sentence_index: int
-    start: int
-    end: int
-    text: str
-    value: float
-    low: float
-    high: float
-    qualifier: str  # "", "about", "more than", "less than", "at least", "indefinite"
-    unit: str  # "", "%", "km", "km2", "USD", "kg", ...
-    thing: str  # what is counted, as written ("ضربة جوية", "دولة")
-    keys: frozenset[str]  # stems of the counted noun and of the noun governing the number
-    context: tuple[str, ...]  # content stems around the figure
-
-    @property
-    def approximate(self) -> bool:
-        """True for "about", "more than", ranges and indefinite quantities."""
-        return bool(self.qualifier) or self.low != self.high
 
 
 def _word_number(words: Sequence[str]) -> tuple[float, int] | None:
@@ -153,10 +130,10 @@ _TEEN = frozenset(_n("عشر عشرة"))
 _DIGITS = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
 
-def parse_number(words: Sequence[str]) -> tuple[float, float, float, int, bool] | None:
+def parse_number(words: Sequence[str]) -> ParsedNumber | None:
     """Parse the number at the start of normalized ``words``.
 
-    Returns ``(value, low, high, words used, indefinite)`` or None. Handles digits with thousands
+    Returns a ``ParsedNumber`` (value, low, high, words used, indefinite) or None. Handles digits with thousands
     separators and decimals, number words and compounds ("خمسة وعشرين", "ثلاثة عشر"), scale words
     ("ثلاثة آلاف", "15 ألف", "2.5 مليار"), duals ("ملياري", "ألفين"), vague plurals ("الآلاف",
     "عشرات": a range), and fractions ("الثلث", "نصف").
@@ -171,24 +148,24 @@ def parse_number(words: Sequence[str]) -> tuple[float, float, float, int, bool] 
         if parsed is None:
             if w0 in _SCALES and (_SCALES[w0][1] or _SCALES[w0][0] >= 1e6) and w0 not in _VAGUE:
                 v = _SCALES[w0][0]  # "ملياري" is 2e9; a bare "مليون" is one million
-                return v, v, v, 1, False
+                return ParsedNumber(v, v, v, 1)
             if w0 in _VAGUE:
                 low, high = _VAGUE[w0]
-                return (low + high) / 2, low, high, 1, True
+                return ParsedNumber((low + high) / 2, low, high, 1, indefinite=True)
             fraction = next((w0[:len(w0) - len(p)] for p in ("", *_PRONOUN_SUFFIXES)
                              if w0.endswith(p) and w0[:len(w0) - len(p)] in _FRACTIONS), None)
             if fraction is not None:  # "الثلث", "ثلثهم"
                 v = _FRACTIONS[fraction]
-                return v, v, v, 1, False
+                return ParsedNumber(v, v, v, 1)
             return None
         value, used = parsed
     if used < len(words) and words[used] in _SCALES and not _SCALES[words[used]][1]:
         value *= _SCALES[words[used]][0]
         used += 1
-    return value, value, value, used, False
+    return ParsedNumber(value, value, value, used)
 
 
-def _qualifier(before: list[str], after_text: str) -> str:
+def _qualifier(before: list[str], after_text: str) -> Qualifier:
     if _AT_LEAST_AFTER.match(after_text):
         return "at least"
     for w in reversed(before[-3:]):
@@ -212,7 +189,7 @@ def _is_date_part(norm: list[str], i: int) -> bool:
     nxt2 = f"{nxt} {norm[i + 2]}" if i + 2 < len(norm) else ""
     if nxt in MONTHS or prev in MONTHS or nxt2 in MONTHS:
         return True  # "14 آذار", "آذار 2024", "5 تشرين الأول"
-    if nxt == normalize("من") and i + 2 < len(norm) and norm[i + 2] in _n("الشهر شهر"):
+    if nxt == _MIN and i + 2 < len(norm) and norm[i + 2] in _n("الشهر شهر"):
         return True  # "الـ11 من الشهر"
     is_year = len(w) == 4 and w.isdigit() and 1900 <= int(w) <= 2100
     return is_year and (prev in _YEAR_BEFORE or not nxt or not nxt[0].isalpha())
@@ -225,24 +202,27 @@ def _adjective_like(word: str) -> bool:
             and word.endswith(("يه", "ي", "يا", "يين", "يون", "يات")))
 
 
-def _key(word: str) -> str:
-    """The matching key of a counted noun: the stem of its singular (common broken plurals mapped)."""
-    return _stem1(_LEMMAS.get(word, word))
+@functools.cache
+def _lemma_stems() -> dict[str, str]:
+    """Normalized broken plural -> the stem of its singular (stemmed as ``analyse`` stems words)."""
+    memo = TokenMemo()
+    memo.learn(list(_LEMMAS_RAW.values()), "ar")
+    return {normalize(k): memo.known[(v, "ar")][1] for k, v in _LEMMAS_RAW.items()}
 
 
-def _stem1(word: str) -> str:
-    stems = stem_tokens(word)
-    return stems[0] if stems else word
-
-
-def extract(article: Article) -> list[Figure]:
-    """Every quantity in ``article`` with its span, value, qualifier, unit and counted thing."""
+def extract(item: Article | Analysis) -> list[Figure]:
+    """Every quantity in an article with its span, value, qualifier, unit and counted thing."""
+    analysis = analysed(item)
     stop = stopwords("ar")
+    lemmas = _lemma_stems()
     out: list[Figure] = []
-    for s in sentences(article):
-        toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(s.text)]
-        norm = [normalize(t[2]) for t in toks]
-        content = [(n, _key(w)) for n, w in enumerate(norm) if w not in stop and not w[0].isdigit()]
+    for s, tokens in zip(analysis.sentences, analysis.tokens, strict=True):
+        # Words, numbers and the percent signs: the tokens a figure is read from.
+        kept = [i for i, (k, t) in enumerate(zip(tokens.kind, tokens.text, strict=True)) if k != "punct" or t in "%٪"]
+        toks = [(tokens.start[i], tokens.end[i], tokens.text[i]) for i in kept]
+        norm = [tokens.norm[i] for i in kept]
+        keys_of = [lemmas.get(tokens.norm[i], tokens.stem[i]) for i in kept]  # the matching key of each word
+        content = [(n, keys_of[n]) for n, w in enumerate(norm) if w not in stop and not w[0].isdigit()]
         i = 0
         while i < len(toks):
             parsed = parse_number(norm[i:i + 6])
@@ -250,13 +230,13 @@ def extract(article: Article) -> list[Figure]:
                 for c in _NUMBER_CLITICS:  # "وخمسة", "بثلاثة": a conjunction or preposition on a number word
                     if norm[i].startswith(c) and len(norm[i]) > len(c) + 1:
                         parsed = parse_number([norm[i][len(c):], *norm[i + 1:i + 6]])
-                        if parsed is not None and parsed[4]:
+                        if parsed is not None and parsed.indefinite:
                             parsed = None  # "بعشرات" stays a word, not a figure
                         if parsed is not None:
                             break
             if parsed is None and norm[i] in _DUALS:
                 value2, unit2 = _DUALS[norm[i]]
-                out.append(Figure(article.id, s.index, s.start + toks[i][0], s.start + toks[i][1], toks[i][2],
+                out.append(Figure(analysis.id, s.index, s.start + toks[i][0], s.start + toks[i][1], toks[i][2],
                                   value2, value2, value2, "", unit2, "", frozenset({unit2 or norm[i]}),
                                   tuple(c for n, c in content if i - _WINDOW <= n <= i + _WINDOW)))
                 i += 1
@@ -268,12 +248,12 @@ def extract(article: Article) -> list[Figure]:
             if parsed is None or glued or clock or _is_date_part(norm, i):  # "نجمة-2" is a name
                 i += 1
                 continue
-            value, low, high, used, indefinite = parsed
+            value, low, high, used, indefinite = parsed.value, parsed.low, parsed.high, parsed.used, parsed.indefinite
             j = i + used
             after = s.text[toks[j - 1][1]:]
             unit = ""
             pct = _PERCENT_AFTER.match(after)
-            thing_words: list[str] = []
+            thing_at: list[int] = []  # token positions of the counted thing
             if pct or (j < len(toks) and toks[j][2] == "%"):
                 unit = "%"
                 while j < len(toks) and toks[j][1] <= toks[j - 1][1] + len(pct.group() if pct else "%") + 1:
@@ -284,58 +264,38 @@ def extract(article: Article) -> list[Figure]:
                 if j < len(toks) and norm[j] in _SQUARE:
                     unit += "2"
                     j += 1
-                if (j + 1 < len(toks) and norm[j] == normalize("من") and not norm[j + 1][0].isdigit()
+                if (j + 1 < len(toks) and norm[j] == _MIN and not norm[j + 1][0].isdigit()
                         and unit not in TIME_UNITS):  # "700 كم مربع من الأراضي", not "ستة أشهر من المؤتمر"
-                    thing_words.append(toks[j + 1][2])
+                    thing_at.append(j + 1)
                     j += 2
             k = j
-            while not unit and k < len(toks) and len(thing_words) < 2 and not norm[k][0].isdigit():
-                if thing_words and not _adjective_like(norm[k]):
+            while not unit and k < len(toks) and len(thing_at) < 2 and not norm[k][0].isdigit():
+                if thing_at and not _adjective_like(norm[k]):
                     break
                 if norm[k] not in stop:
-                    thing_words.append(toks[k][2])
-                elif thing_words or norm[k] != normalize("من"):
+                    thing_at.append(k)
+                elif thing_at or norm[k] != _MIN:
                     break
                 k += 1
-            before = norm[max(0, i - 4):i]
-            governing = [w for w in before if w not in stop and w not in _APPROX_BEFORE]
-            keys = {_key(normalize(thing_words[0]))} if thing_words else set()
+            governing = [n for n in range(max(0, i - 4), i) if norm[n] not in stop and norm[n] not in _APPROX_BEFORE]
+            keys = {keys_of[thing_at[0]]} if thing_at else set()
             if governing:
-                keys.add(_key(governing[-1]))
+                keys.add(keys_of[governing[-1]])
                 if len(governing) >= 2:
-                    keys.add(_key(governing[-2]))
+                    keys.add(keys_of[governing[-2]])
             start = toks[i][0]
-            end = toks[max(i, k - 1)][1] if thing_words or unit else toks[i + used - 1][1]
-            qual = "indefinite" if indefinite else _qualifier(norm[max(0, i - 3):i], after)
+            end = toks[max(i, k - 1)][1] if thing_at or unit else toks[i + used - 1][1]
+            qual: Qualifier = "indefinite" if indefinite else _qualifier(norm[max(0, i - 3):i], after)
             if qual in ("more than", "at least"):
                 high = math.inf
             elif qual == "less than":
                 low = 0.0
             out.append(Figure(
-                article.id, s.index, s.start + start, s.start + end, s.text[start:end], value, low, high, qual, unit,
-                " ".join(thing_words), frozenset(keys),
+                analysis.id, s.index, s.start + start, s.start + end, s.text[start:end], value, low, high, qual, unit,
+                " ".join(toks[n][2] for n in thing_at), frozenset(keys),
                 tuple(c for n, c in content if i - _WINDOW <= n < i or k <= n < k + _WINDOW)))
             i = max(i + used, k)
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class FigureGroup:
-    """One quantity as several outlets give it: the figures, one per article, and the verdict.
-
-    ``verdict`` is "agree" (same value everywhere), "approximate" (values differ but each differing
-    one is hedged: "نحو", "أكثر من", ranges) or "disagree".
-    """
-
-    thing: str
-    unit: str
-    figures: tuple[Figure, ...]
-    verdict: str
-
-    @property
-    def values(self) -> tuple[float, ...]:
-        """The distinct values given, in order of first appearance."""
-        return tuple(dict.fromkeys(f.value for f in self.figures))
 
 
 def _context_similarity(a: Figure, b: Figure) -> float:
@@ -356,7 +316,7 @@ def _compatible(a: Figure, b: Figure, tolerance: float) -> bool:
     return hi > 0 and (hi - lo) / hi <= tolerance
 
 
-def verdict(figures: Sequence[Figure]) -> str:
+def verdict(figures: Sequence[Figure]) -> Verdict:
     """"agree", "approximate" or "disagree" for figures that describe one quantity."""
     values = {f.value for f in figures}
     if len(values) == 1:

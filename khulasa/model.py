@@ -1,18 +1,27 @@
-"""Frozen value types shared by every stage.
+"""Every value type of khulasa, in the order data flows: frozen dataclasses, closed vocabularies as
+``Literal`` types.
 
-Data flows one way: paths -> ``Article`` -> ``Sentence`` -> ``Summary`` (with ``Citation``).
-Every derived object keeps the article id and the character span that lead back to the text.
+paths -> ``RawDocument`` -> ``Article`` -> ``Analysis`` (sentences and tokens, computed once) ->
+``DuplicateGroup`` / ``Story`` / ``Event`` -> ``Summary`` (``Citation``), ``Mention`` / ``Entity``,
+``Figure`` / ``FigureGroup`` -> ``StoryDigest`` / ``Digest``. Every derived object keeps the article id
+and the character span that lead back to the text. ``to_dict`` turns any of them into plain JSON values.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 SCHEMA_VERSION = "1.0"
 
 Severity = Literal["error", "warning"]
+EntityType = Literal["PER", "LOC", "ORG"]
+Verdict = Literal["agree", "approximate", "disagree"]
+Qualifier = Literal["", "about", "more than", "less than", "at least", "indefinite"]
+TokenKind = Literal["word", "number", "punct"]
 
 
 _TITLE_WORDS = 12  # words of the text shown when an article has no title
@@ -108,6 +117,80 @@ class Batch:
 
 
 @dataclass(frozen=True, slots=True)
+class RawDocument:
+    """Text read from one input before cleaning, with whatever metadata the container gave.
+
+    ``group`` is the key under which lines recurring across articles are learned (an outlet or folder).
+    """
+
+    id: str
+    path: str
+    text: str
+    title: str = ""
+    date: dt.date | None = None
+    source: str = ""
+    outlet: str = ""
+    url: str = ""
+    group: str = ""
+
+
+# --- analysis: an article's sentences and tokens, computed once -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """The tokens of one sentence (or title), as parallel columns.
+
+    ``text[i]`` is ``sentence.text[start[i]:end[i]]``; ``norm[i]`` is ``normalize(text[i])`` (for matching);
+    ``stem[i]`` its Snowball stem (folded as ``normalize`` folds; the normalized form for numbers and
+    punctuation); ``kind[i]`` says which of word, number, punctuation it is. ``normalized`` is the
+    normalized text of the whole sentence (search, dates, multi-word names).
+    """
+
+    text: tuple[str, ...]
+    start: tuple[int, ...]
+    end: tuple[int, ...]
+    norm: tuple[str, ...]
+    stem: tuple[str, ...]
+    kind: tuple[TokenKind, ...]
+    normalized: str = ""
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def terms(self) -> list[int]:
+        """Indexes of the word and number tokens (the ones that carry content)."""
+        return [i for i, k in enumerate(self.kind) if k != "punct"]
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """An article analysed once, at ingestion: every later stage (dedupe, stories, summary, citations,
+    entities, figures, search) reads this and never re-splits or re-tokenizes the text.
+
+    ``tokens[k]`` are the tokens of ``sentences[k]``; ``title`` the tokens of the title.
+    """
+
+    article: Article
+    sentences: tuple[Sentence, ...]
+    tokens: tuple[Tokens, ...]
+    title: Tokens
+
+    @property
+    def id(self) -> str:
+        """The article id."""
+        return self.article.id
+
+    @property
+    def language(self) -> str:
+        """The language used for stems and stopwords: "en" for English, else "ar"."""
+        return "en" if self.article.language == "en" else "ar"
+
+
+# --- summaries and citations ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
 class Citation:
     """An article span that reports the content of a summary sentence."""
 
@@ -149,3 +232,208 @@ class Summary:
     def text(self) -> str:
         """The summary as plain text, one sentence per line."""
         return "\n".join(s.text for s in self.sentences)
+
+
+# --- stories and events ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateGroup:
+    """Articles that carry the same text: the one kept and every copy, with their outlets."""
+
+    representative: str
+    members: tuple[str, ...]  # representative first
+    outlets: tuple[str, ...]  # distinct publishers (outlet, else credited source) of the members
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One happening inside a story (a meeting, an attack, a day or days)."""
+
+    id: str
+    article_ids: tuple[str, ...]
+    first: dt.date | None
+    last: dt.date | None
+    confidence: float
+    headline: str
+    headline_article: str
+    outlets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Articles about one ongoing story, split into events (in time order)."""
+
+    id: str
+    article_ids: tuple[str, ...]
+    events: tuple[Event, ...]
+    headline: str
+    outlets: tuple[str, ...]
+    duplicates: tuple[DuplicateGroup, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date or date range found in text, resolved to the calendar, with a confidence in [0, 1].
+
+    ``start``/``end`` are offsets into the *normalized* text the mention was found in.
+    """
+
+    first: dt.date
+    last: dt.date
+    confidence: float
+    expression: str
+    start: int
+    end: int
+
+
+# --- entities -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One mention of an entity: ``article.text[start:end] == text``; ``role`` is the title before it."""
+
+    article_id: str
+    sentence_index: int
+    start: int
+    end: int
+    text: str
+    type: EntityType
+    role: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One entity of a story: canonical name, type, role, and its mentions across articles."""
+
+    name: str
+    type: EntityType
+    role: str
+    mentions: tuple[Mention, ...]
+    variants: tuple[str, ...]
+
+    @property
+    def article_ids(self) -> tuple[str, ...]:
+        """The articles that mention it, in first-mention order."""
+        return tuple(dict.fromkeys(m.article_id for m in self.mentions))
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedNumber:
+    """A number read at the start of some words: its value (``low``..``high`` for a vague one such as
+    "الآلاف"), how many words it took, and whether it is indefinite."""
+
+    value: float
+    low: float
+    high: float
+    used: int
+    indefinite: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A quantity found in an article sentence; ``article.text[start:end]`` is the expression."""
+
+    article_id: str
+    sentence_index: int
+    start: int
+    end: int
+    text: str
+    value: float
+    low: float
+    high: float
+    qualifier: Qualifier
+    unit: str  # "", "%", "km", "km2", "USD", "kg", ...
+    thing: str  # what is counted, as written ("ضربة جوية", "دولة")
+    keys: frozenset[str]  # stems of the counted noun and of the noun governing the number
+    context: tuple[str, ...]  # content stems around the figure
+
+    @property
+    def approximate(self) -> bool:
+        """True for "about", "more than", ranges and indefinite quantities."""
+        return bool(self.qualifier) or self.low != self.high
+
+
+@dataclass(frozen=True, slots=True)
+class FigureGroup:
+    """One quantity as several outlets give it: the figures, one per article, and the verdict.
+
+    ``verdict`` is "agree" (same value everywhere), "approximate" (values differ but each differing
+    one is hedged: "نحو", "أكثر من", ranges) or "disagree".
+    """
+
+    thing: str
+    unit: str
+    figures: tuple[Figure, ...]
+    verdict: Verdict
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """The distinct values given, in order of first appearance."""
+        return tuple(dict.fromkeys(f.value for f in self.figures))
+
+
+# --- the digest -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDigest:
+    """One story: its summary (every sentence cited), timeline (``story.events``), the people,
+    places and organizations it mentions, and its key figures with the outlets' agreement."""
+
+    story: Story
+    summary: Summary
+    entities: tuple[Entity, ...] = ()
+    figures: tuple[FigureGroup, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The digest of a batch: stories (largest first), the articles they cite, the input issues."""
+
+    stories: tuple[StoryDigest, ...]
+    articles: tuple[Article, ...]
+    issues: tuple[FileIssue, ...] = ()
+    max_words: int = 120
+
+
+# --- the store ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What one ingested batch did: ids added, ids skipped as already stored."""
+
+    added: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """An article matching a search, with a short normalized snippet."""
+
+    id: str
+    title: str
+    snippet: str
+
+
+def to_dict(value: Any) -> Any:
+    """``value`` as plain JSON values: a dataclass becomes a dict of its fields (recursively), a date its
+    ISO string, a tuple or list a list, a frozenset or set a sorted list, an infinite float None."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_dict(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [to_dict(v) for v in value]
+    if isinstance(value, frozenset | set):
+        return sorted(to_dict(v) for v in value)
+    if isinstance(value, dict):
+        return {str(k): to_dict(v) for k, v in value.items()}
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    return value

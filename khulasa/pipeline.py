@@ -1,69 +1,69 @@
-"""The whole pipeline: articles -> stories and events -> a cited summary per story (the digest).
+"""The whole pipeline: articles -> analyses -> stories and events -> a cited summary per story (the digest).
 
-``digest`` is the one entry point the CLI, the web app and batch runners call. Each stage is a plain
-function over frozen values; ``on_stage`` lets a caller show progress without the stages knowing.
+``digest`` is the one entry point the CLI, the web app and batch runners call. Every article is
+analysed once (``khulasa.text.analyse``: sentences, tokens, normalized forms, stems) and every stage
+reads that analysis. Each stage is a plain function over frozen values and a ``Config``; ``on_stage``
+lets a caller show progress without the stages knowing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from datasketch import LeanMinHash
+from khulasa.config import DEFAULT, ClusterConfig, Config, SummaryConfig
+from khulasa.model import (
+    Analysis,
+    Article,
+    Citation,
+    Digest,
+    DuplicateGroup,
+    FileIssue,
+    Story,
+    StoryDigest,
+    Summary,
+)
+from khulasa.text import TokenMemo, analyse, analysed
 
-from khulasa.dedupe import DuplicateGroup
-from khulasa.entities import Entity, mentions, resolve
-from khulasa.figures import FigureGroup, extract, group_figures
-from khulasa.model import Article, Citation, FileIssue, Summary
-from khulasa.stories import ClusterConfig, Story, cluster
-from khulasa.summarize import DEFAULT_CONFIG, SummaryConfig, summarize
-from khulasa.text import sentences, tokenize
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass(frozen=True, slots=True)
-class StoryDigest:
-    """One story: its summary (every sentence cited), timeline (``story.events``), the people,
-    places and organizations it mentions, and its key figures with the outlets' agreement."""
-
-    story: Story
-    summary: Summary
-    entities: tuple[Entity, ...] = ()
-    figures: tuple[FigureGroup, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Digest:
-    """The digest of a batch: stories (largest first), the articles they cite, the input issues."""
-
-    stories: tuple[StoryDigest, ...]
-    articles: tuple[Article, ...]
-    issues: tuple[FileIssue, ...] = ()
-    max_words: int = 250
-
-
-def cite_copies(summary: Summary, groups: Sequence[DuplicateGroup], by_id: dict[str, Article],
-                min_overlap: float = 0.6) -> Summary:
+def cite_copies(summary: Summary, groups: Sequence[DuplicateGroup], by_id: Mapping[str, Article | Analysis],
+                min_overlap: float = DEFAULT.summary.copy_overlap) -> Summary:
     """Add, to every citation of a kept article, the matching sentence of each of its folded copies
-    (the copy's sentence with the highest token Jaccard overlap, when at least ``min_overlap``)."""
-    copies = {g.representative: [by_id[m] for m in g.members[1:] if m in by_id] for g in groups}
-    if not copies:
+    (the copy's sentence with the highest overlap of normalized words, when at least ``min_overlap``)."""
+    copies = {g.representative: [m for m in g.members[1:] if m in by_id] for g in groups}
+    if not any(copies.values()):
         return summary
-    index = {a.id: [(frozenset(tokenize(s.text)), s) for s in sentences(a)] for cs in copies.values() for a in cs}
+    memo = TokenMemo()
+    index: dict[str, list[tuple[frozenset[str], int]]] = {}
+
+    def words(analysis: Analysis, k: int) -> frozenset[str]:
+        t = analysis.tokens[k]
+        return frozenset(n for n, kind in zip(t.norm, t.kind, strict=True) if kind != "punct")
+
     out = []
     for item in summary.sentences:
         extra: list[Citation] = []
         for c in item.citations:
-            cited = frozenset(tokenize(by_id[c.article_id].text[c.start:c.end]))
-            for copy in copies.get(c.article_id, ()):
-                if any(x.article_id == copy.id for x in (*item.citations, *extra)) or not cited:
+            if not copies.get(c.article_id):
+                continue
+            cited = words(analysed(by_id[c.article_id], memo), c.sentence_index)
+            for copy_id in copies[c.article_id]:
+                if any(x.article_id == copy_id for x in (*item.citations, *extra)) or not cited:
                     continue
-                overlap, match = max(((len(cited & toks) / len(cited | toks), sent) for toks, sent in index[copy.id]),
-                                     key=lambda t: (t[0], -t[1].index), default=(0.0, None))
-                if match is not None and overlap >= min_overlap:
-                    extra.append(Citation(copy.id, copy.credit, copy.date, match.index, match.start, match.end,
-                                          round(overlap, 3)))
+                copy = analysed(by_id[copy_id], memo)
+                if copy_id not in index:
+                    index[copy_id] = [(words(copy, k), k) for k in range(len(copy.sentences))]
+                overlap, k = max(((len(cited & toks) / len(cited | toks), k) for toks, k in index[copy_id]),
+                                 key=lambda t: (t[0], -t[1]), default=(0.0, -1))
+                if k >= 0 and overlap >= min_overlap:
+                    s, a = copy.sentences[k], copy.article
+                    extra.append(Citation(a.id, a.credit, a.date, s.index, s.start, s.end, round(overlap, 3)))
         out.append(replace(item, citations=(*item.citations, *extra)) if extra else item)
     return replace(summary, sentences=tuple(out))
 
@@ -72,95 +72,143 @@ def _noop(stage: str, done: int, total: int) -> None:
     return None
 
 
-def digest(articles: Sequence[Article], *, max_words: int = 250, issues: Sequence[FileIssue] = (),
-           cluster_config: ClusterConfig | None = None, summary_config: SummaryConfig = DEFAULT_CONFIG,
-           min_articles: int = 1, max_entities: int = 12, workers: int = 1, summaries: bool = True,
+def digest(articles: Sequence[Article | Analysis], *, config: Config = DEFAULT, max_words: int | None = None,
+           issues: Sequence[FileIssue] = (), cluster_config: ClusterConfig | None = None,
+           summary_config: SummaryConfig | None = None, min_articles: int | None = None,
+           max_entities: int | None = None, workers: int | None = None, summaries: bool = True,
            on_stage: Progress = _noop) -> Digest:
-    """Group ``articles`` into stories and summarize each within ``max_words``.
+    """Group the articles into stories and summarize each.
 
     Args:
-        articles: cleaned articles (``read_articles``).
-        max_words: word budget of each story's summary.
+        articles: cleaned articles (``read_articles``), or their analyses.
+        config: every setting; the keyword arguments below override single settings of it.
+        max_words: word budget of each story's summary (``config.summary.max_words``).
         issues: input issues to carry into the digest (reported with it).
-        min_articles: stories with fewer articles are left out.
-        max_entities: the most mentioned entities kept per story.
+        min_articles: stories with fewer articles are left out (``config.output.min_articles``).
+        max_entities: the most mentioned entities kept per story (``config.facts.max_entities``).
         workers: processes for the per-story work (summary, entities, figures); 1 runs in-process.
-            The result is the same either way.
+            The result is the same either way (``config.output.workers``).
         summaries: False leaves every summary empty (entities and figures only, as ``khulasa facts``).
         on_stage: called as ``on_stage(stage, done, total)`` while the work goes on.
     """
+    config = _override(config, max_words, cluster_config, summary_config, min_articles, max_entities, workers)
+    on_stage("analysis", 0, len(articles))
+    memo = TokenMemo()
+    analyses = [analysed(a, memo) for a in articles]
+    del memo
     on_stage("stories", 0, 1)
-    stories = [s for s in cluster(articles, cluster_config) if len(s.article_ids) >= min_articles]
+    from khulasa.stories import cluster
+
+    stories = [s for s in cluster(analyses, config) if len(s.article_ids) >= config.output.min_articles]
     on_stage("stories", 1, 1)  # then per story: summary, entities, figures
-    by_id = {a.id: a for a in articles}
-    jobs = [(story, {a: by_id[a] for a in story.article_ids + tuple(m for g in story.duplicates for m in g.members)},
-             max_words, summary_config, max_entities, summaries) for story in stories]
+    by_id = {a.id: a for a in analyses}
+    jobs = [_StoryJob(story, {a: by_id[a] for a in (*story.article_ids, *(m for g in story.duplicates
+                                                                             for m in g.members))},
+                      config, summaries) for story in stories]
     out: list[StoryDigest] = []
-    if workers > 1 and len(jobs) > 1:
+    workers_n = config.output.workers
+    if workers_n > 1 and len(jobs) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for n, result in enumerate(pool.map(_story_job, jobs, chunksize=max(1, len(jobs) // (4 * workers))), 1):
+        with ProcessPoolExecutor(max_workers=workers_n) as pool:
+            chunks = max(1, len(jobs) // (4 * workers_n))
+            for n, result in enumerate(pool.map(_run_job, jobs, chunksize=chunks), 1):
                 out.append(result)
                 on_stage("summaries", n, len(jobs))
     else:
         for n, job in enumerate(jobs, start=1):
-            out.append(_story_job(job))
+            out.append(_run_job(job))
             on_stage("summaries", n, len(jobs))
-    return Digest(tuple(out), tuple(articles), tuple(issues), max_words)
+    return Digest(tuple(out), tuple(a.article for a in analyses), tuple(issues), config.summary.max_words)
 
 
-def _story_job(job: tuple[Story, dict[str, Article], int, SummaryConfig, int, bool]) -> StoryDigest:
-    """One story's work as a picklable job (the same function runs in-process or in a worker)."""
-    story, by_id, max_words, config, max_entities, summaries = job
-    return story_digest(story, by_id, max_words=max_words, summary_config=config, max_entities=max_entities,
-                        summary=summaries)
+def _override(config: Config, max_words: int | None, cluster_config: ClusterConfig | None,
+              summary_config: SummaryConfig | None, min_articles: int | None, max_entities: int | None,
+              workers: int | None) -> Config:
+    """``config`` with the single settings given as keyword arguments (None: kept)."""
+    summary = summary_config or config.summary
+    if max_words is not None:
+        summary = replace(summary, max_words=max_words)
+    output = config.output
+    if min_articles is not None or workers is not None:
+        output = replace(output, min_articles=output.min_articles if min_articles is None else min_articles,
+                         workers=output.workers if workers is None else workers)
+    facts = config.facts if max_entities is None else replace(config.facts, max_entities=max_entities)
+    return replace(config, summary=summary, cluster=cluster_config or config.cluster, output=output, facts=facts)
 
 
-def story_digest(story: Story, by_id: dict[str, Article], *, max_words: int = 250,
-                 summary_config: SummaryConfig = DEFAULT_CONFIG, max_entities: int = 12,
+@dataclass(frozen=True, slots=True)
+class _StoryJob:
+    """One story's work, picklable: the same function runs it in-process or in a worker process."""
+
+    story: Story
+    by_id: dict[str, Analysis]
+    config: Config
+    summaries: bool
+
+
+def _run_job(job: _StoryJob) -> StoryDigest:
+    return story_digest(job.story, job.by_id, config=job.config, summary=job.summaries)
+
+
+def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, config: Config = DEFAULT,
                  summary: bool = True) -> StoryDigest:
     """Summary (empty when ``summary`` is False), entities and figures of one story (articles from ``by_id``)."""
-    members = [by_id[a] for a in story.article_ids]
-    written = summarize(members, max_words=max_words, config=summary_config) if summary else \
-        Summary((), max_words, tuple(a.id for a in members))
+    from khulasa.entities import mentions, resolve
+    from khulasa.figures import extract, group_figures
+    from khulasa.summary import summarize
+
+    memo = TokenMemo()
+    members = [analysed(by_id[a], memo) for a in story.article_ids]
+    written = summarize(members, config=config.summary) if summary else \
+        Summary((), config.summary.max_words, tuple(a.id for a in members))
     entities = resolve([m for a in members for m in mentions(a)])
-    figures = group_figures([f for a in members for f in extract(a)])
-    return StoryDigest(story, cite_copies(written, story.duplicates, by_id), tuple(entities[:max_entities]),
-                       tuple(figures))
+    facts = config.facts
+    figures = group_figures([f for a in members for f in extract(a)], facts.figure_tolerance, facts.figure_min_context)
+    return StoryDigest(story, cite_copies(written, story.duplicates, by_id, config.summary.copy_overlap),
+                       tuple(entities[:facts.max_entities]), tuple(figures))
 
 
 class LiveDigest:
     """The digest of a growing collection, kept up to date as articles arrive (the server uses it).
 
-    New articles are checked against an incremental MinHash LSH (copies are credited, not clustered)
-    and placed by the incremental ``StoryIndex``; nothing is reclustered. A story's summary, entities
-    and figures are recomputed only when its set of articles changed.
+    New articles are analysed once, checked against an incremental MinHash LSH (copies are credited, not
+    clustered) and placed by the incremental ``StoryIndex``; nothing is reclustered. A story's summary,
+    entities and figures are recomputed only when its set of articles changed. Near-duplicates are
+    found with the same signatures and threshold as the batch digest (``config.dedupe``).
     """
 
-    def __init__(self, *, max_words: int = 120, cluster_config: ClusterConfig | None = None) -> None:
+    def __init__(self, *, config: Config = DEFAULT, max_words: int | None = None) -> None:
         from khulasa.dedupe import lsh_index
         from khulasa.stories import StoryIndex
 
-        self.max_words = max_words
-        self.index = StoryIndex(cluster_config)
-        self.lsh = lsh_index()
+        self.config = _override(config, max_words, None, None, None, None, None)
+        self.index = StoryIndex(self.config.cluster)
+        self.lsh = lsh_index(self.config.dedupe.threshold)
         self.signatures: dict[str, LeanMinHash] = {}
         self.copies: dict[str, list[str]] = {}
-        self.articles: dict[str, Article] = {}
+        self.analyses: dict[str, Analysis] = {}
         self._cache: dict[tuple[str, ...], StoryDigest] = {}
 
-    def add(self, articles: Sequence[Article]) -> None:
+    @property
+    def max_words(self) -> int:
+        """The word budget of each summary."""
+        return self.config.summary.max_words
+
+    def add(self, articles: Sequence[Article | Analysis]) -> None:
         """Take in new articles (ids already seen are ignored)."""
-        from khulasa.dedupe import THRESHOLD, signature
+        from khulasa.dedupe import signature
         from khulasa.stories import canonical_order
 
-        fresh: list[Article] = []
-        for a in canonical_order(x for x in articles if x.id not in self.articles):
-            self.articles[a.id] = a
-            sig = signature(a.text)
+        threshold = self.config.dedupe.threshold
+        memo = TokenMemo()
+        fresh: list[Analysis] = []
+        for item in canonical_order(x for x in articles if x.id not in self.analyses):
+            a = item if isinstance(item, Analysis) else analyse(item, memo)
+            self.analyses[a.id] = a
+            sig = signature(a)
             original = next((k for k in sorted(self.lsh.query(sig))
-                             if sig.jaccard(self.signatures[k]) >= THRESHOLD), None)
+                             if sig.jaccard(self.signatures[k]) >= threshold), None)
             if original is not None:
                 self.copies.setdefault(original, []).append(a.id)
                 continue
@@ -171,13 +219,14 @@ class LiveDigest:
 
     def digest(self) -> Digest:
         """The current digest; unchanged stories reuse their earlier summary."""
-        groups = [DuplicateGroup(rep, (rep, *cs), tuple(dict.fromkeys(self.articles[m].credit for m in (rep, *cs))))
+        groups = [DuplicateGroup(rep, (rep, *cs),
+                                 tuple(dict.fromkeys(self.analyses[m].article.credit for m in (rep, *cs))))
                   for rep, cs in sorted(self.copies.items())]
         out = []
         for story in self.index.stories(groups):
             key = (*story.article_ids, *(m for g in story.duplicates for m in g.members))
             if key not in self._cache:
-                self._cache[key] = story_digest(story, self.articles, max_words=self.max_words)
+                self._cache[key] = story_digest(story, self.analyses, config=self.config)
             cached = self._cache[key]
             out.append(StoryDigest(story, cached.summary, cached.entities, cached.figures))
-        return Digest(tuple(out), tuple(self.articles.values()), (), self.max_words)
+        return Digest(tuple(out), tuple(a.article for a in self.analyses.values()), (), self.max_words)

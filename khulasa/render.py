@@ -6,8 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from khulasa.model import SCHEMA_VERSION, Article, Batch, FileIssue, Sentence, Summary
-from khulasa.stories import Story
+from khulasa.model import SCHEMA_VERSION, Article, Batch, FileIssue, Sentence, Story, Summary
 from khulasa.text import sentences as split_article
 
 

@@ -11,10 +11,7 @@ import html
 import json
 from typing import Any
 
-from khulasa.entities import Entity
-from khulasa.figures import Figure, FigureGroup
-from khulasa.model import SCHEMA_VERSION, Article, Summary
-from khulasa.pipeline import Digest, StoryDigest
+from khulasa.model import SCHEMA_VERSION, Article, Digest, Entity, Figure, FigureGroup, StoryDigest, Summary
 from khulasa.render import iso_date, issue_to_dict, stories_document, summary_sentences
 
 

@@ -16,11 +16,10 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from khulasa.errors import StoreError
-from khulasa.model import Article
+from khulasa.model import Article, IngestReport, SearchHit
 from khulasa.text import normalize, sentences, tokenize
 
 
@@ -44,23 +43,6 @@ def _migration_3(db: sqlite3.Connection) -> None:
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3)
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-@dataclass(frozen=True, slots=True)
-class IngestReport:
-    """What one ingested batch did: ids added, ids skipped as already stored."""
-
-    added: tuple[str, ...]
-    skipped: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    """An article matching a search, with a short normalized snippet."""
-
-    id: str
-    title: str
-    snippet: str
 
 
 def _snippet(article: Article, terms: Sequence[str], width: int = 160) -> str:

@@ -27,13 +27,15 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from khulasa.config import DEFAULT, ClusterConfig, Config
 from khulasa.dates import find_dates
-from khulasa.dedupe import DuplicateGroup, find_duplicates
+from khulasa.dedupe import find_duplicates
 from khulasa.ingest.meta import dateline_of
-from khulasa.model import Article
+from khulasa.model import Analysis, Article, DuplicateGroup, Event, Story
 from khulasa.perf import paused_gc
-from khulasa.text import content_stems, sentences
+from khulasa.text import TokenMemo, analysed, content_terms, stopwords
 from khulasa.vectors import dot, unit
 
 
@@ -48,53 +50,6 @@ def _place_stems() -> frozenset[str]:
 _CANDIDATES = 16  # groups compared per article (those sharing most of its top terms)
 _RECENT_EVENTS = 32  # events of a story an article is compared with (the latest ones)
 _MAX_POSTING = 256  # a term heading more groups than this is not used to find candidates
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One happening inside a story (a meeting, an attack, a day or days)."""
-
-    id: str
-    article_ids: tuple[str, ...]
-    first: dt.date | None
-    last: dt.date | None
-    confidence: float
-    headline: str
-    headline_article: str
-    outlets: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Story:
-    """Articles about one ongoing story, split into events (in time order)."""
-
-    id: str
-    article_ids: tuple[str, ...]
-    events: tuple[Event, ...]
-    headline: str
-    outlets: tuple[str, ...]
-    duplicates: tuple[DuplicateGroup, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ClusterConfig:
-    """Thresholds of the story and event clustering."""
-
-    story_threshold: float = 0.25
-    merge_threshold: float = 0.1  # average article cosine above which two stories are one
-    merge_max_fragment: int | None = 4  # the merge joins a group of at most this many articles to another
-    merge_near_days: int | None = 31  # stories come in bursts: groups dated this close merge more easily...
-    merge_near_factor: float = 0.5  # ...needing only this share of ``merge_threshold``
-    event_threshold: float = 0.45  # single pass: an article joins an event this close (centroid cosine)
-    event_merge_threshold: float = 0.26  # average article cosine above which two events are one
-    event_days: int = 3  # an article more than this many days from an event starts another one
-    top_terms: int = 12  # terms of an article used to find candidate stories
-    centroid_terms: int = 200  # terms kept in a story or event centroid (sum of unit vectors)
-    vector_terms: int = 60  # terms kept in an article vector (its highest TF-IDF weights)
-    unique_term_weight: float = 0.5  # scales a term no other article has (yet): it links nothing, only dilutes
-    place_weight: float = 1.0  # weight of place names (gazetteer) relative to other terms, for stories
-    event_place_weight: float = 2.0  # the same for events: one happening has one place (London vs Washington)
-    duplicate_threshold: float = 0.6
 
 
 @dataclass
@@ -149,11 +104,13 @@ def _best_candidates(terms: Iterable[str], postings: dict[str, list[int]] | dict
     return [g for _, g in heapq.nsmallest(limit, [(-c, g) for g, c in shared.items()])]
 
 
-def happening_date(article: Article) -> tuple[dt.date | None, float]:
+def happening_date(item: Article | Analysis) -> tuple[dt.date | None, float]:
     """When the article's news happened, with a confidence: a weekday or "أمس" in its lead resolved
     against the article date, else the article date itself; an undated article may still name a full
     date in its lead. ``(None, 0.0)`` when nothing says."""
-    lead_sentences = [s.text for s in sentences(article)[:2]]
+    analysis = analysed(item)
+    article = analysis.article
+    lead_sentences = [s.text for s in analysis.sentences[:2]]
     if lead_sentences:
         dl = dateline_of(lead_sentences[0])
         if dl is not None and dl.rest:
@@ -262,29 +219,32 @@ class StoryIndex:
         self.n_docs = 0
         self.groups: list[_Group] = []
         self.postings: dict[str, list[int]] = {}
-        self.articles: dict[str, Article] = {}
+        self.articles: dict[str, Analysis] = {}
         self.vectors: dict[str, dict[str, float]] = {}
         self.assignment: dict[str, tuple[int, int]] = {}
         self.observed: set[str] = set()
         self.term_counts: dict[str, Counter[str]] = {}  # of observed articles not added yet
 
-    def observe(self, articles: Iterable[Article]) -> None:
-        """Count the terms of ``articles`` into the document frequencies (once per article id).
+    def observe(self, items: Iterable[Article | Analysis]) -> None:
+        """Count the terms of the articles into the document frequencies (once per article id).
 
         Observing a whole batch before adding it gives every article of the batch the same IDF.
         """
-        for article in articles:
-            if article.id in self.observed:
+        for item in items:
+            if item.id in self.observed:
                 continue
-            self.observed.add(article.id)
-            lang = article.language if article.language in ("ar", "en") else "ar"
-            stems = content_stems(f"{article.title}\n{article.title}\n{article.text}", lang)
-            tf = Counter(s for s in stems if len(s) > 1)
-            self.term_counts[article.id] = tf
+            self.observed.add(item.id)
+            analysis = analysed(item)
+            stop = stopwords(analysis.language)
+            title = [s for s in content_terms(analysis.title, stop) if len(s) > 1]
+            tf = Counter(title * 2)
+            for tokens in analysis.tokens:
+                tf.update(s for s in content_terms(tokens, stop) if len(s) > 1)
+            self.term_counts[item.id] = tf
             self.n_docs += 1
             self.df.update(tf.keys())
 
-    def _vectors(self, article: Article) -> tuple[dict[str, float], dict[str, float]]:
+    def _vectors(self, article: Analysis) -> tuple[dict[str, float], dict[str, float]]:
         """The article's story vector and event vector (place names weighted by ``event_place_weight``).
 
         In the story vector a term no other article has (yet) weighs ``unique_term_weight`` of its TF-IDF:
@@ -309,10 +269,11 @@ class StoryIndex:
             weights = {t: weights[t] for t in _top(weights, self.config.vector_terms)}
         return unit(weights)
 
-    def add(self, article: Article) -> tuple[int, int]:
-        """Place ``article`` in a story and an event; return their positions. Re-adding an id is a no-op."""
-        if article.id in self.assignment:
-            return self.assignment[article.id]
+    def add(self, item: Article | Analysis) -> tuple[int, int]:
+        """Place an article in a story and an event; return their positions. Re-adding an id is a no-op."""
+        if item.id in self.assignment:
+            return self.assignment[item.id]
+        article = analysed(item)
         cfg = self.config
         vec, event_vec = self._vectors(article)
         top = _top(vec, cfg.top_terms)
@@ -359,10 +320,11 @@ class StoryIndex:
         story.events[best].add(vec, article_id, when, conf, cfg.centroid_terms)
         return best
 
-    def update(self, articles: Iterable[Article]) -> tuple[tuple[int, int], ...]:
+    def update(self, items: Iterable[Article | Analysis]) -> tuple[tuple[int, int], ...]:
         """Add a batch of new articles: observe their terms, then place them in canonical order."""
         with paused_gc():
-            batch = canonical_order(articles)
+            memo = TokenMemo()
+            batch = [analysed(a, memo) for a in canonical_order(items)]
             self.observe(batch)
             return tuple(self.add(a) for a in batch)
 
@@ -393,18 +355,17 @@ class StoryIndex:
 
     def _headline(self, group: _Group) -> tuple[str, str]:
         best = max(group.members, key=lambda m: (_cosine(self.vectors[m], group), m))
-        article = self.articles[best]
-        if article.title:
-            return article.title, best
-        first = sentences(article)
-        return (first[0].text if first else article.text[:120]), best
+        analysis = self.articles[best]
+        if analysis.article.title:
+            return analysis.article.title, best
+        first = analysis.sentences
+        return (first[0].text if first else analysis.article.text[:120]), best
 
     def _event(self, eid: str, e: _Group, dup_of: dict[str, DuplicateGroup]) -> Event:
-        members = tuple(sorted(e.members, key=lambda m: (self.articles[m].date or dt.date.max, m)))
+        members = tuple(sorted(e.members, key=lambda m: (self.articles[m].article.date or dt.date.max, m)))
         outlets: list[str] = []
         for m in members:
-            a = self.articles[m]
-            outlets.append(a.credit)
+            outlets.append(self.articles[m].article.credit)
             if m in dup_of:
                 outlets.extend(dup_of[m].outlets)
         headline, source = self._headline(e)
@@ -413,16 +374,31 @@ class StoryIndex:
                      tuple(dict.fromkeys(outlets)))
 
 
-def canonical_order(articles: Iterable[Article]) -> list[Article]:
-    """Articles sorted by (date, content hash, id): the order clustering consumes them in."""
-    return sorted(articles, key=lambda a: (a.date or dt.date.max, a.content_hash, a.id))
+def _order_key(item: Article | Analysis) -> tuple[dt.date, str, str]:
+    a = item.article if isinstance(item, Analysis) else item
+    return (a.date or dt.date.max, a.content_hash, a.id)
 
 
-def cluster(articles: Sequence[Article], config: ClusterConfig | None = None) -> tuple[Story, ...]:
-    """Fold near-duplicates, then group the articles into stories and events (batch entry point)."""
-    cfg = config or ClusterConfig()
-    groups = find_duplicates(articles, cfg.duplicate_threshold)
+_Item = TypeVar("_Item", bound=Article | Analysis)
+
+
+def canonical_order(items: Iterable[_Item]) -> list[_Item]:
+    """Articles (or analyses) sorted by (date, content hash, id): the order clustering consumes them in."""
+    return sorted(items, key=_order_key)
+
+
+def cluster(items: Sequence[Article | Analysis], config: Config | ClusterConfig | None = None) -> tuple[Story, ...]:
+    """Fold near-duplicates, then group the articles into stories and events (batch entry point).
+
+    ``config``: the whole ``Config`` (its ``dedupe`` and ``cluster`` sections are read) or only the
+    clustering section (the default near-duplicate threshold then applies).
+    """
+    whole = config if isinstance(config, Config) else DEFAULT
+    cfg = config if isinstance(config, ClusterConfig) else whole.cluster
+    memo = TokenMemo()
+    analyses = [analysed(a, memo) for a in items]
+    groups = find_duplicates(analyses, whole.dedupe.threshold)
     dropped = {m for g in groups for m in g.members[1:]}
     index = StoryIndex(cfg)
-    index.update(a for a in articles if a.id not in dropped)
+    index.update(a for a in analyses if a.id not in dropped)
     return index.stories(groups)

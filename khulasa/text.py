@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import Stemmer
 
-from khulasa.model import Article, Sentence
+from khulasa.model import Analysis, Article, Sentence, TokenKind, Tokens
 
 # --- normalization ----------------------------------------------------------------------------
 
@@ -409,10 +409,9 @@ _LINE = re.compile(r"[^\n]+")
 _ALNUM = re.compile(r"[^\W_]")  # a letter or digit (str.isalnum)
 
 
-@functools.lru_cache(maxsize=4096)
 def split_sentences(text: str, article_id: str = "") -> tuple[Sentence, ...]:
-    """Split ``text`` into sentences whose spans slice back to their text (pure; results are cached,
-    since the summary, the entities and the figures of an article all need them).
+    """Split ``text`` into sentences whose spans slice back to their text (pure, uncached: ``analyse``
+    splits each article once and every stage reads its ``Analysis``).
 
     Handles glued sentences (".جاء ذلك"), abbreviations (د. أ.د. م. Dr.), decimals and
     thousands separators, URLs and e-mails, quotations, bullets and line breaks, ؟ ! ؛.
@@ -447,3 +446,80 @@ def content_stems(text: str, language: str = "ar", stop: Sequence[str] | frozens
     keep = [t for t in tokens if t.replace("ة", "ه") not in stop_set and not t.isdigit()]
     stems: list[str] = _stemmer(language).stemWords(keep)
     return [s.replace("ة", "ه") for s in stems]
+
+
+# --- analysis: sentences and tokens, once per article ---------------------------------------------
+
+# The one tokenizer: numbers (with decimal and thousands separators of any script), runs of letters
+# (with their diacritics and tatweel, so a span covers the word as written), single punctuation marks.
+WORD = re.compile(r"\d+(?:[.,٫٬]\d+)*|(?:[^\W\d_]|[\u064b-\u0652\u0670\u0640])+|[^\w\s]")
+
+
+class TokenMemo:
+    """What ``analyse`` learns of each distinct token (normalized form, stem, kind), shared by the
+    articles of one batch so each distinct token is normalized and stemmed once. A plain value the
+    caller owns (no module state); safe to drop at any time."""
+
+    __slots__ = ("known",)
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, str], tuple[str, str, TokenKind]] = {}
+
+    def learn(self, tokens: Sequence[str], language: str) -> None:
+        """Normalize and stem the tokens not seen yet for ``language`` (one pass for all of them)."""
+        fresh = [t for t in dict.fromkeys(tokens) if (t, language) not in self.known]
+        if not fresh:
+            return
+        unfolded = normalize_many(fresh, fold_ta=False)
+        words = [u for t, u in zip(fresh, unfolded, strict=True) if u and _kind(t) == "word"]
+        stemmed = dict(zip(words, _stemmer(language).stemWords(words), strict=True))
+        for t, u in zip(fresh, unfolded, strict=True):
+            kind = _kind(t) if u else "punct"  # a lone tatweel or mark: nothing to match
+            norm = u.replace("ة", "ه")
+            stem = stemmed[u].replace("ة", "ه") if kind == "word" else norm
+            self.known[(t, language)] = (norm, stem, kind)
+
+
+def _kind(token: str) -> TokenKind:
+    first = token[0]
+    if first.isdigit():
+        return "number"
+    return "word" if first.isalpha() or "\u064b" <= first <= "\u0670" or first == "\u0640" else "punct"
+
+
+def _tokens_of(text: str, normalized: str, language: str, memo: TokenMemo) -> Tokens:
+    found = [(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
+    texts = tuple(t for t, _, _ in found)
+    memo.learn(texts, language)
+    known = memo.known
+    facts = [known[(t, language)] for t in texts]
+    return Tokens(texts, tuple(a for _, a, _ in found), tuple(b for _, _, b in found),
+                  tuple(f[0] for f in facts), tuple(f[1] for f in facts), tuple(f[2] for f in facts), normalized)
+
+
+def analyse(article: Article, memo: TokenMemo | None = None) -> Analysis:
+    """Split ``article`` into sentences and tokenize, normalize and stem each once (``memo``: the
+    batch's ``TokenMemo``, so a token seen in another article is not normalized again)."""
+    memo = memo or TokenMemo()
+    language = "en" if article.language == "en" else "ar"
+    sents = split_sentences(article.text, article.id)
+    normalized = normalize_many([s.text for s in sents] + [article.title])
+    tokens = tuple(_tokens_of(s.text, n, language, memo) for s, n in zip(sents, normalized, strict=False))
+    return Analysis(article, sents, tokens, _tokens_of(article.title, normalized[-1], language, memo))
+
+
+def analyse_all(articles: Sequence[Article]) -> list[Analysis]:
+    """``analyse`` of every article, sharing one ``TokenMemo``."""
+    memo = TokenMemo()
+    return [analyse(a, memo) for a in articles]
+
+
+def analysed(item: Article | Analysis, memo: TokenMemo | None = None) -> Analysis:
+    """``item`` if it is already an ``Analysis``, else ``analyse(item)``: stage functions accept either,
+    and the pipeline hands them analyses so nothing is analysed twice."""
+    return item if isinstance(item, Analysis) else analyse(item, memo)
+
+
+def content_terms(tokens: Tokens, stop: frozenset[str]) -> list[str]:
+    """Stems of the content words of ``tokens``: words that are no stopword (tested on the normalized form)."""
+    return [s for s, n, k in zip(tokens.stem, tokens.norm, tokens.kind, strict=True) if k == "word" and n not in stop]

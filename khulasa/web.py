@@ -19,10 +19,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from khulasa import render, report
-from khulasa.ingest.clean import RawDocument, clean_document
+from khulasa.ingest.clean import clean_document
 from khulasa.ingest.readers import parse_iso_date
-from khulasa.model import SCHEMA_VERSION
-from khulasa.pipeline import Digest, LiveDigest
+from khulasa.model import SCHEMA_VERSION, Digest, RawDocument
+from khulasa.pipeline import LiveDigest
 from khulasa.store import Store
 
 MAX_BODY = 5 * 1024 * 1024

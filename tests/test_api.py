@@ -8,14 +8,26 @@ from .conftest import EXAMPLES
 
 
 def test_all_is_complete() -> None:
-    """Every public class and function the package imports is exported, and every export exists
+    """Every export resolves to the object its module defines, and nothing else is exported lazily
     (ruff's RUF022 keeps the list sorted)."""
-    import inspect
+    import importlib
 
-    public = {n for n, v in vars(khulasa).items()
-              if not n.startswith("_") and not inspect.ismodule(v) and (callable(v) or n.isupper())}
-    assert public == set(khulasa.__all__)
+    assert set(khulasa.__all__) == set(khulasa._EXPORTS)
     assert len(set(khulasa.__all__)) == len(khulasa.__all__)
+    for name in khulasa.__all__:
+        assert getattr(khulasa, name) is getattr(importlib.import_module(khulasa._EXPORTS[name]), name)
+
+
+def test_import_loads_nothing_heavy() -> None:
+    """``import khulasa`` (and the command line's start) imports neither the stages nor scipy, numpy or
+    datasketch: names load on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys, khulasa, khulasa.cli; heavy = [m for m in ('scipy', 'numpy', 'datasketch', 'sklearn', "
+            "'khulasa.pipeline', 'khulasa.summary', 'fastapi') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_readme_example() -> None:

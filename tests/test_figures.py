@@ -28,12 +28,12 @@ from .conftest import EXAMPLES
 def test_parse_number(text: str, value: float, used: int) -> None:
     parsed = parse_number([normalize(w) for w in text.split()])
     assert parsed is not None
-    assert math.isclose(parsed[0], value) and parsed[3] == used
+    assert math.isclose(parsed.value, value) and parsed.used == used
 
 
 def test_vague_and_non_numbers() -> None:
     vague = parse_number([normalize("الآلاف"), normalize("من")])
-    assert vague is not None and vague[4] and (vague[1], vague[2]) == (2000, 9999)
+    assert vague is not None and vague.indefinite and (vague.low, vague.high) == (2000, 9999)
     assert parse_number([normalize("قال")]) is None
     assert parse_number([]) is None
 
@@ -130,7 +130,7 @@ def test_a_duration_counts_time_not_what_follows_it() -> None:
     (2.5, "month", "2.5 شهر"), (6, "km", "6 كم"), (6, "", "6"),
 ])
 def test_figure_values_read_as_arabic(value: float, unit: str, shown: str) -> None:
-    from khulasa.figures import Figure, FigureGroup
+    from khulasa.model import Figure, FigureGroup
     from khulasa.report import figure_value, thing_label
 
     fig = Figure("a", 0, 0, 1, "x", value, value, value, "", unit, "", frozenset(), ())

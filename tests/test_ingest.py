@@ -13,15 +13,9 @@ from hypothesis import strategies as st
 
 from khulasa.dates import parse_date_line, split_date_prefix
 from khulasa.ingest import read_articles
-from khulasa.ingest.clean import (
-    _FLOATING_WORDS,
-    _WIDGET_PATTERNS,
-    RawDocument,
-    clean_document,
-    is_widget,
-    line_key,
-)
+from khulasa.ingest.clean import _FLOATING_WORDS, _WIDGET_PATTERNS, clean_document, is_widget, line_key
 from khulasa.ingest.meta import dateline_of, source_of, update_stamp
+from khulasa.model import RawDocument
 from khulasa.render import article_to_dict
 from khulasa.text import normalize, sentences
 

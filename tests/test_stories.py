@@ -14,6 +14,7 @@ from khulasa.dedupe import find_duplicates, fold
 from khulasa.ingest import read_articles
 from khulasa.model import Article
 from khulasa.stories import StoryIndex, _Group, cluster
+from khulasa.text import analyse
 
 from .conftest import EXAMPLES
 
@@ -189,7 +190,7 @@ def test_terms_of_one_article_weigh_less_in_story_vectors_only() -> None:
     index = StoryIndex()
     a, b, _ = _fair_articles()
     index.observe([a, b])
-    story, event = index._vectors(a)
+    story, event = index._vectors(analyse(a))
     shared, own = "معرض", "ياسم"  # stems of معرض (both articles) and الياسمين (the first only)
     assert index.df[shared] == 2 and index.df[own] == 1
     assert story[own] / story[shared] == pytest.approx(0.5 * event[own] / event[shared])
@@ -197,7 +198,7 @@ def test_terms_of_one_article_weigh_less_in_story_vectors_only() -> None:
 
 def test_an_article_full_of_its_own_names_still_finds_its_story() -> None:
     """The single pass alone (no merge): the fair's reports are one story, and were not at full weight."""
-    from khulasa.stories import ClusterConfig
+    from khulasa.config import ClusterConfig
 
     articles = _fair_articles() + ARTICLES
 

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from khulasa.config import SummaryConfig
 from khulasa.ingest import read_articles
 from khulasa.model import Article
-from khulasa.summarize import SummaryConfig, _analyse, summarize
-from khulasa.text import _TOKEN, normalize, sentences, stopwords, tokenize
+from khulasa.summary import _build_story, summarize
+from khulasa.text import _TOKEN, analyse_all, normalize, sentences, stopwords, tokenize
 
 from .conftest import EXAMPLES
 
@@ -55,7 +56,7 @@ def test_exact_solver_keeps_the_invariants(max_words: int) -> None:
     _check_invariants(arts, max_words, ilp)
     summary = summarize(arts, max_words=max_words, config=ilp)
     keys = {(s.sentence.article_id, s.sentence.index) for s in summary.sentences}
-    story = _analyse(arts, "ar", ilp)
+    story = _build_story(analyse_all(arts), "ar", ilp)
     for u in story.units:  # a sentence pointing back comes with its predecessor
         if u.dangling and (u.sentence.article_id, u.sentence.index) in keys:
             assert (u.sentence.article_id, u.sentence.index - 1) in keys
@@ -169,7 +170,7 @@ def test_a_quote_after_a_bare_reporting_verb_is_not_chosen_alone() -> None:
 
 
 def test_citations_follow_the_fact_not_the_story_vocabulary() -> None:
-    from khulasa.summarize import cite_all
+    from khulasa.summary import cite_all
 
     a = ("أعلنت وزارة الصحة تسجيل 120 إصابة جديدة بالحمى في مدينة الساحل خلال يومين. "
          "وقال الوزير إن المستشفيات تعمل بكامل طاقتها لاستقبال المرضى.")
@@ -185,7 +186,7 @@ def test_citations_follow_the_fact_not_the_story_vocabulary() -> None:
 
 
 def test_cite_all_covers_every_sentence_and_agrees_with_summarize() -> None:
-    from khulasa.summarize import cite_all
+    from khulasa.summary import cite_all
 
     arts = _floods()
     everything = cite_all(arts)
@@ -205,16 +206,13 @@ _WORDS = st.sampled_from(["قال", "الوزير", "إن", "المدرسة", "�
 
 @given(st.lists(st.lists(_WORDS, max_size=40).map(" ".join), max_size=8))
 @settings(max_examples=150, deadline=None)
-def test_sentences_tokenized_together_as_one_by_one(texts: list[str]) -> None:
-    # The summarizer tokenizes and stems a story's sentences in one batch; that must equal one call per sentence.
-    from khulasa.summarize import _tokens
+def test_articles_analysed_together_as_one_by_one(texts: list[str]) -> None:
+    # A batch shares one TokenMemo (each distinct token normalized and stemmed once): that must equal
+    # analysing each article alone.
+    from khulasa.text import analyse
 
-    def plain(texts: list[str]) -> tuple[list[str], list[int], list[str], list[str], list[bool]]:
-        t = _tokens(texts, "ar")
-        return t.unfolded, t.lengths, t.tokens, [t.stems[i] for i in t.ids], t.stop.tolist()
-
-    one_by_one = [plain([t]) for t in texts]
-    assert plain(texts) == tuple([x for r in one_by_one for x in r[k]] for k in range(5))
+    arts = [Article(id=f"a{i}", text=t, title=t[:20]) for i, t in enumerate(texts)]
+    assert analyse_all(arts) == [analyse(a) for a in arts]
 
 
 def _concepts_by_definition(text: str) -> set[str]:
@@ -237,7 +235,7 @@ def test_concept_rows_hold_the_concepts_the_method_defines(texts: list[str]) -> 
     # The concept matrix is built with integer ids over the whole story; sentence by sentence it must
     # hold as many concepts as the definition gives, sharing as many with every other sentence.
     art = Article(id="a", text="\n".join(texts))
-    story = _analyse([art], "ar", SummaryConfig())
+    story = _build_story(analyse_all([art]), "ar", SummaryConfig())
     expected = [_concepts_by_definition(u.sentence.text) for u in story.units]
     shared = (story.concepts @ story.concepts.T).toarray()
     for i, a in enumerate(expected):
@@ -259,7 +257,7 @@ def test_a_sentence_that_points_back_needs_its_predecessor(text: str, language: 
     art = Article(id="a", source="a", language=language,
                   text=("Officials announced the plan on Monday in the capital." if language == "en"
                         else "أعلنت الحكومة الخطة يوم الاثنين في العاصمة.") + "\n" + text)
-    second = _analyse([art], language, SummaryConfig()).units[1]
+    second = _build_story(analyse_all([art]), language, SummaryConfig()).units[1]
     assert second.dangling is points_back
 
 
@@ -296,7 +294,7 @@ def test_an_undated_report_is_read_beside_the_coverage_it_matches() -> None:
 
 def test_every_demonstrative_holds_a_prefilter_stem() -> None:
     # The pointing-back pattern only runs on sentences holding one of these stems.
-    from khulasa.summarize import _DEMONSTRATIVE_STEMS, _DEMONSTRATIVES
+    from khulasa.summary import _DEMONSTRATIVE_STEMS, _DEMONSTRATIVES
 
     assert all(any(d in w for d in _DEMONSTRATIVE_STEMS) for w in _DEMONSTRATIVES)
 
@@ -304,7 +302,7 @@ def test_every_demonstrative_holds_a_prefilter_stem() -> None:
 def test_the_tail_of_a_cut_sentence_is_not_a_candidate() -> None:
     art = Article(id="a", text="أعلنت الحكومة خطة جديدة لإعادة إعمار الأحياء المتضررة في المدينة.\n"
                                 "، وأكدت أن العمل سيبدأ في الأسبوع المقبل بتمويل من المانحين الدوليين.")
-    story = _analyse([art], "ar", SummaryConfig())
+    story = _build_story(analyse_all([art]), "ar", SummaryConfig())
     assert [u.eligible for u in story.units] == [True, False]
 
 
@@ -314,7 +312,7 @@ def test_distinct_concept_pairs_whichever_sort(pairs: list[tuple[int, int]]) -> 
     # One combined-key sort for realistic stories, a two-key sort where row * span would overflow.
     import numpy as np
 
-    from khulasa.summarize import _unique_pairs
+    from khulasa.summary import _unique_pairs
 
     rows = np.array([r for r, _ in pairs], dtype=np.int64)
     codes = np.array([c for _, c in pairs], dtype=np.int64)
@@ -327,9 +325,9 @@ def test_distinct_concept_pairs_whichever_sort(pairs: list[tuple[int, int]]) -> 
 def test_similarities_are_the_same_in_chunks() -> None:
     import numpy as np
 
-    from khulasa.summarize import _fact_matrix, _similarity_rows
+    from khulasa.summary import _fact_matrix, _similarity_rows
 
-    story = _analyse(_floods(), "ar", SummaryConfig())
+    story = _build_story(analyse_all(_floods()), "ar", SummaryConfig())
     facts = _fact_matrix(story)
     rows = list(range(0, facts.shape[0], 2))
     whole = (facts[rows] @ facts.T).toarray()
@@ -340,6 +338,6 @@ def test_a_clause_after_a_semicolon_needs_the_one_before() -> None:
     art = Article(id="a", text="ضرب زلزال قوي المنطقة الساحلية صباح الجمعة وشعر به سكان المدن المجاورة. "
                                 "وقع المركز على بعد 102 كيلومتر شمال المدينة ؛ "
                                 "165 كيلومترا إلى الجنوب الغربي من العاصمة و167 كيلومترا جنوب الميناء.")
-    units = _analyse([art], "ar", SummaryConfig()).units
+    units = _build_story(analyse_all([art]), "ar", SummaryConfig()).units
     assert [u.sentence.index for u in units] == [0, 1, 2]
     assert not units[0].dangling and units[2].dangling

@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
-from khulasa.ingest.clean import RawDocument, clean_document, learn_recurring
+from khulasa.ingest.clean import clean_document, learn_recurring
 from khulasa.ingest.readers import DEFAULT_FIELDS, MAX_BYTES, read_raw
-from khulasa.model import Article, Batch, FileIssue
+from khulasa.model import Article, Batch, FileIssue, RawDocument
 from khulasa.text import LANGUAGE_NAMES
 
 __all__ = ["DEFAULT_FIELDS", "MAX_BYTES", "RawDocument", "clean_batch", "read_articles"]

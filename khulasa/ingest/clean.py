@@ -13,16 +13,14 @@ The cleaner works line by line on a ``RawDocument``:
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from khulasa.dates import parse_date_line, split_date_prefix
 from khulasa.ingest.meta import dateline_of, is_terminated, is_title_like, source_of, update_stamp
-from khulasa.model import Article
+from khulasa.model import Article, RawDocument
 from khulasa.text import detect_language, normalize, normalize_many
 
 _WIDGET_LINES = frozenset(
@@ -59,24 +57,6 @@ _WIDGETS = (
     re.compile("|".join(p for p in _WIDGET_PATTERNS if not p.startswith("^"))),
 )
 _MIN_BODY_WORDS = 8
-
-
-@dataclass(frozen=True, slots=True)
-class RawDocument:
-    """Text read from one input before cleaning, with whatever metadata the container gave.
-
-    ``group`` is the key under which lines recurring across articles are learned (an outlet or folder).
-    """
-
-    id: str
-    path: str
-    text: str
-    title: str = ""
-    date: dt.date | None = None
-    source: str = ""
-    outlet: str = ""
-    url: str = ""
-    group: str = ""
 
 
 def line_key(line: str) -> str:

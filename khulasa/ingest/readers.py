@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from khulasa.errors import InputError
-from khulasa.ingest.clean import RawDocument
 from khulasa.ingest.decode import decode
-from khulasa.model import FileIssue
+from khulasa.model import FileIssue, RawDocument
 
 MAX_BYTES = 50 * 1024 * 1024
 TEXT_SUFFIXES = frozenset({".txt", ".text", ""})

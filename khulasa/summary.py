@@ -31,39 +31,17 @@ a fixed column order, not in set order).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import operator
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
-from khulasa.ingest.clean import _CONTINUATION, RawDocument, clean_document
+from khulasa.config import SummaryConfig
+from khulasa.ingest.clean import _CONTINUATION, clean_document
 from khulasa.ingest.meta import is_terminated
-from khulasa.model import Article, Citation, Sentence, Summary, SummarySentence
-from khulasa.text import _JOIN, _TOKEN, normalize, normalize_many, sentences, stopwords, word_count
-from khulasa.text import _stemmer as stemmer_for
-
-
-@dataclass(frozen=True, slots=True)
-class SummaryConfig:
-    """Tunable knobs of the summarizer (defaults chosen on principle, see module docstring)."""
-
-    min_words: int = 6
-    max_sentence_words: int = 80
-    position_decay: float = 1.0  # an article's vote for a concept decays with the position where it appears
-    position_prior: float = 2.0  # weight of the lead-position term 1/(1+index) in the selection score
-    length_exponent: float = 0.7
-    unigram_weight: float = 0.5
-    new_article_bonus: float = 1.0  # favour sentences from articles (outlets) not yet in the summary
-    title_weight: float = 1.0  # extra weight per headline that carries a concept
-    min_support: int = 2  # articles (or, for one article, sentences) that must carry a concept
-    solver: str = "greedy"  # "greedy" (fast, same objective) or "ilp" (exact, with HiGHS; ~6x slower)
-    ilp_max_sentences: int = 400  # larger inputs use the greedy solver (the ILP's pair constraints are quadratic)
-    redundancy: float = 0.5  # max unigram cosine with an already chosen sentence
-    cite_threshold: float = 0.2  # min cosine of story-IDF-weighted content stems for a citation
-
+from khulasa.model import Analysis, Article, Citation, RawDocument, Sentence, Summary, SummarySentence, Tokens
+from khulasa.text import TokenMemo, analysed, normalize, stopwords, word_count
 
 DEFAULT_CONFIG = SummaryConfig()
 
@@ -106,14 +84,17 @@ class _Story:
     words: Any  # numpy float per unit: its word count
 
 
-def _as_articles(items: Sequence[Article | str]) -> list[Article]:
-    out: list[Article] = []
+def _as_analyses(items: Sequence[Article | Analysis | str]) -> list[Analysis]:
+    """The analyses of ``items`` (analysed here when they are not yet; texts cleaned first), empty
+    articles left out."""
+    memo = TokenMemo()
+    out: list[Analysis] = []
     for i, item in enumerate(items):
-        if isinstance(item, Article):
-            out.append(item)
-        else:
-            out.append(clean_document(RawDocument(id=f"doc{i + 1}", path=f"<text {i + 1}>", text=item)))
-    return [a for a in out if a.text.strip()]
+        one = clean_document(RawDocument(id=f"doc{i + 1}", path=f"<text {i + 1}>", text=item)) \
+            if isinstance(item, str) else item
+        if (one.article if isinstance(one, Analysis) else one).text.strip():
+            out.append(analysed(one, memo))
+    return out
 
 
 # "في هذا الاجتماع", "هذه الخطوة": a demonstrative before a definite noun points back at something the
@@ -168,50 +149,40 @@ def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True
     return not punctuated or stripped.endswith((".", "!", "…")) or words >= 12
 
 
-_SEP = _JOIN  # joins texts for one pass of a string method over all of them (tokens never hold it)
-
-
 class _Tokens(NamedTuple):
     """The tokens of a batch of texts, in order, with what the summarizer needs of each."""
 
-    unfolded: list[str]  # per text: normalized, ة kept
-    lengths: list[int]  # per text: its number of tokens
-    tokens: list[str]  # every token, in order (normalized, ة kept)
-    stems: list[str]  # the distinct stems (folded: ة→ه), in first-seen order
+    normalized: list[str]  # per text: its normalized text
+    lengths: list[int]  # per text: its number of terms
+    tokens: list[str]  # every term, in order (normalized)
+    stems: list[str]  # the distinct stems, in first-seen order
     ids: Any  # numpy int per token: its stem's index in ``stems``
     stop: Any  # numpy bool per token: a stopword or a number (tested on the folded token)
 
 
-def _fold_ta(words: list[str]) -> list[str]:
-    """``words`` with ة folded to ه, in one pass over them all (words hold no ``_SEP``)."""
-    joined = _SEP.join(words)
-    return joined.replace("ة", "ه").split(_SEP) if "ة" in joined else list(words)
-
-
-def _tokens(texts: Sequence[str], language: str) -> _Tokens:
-    """Tokenize, stem and flag stopwords for all ``texts`` at once.
-
-    Normalization runs once over all texts, and stemming and the stopword test once per distinct
-    token: Python calls per sentence, then per token, were most of the summarizer's time.
-    """
+def _tokens(rows: Sequence[Tokens], language: str) -> _Tokens:
+    """The terms (word and number tokens) of every row, their stem ids and stopword flags, read from the
+    articles' analyses (nothing is normalized or stemmed again)."""
     import numpy as np
 
-    unfolded = normalize_many(texts, fold_ta=False)
-    per_text = [_TOKEN.findall(u) for u in unfolded]
-    tokens = list(itertools.chain.from_iterable(per_text))
-    distinct = list(dict.fromkeys(tokens))
-    token_index = dict(zip(distinct, range(len(distinct)), strict=True))
-    token_ids = np.fromiter(map(token_index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    # Stemming sees ة; stems and tokens are then folded (ة→ه).
-    stemmed = _fold_ta(stemmer_for(language).stemWords(distinct))
-    folded = _fold_ta(distinct)
-    stems = list(dict.fromkeys(stemmed))
+    norms: list[str] = []
+    stems_flat: list[str] = []
+    lengths: list[int] = []
+    for r in rows:
+        before = len(norms)
+        for n, s, k in zip(r.norm, r.stem, r.kind, strict=True):
+            if k != "punct":
+                norms.append(n)
+                stems_flat.append(s)
+        lengths.append(len(norms) - before)
+    stems = list(dict.fromkeys(stems_flat))
     stem_index = dict(zip(stems, range(len(stems)), strict=True))
-    stem_of = np.fromiter(map(stem_index.__getitem__, stemmed), dtype=np.int64, count=len(distinct))
+    ids = np.fromiter(map(stem_index.__getitem__, stems_flat), dtype=np.int64, count=len(stems_flat))
+    distinct = list(dict.fromkeys(norms))
     stop_words = stopwords(language)
-    stop_of = np.fromiter(map(operator.or_, map(stop_words.__contains__, folded), map(str.isdigit, folded)),
-                          dtype=bool, count=len(distinct))
-    return _Tokens(unfolded, list(map(len, per_text)), tokens, stems, stem_of[token_ids], stop_of[token_ids])
+    flags = {n: n in stop_words or n[0].isdigit() for n in distinct}
+    stop = np.fromiter(map(flags.__getitem__, norms), dtype=bool, count=len(norms))
+    return _Tokens([r.normalized for r in rows], lengths, norms, stems, ids, stop)
 
 
 def _csr(rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> Any:
@@ -247,7 +218,7 @@ def _unique_pairs(rows: Any, codes: Any, span: int, *, combined: bool | None = N
     return rows[new], codes[new]
 
 
-def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Story:
+def _build_story(analyses: list[Analysis], language: str, cfg: SummaryConfig) -> _Story:
     """Sentences, their eligibility, and their concepts and content-stem counts as sparse rows.
 
     Stems get integer ids; a bigram is the pair of its ids, so concepts are found with numpy over the
@@ -255,10 +226,9 @@ def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Sto
     """
     import numpy as np
 
-    per_article = [sentences(a) for a in articles]
-    sents = [s for ss in per_article for s in ss]
-    n_units = len(sents)
-    toks = _tokens([s.text for s in sents] + [a.title for a in articles], language)
+    per_article = [a.sentences for a in analyses]
+    n_units = sum(map(len, per_article))
+    toks = _tokens([t for a in analyses for t in a.tokens] + [a.title for a in analyses], language)
     lengths = np.array(toks.lengths, dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths)))
     n_rows = len(lengths)
@@ -294,13 +264,13 @@ def _analyse(articles: list[Article], language: str, cfg: SummaryConfig) -> _Sto
             overlong = words > cfg.max_sentence_words and _eligible(s.text, words, uncapped, punctuated)
             dangling = False
             if eligible or overlong:  # only candidates need it
-                head = [t.replace("ة", "ه") for t in toks.tokens[starts[row]:min(starts[row] + 3, starts[row + 1])]]
+                head = toks.tokens[starts[row]:min(starts[row] + 3, starts[row + 1])]
                 # After "؛" the clause goes on ("... من تالكا ؛ 165كم إلى الجنوب"): it needs the one before.
-                dangling = after_semicolon or _is_dangling(head, toks.unfolded[row].replace("ة", "ه"), language)
+                dangling = after_semicolon or _is_dangling(head, toks.normalized[row], language)
             after_semicolon = s.text.rstrip().endswith(("؛", ";"))
             units.append(_Unit(s, order, words, eligible, dangling, overlong))
             row += 1
-    return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(articles),
+    return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(analyses),
                   np.array([u.order for u in units], dtype=np.int64),
                   np.array([u.sentence.index for u in units], dtype=np.int64),
                   np.array([u.words for u in units], dtype=np.float64))
@@ -597,33 +567,34 @@ def _reading_dates(articles: list[Article], units: list[_Unit], facts: Any) -> l
     return own
 
 
-def _language(articles: Sequence[Article], language: str | None) -> str:
-    lang = language or Counter(a.language for a in articles).most_common(1)[0][0]
+def _language(analyses: Sequence[Analysis], language: str | None) -> str:
+    lang = language or Counter(a.article.language for a in analyses).most_common(1)[0][0]
     return lang if lang in ("ar", "en") else "ar"
 
 
-def cite_all(items: Sequence[Article | str], *, language: str | None = None,
+def cite_all(items: Sequence[Article | Analysis | str], *, language: str | None = None,
              config: SummaryConfig = DEFAULT_CONFIG) -> tuple[SummarySentence, ...]:
     """Every sentence of the articles with its citations, as ``summarize`` would cite it if chosen.
 
     Answers "which other outlets report this sentence?" for a whole story; articles in input order,
     sentences in article order.
     """
-    articles = _as_articles(items)
-    if not articles:
+    analyses = _as_analyses(items)
+    if not analyses:
         return ()
-    story = _analyse(articles, _language(articles, language), config)
+    story = _build_story(analyses, _language(analyses, language), config)
+    articles = [a.article for a in analyses]
     cited = _citations(range(len(story.units)), story, _fact_matrix(story), articles, config)
     return tuple(SummarySentence(u.sentence, c) for u, c in zip(story.units, cited, strict=True))
 
 
-def summarize(items: Sequence[Article | str], max_words: int = 250, *, language: str | None = None,
-              config: SummaryConfig = DEFAULT_CONFIG) -> Summary:
+def summarize(items: Sequence[Article | Analysis | str], max_words: int | None = None, *,
+              language: str | None = None, config: SummaryConfig = DEFAULT_CONFIG) -> Summary:
     """Summarize the articles of one story within ``max_words`` words, every sentence cited.
 
     Args:
         items: khulasa ``Article``s, or plain article texts (cleaned as ingestion would).
-        max_words: budget in whitespace-separated words; never exceeded.
+        max_words: budget in whitespace-separated words; never exceeded (default: ``config.max_words``).
         language: "ar" or "en"; by default the language of most articles.
         config: selection knobs.
 
@@ -631,12 +602,14 @@ def summarize(items: Sequence[Article | str], max_words: int = 250, *, language:
         A ``Summary`` whose sentences are input sentences in reading order, each citing its own
         span first and then the matching sentence of every other article that reports it.
     """
+    max_words = config.max_words if max_words is None else max_words
     if max_words < 1:
         raise ValueError(f"max_words must be at least 1, got {max_words}")
-    articles = _as_articles(items)
-    if not articles:
+    analyses = _as_analyses(items)
+    if not analyses:
         return Summary((), max_words, ())
-    story = _analyse(articles, _language(articles, language), config)
+    articles = [a.article for a in analyses]
+    story = _build_story(analyses, _language(analyses, language), config)
     weights = _concept_weights(story, config)
     use_ilp = config.solver == "ilp" and sum(u.eligible for u in story.units) <= config.ilp_max_sentences
     rows = (_select_ilp if use_ilp else _select)(story, weights, max_words, config)
