@@ -7,6 +7,7 @@ Results go to stdout; messages about inputs go to stderr.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +16,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from khulasa.ingest import DEFAULT_FIELDS, MAX_BYTES, read_articles
+from khulasa import __version__
+from khulasa.config import Config, load_config
+from khulasa.errors import ConfigError
+from khulasa.ingest import DEFAULT_FIELDS, read_articles
 from khulasa.model import Batch
 
 app = typer.Typer(
@@ -32,12 +36,47 @@ FieldOpt = Annotated[
     list[str] | None,
     typer.Option("--field", help="JSONL field to read, as KEY=NAME (keys: text, title, date, url, source, id)."),
 ]
-MaxMbOpt = Annotated[float, typer.Option("--max-mb", help="Refuse files larger than this many megabytes.")]
+MaxMbOpt = Annotated[float | None, typer.Option("--max-mb", show_default=False,
+                                                help="Refuse files larger than this many megabytes "
+                                                     "(default: ingest.max_mb, 50).")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")]
 
 
 def _err() -> Console:
     return Console(stderr=True, highlight=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"khulasa {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    config_file: Annotated[Path | None, typer.Option(
+        "--config", help="A TOML file of settings ([summary] max_words = 150, ...; see docs/configuration.md).",
+        show_default=False)] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="Say more on stderr: -v each fallback taken, -vv debugging.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """خلاصة — an offline Arabic news digest: clean articles, stories, cited summaries, figures."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="khulasa: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
+    try:
+        ctx.obj = load_config(config_file)
+    except ConfigError as exc:
+        _err().print(f"khulasa: error: {exc}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+def _config(ctx: typer.Context) -> Config:
+    """The configuration of this run (``--config``, else the defaults)."""
+    return ctx.obj if isinstance(ctx.obj, Config) else load_config(None)
 
 
 def _fields(specs: list[str] | None) -> dict[str, tuple[str, ...]]:
@@ -51,8 +90,9 @@ def _fields(specs: list[str] | None) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def _read(paths: list[str], field: list[str] | None, max_mb: float) -> Batch:
-    batch = read_articles(paths, fields=_fields(field), max_bytes=int(max_mb * 1024 * 1024))
+def _read(paths: list[str], field: list[str] | None, max_mb: float | None, config: Config) -> Batch:
+    mb = config.ingest.max_mb if max_mb is None else max_mb
+    batch = read_articles(paths, fields=_fields(field), max_bytes=int(mb * 1024 * 1024))
     err = _err()
     for issue in batch.issues:
         label = "[red]error[/red]" if issue.severity == "error" else "[yellow]warning[/yellow]"
@@ -70,17 +110,19 @@ def _exit(batch: Batch) -> None:
 
 @app.command()
 def articles(
+    ctx: typer.Context,
     paths: PathsArg,
     as_json: JsonFlag = False,
     show: Annotated[str | None, typer.Option("--show", help="Print one cleaned article, sentences marked.")] = None,
     field: FieldOpt = None,
-    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+    max_mb: MaxMbOpt = None,
 ) -> None:
     """Read, clean and list articles with their metadata."""
+    config = _config(ctx)
     from khulasa import render
     from khulasa.text import sentences
 
-    batch = _read(paths, field, max_mb)
+    batch = _read(paths, field, max_mb, config)
     if show is not None:
         match = next((a for a in batch.articles if a.id == show), None)
         if match is None:
@@ -118,43 +160,49 @@ def articles(
 
 @app.command()
 def summarize(
+    ctx: typer.Context,
     paths: PathsArg,
-    max_words: Annotated[int, typer.Option("--max-words", min=1, help="Word budget (never exceeded).")] = 250,
+    max_words: Annotated[int | None, typer.Option("--max-words", min=1, show_default=False,
+                                                  help="Word budget, never exceeded (default: summary.max_words, "
+                                                       "120).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary with its citations as JSON.")] = False,
     field: FieldOpt = None,
-    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+    max_mb: MaxMbOpt = None,
 ) -> None:
     """Summarize the given articles as one story: one sentence per line on stdout."""
+    config = _config(ctx)
     from khulasa import render
     from khulasa.summary import summarize as run
 
-    batch = _read(paths, field, max_mb)
-    summary = run(list(batch.articles), max_words=max_words)
+    batch = _read(paths, field, max_mb, config)
+    summary = run(list(batch.articles), max_words=max_words, config=config.summary)
     if as_json:
         _print_json(render.summary_document(summary, batch.articles, batch.issues))
     elif summary.sentences:
         sys.stdout.write(summary.text() + "\n")
     if not summary.sentences and batch.articles:
-        Console(stderr=True).print(f"no sentence that can stand alone fits in {max_words} words: "
+        Console(stderr=True).print(f"no sentence that can stand alone fits in {summary.max_words} words: "
                                    "raise --max-words", markup=False)
     _exit(batch)
 
 
 @app.command()
 def stories(
+    ctx: typer.Context,
     paths: PathsArg,
     as_json: JsonFlag = False,
     field: FieldOpt = None,
-    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+    max_mb: MaxMbOpt = None,
 ) -> None:
     """Group articles into stories and events; show each story's timeline with dates and outlets."""
+    config = _config(ctx)
     from rich.tree import Tree
 
     from khulasa import render
     from khulasa.stories import cluster
 
-    batch = _read(paths, field, max_mb)
-    result = cluster(list(batch.articles))
+    batch = _read(paths, field, max_mb, config)
+    result = cluster(list(batch.articles), config)
     if as_json:
         _print_json(render.stories_document(result, batch.articles, batch.issues))
         _exit(batch)
@@ -188,16 +236,22 @@ def _write(path: Path, text: str, what: str) -> None:
 
 @app.command()
 def digest(
+    ctx: typer.Context,
     paths: PathsArg,
-    max_words: Annotated[int, typer.Option("--max-words", min=10, help="Word budget of each story's summary.")] = 120,
+    max_words: Annotated[int | None, typer.Option("--max-words", min=10, show_default=False,
+                                                  help="Word budget of each story's summary (default: "
+                                                       "summary.max_words, 120).")] = None,
     json_file: Annotated[Path | None, typer.Option("--json", help="Also write the JSON document here.")] = None,
     markdown_file: Annotated[Path | None, typer.Option("--markdown", help="Also write Markdown here.")] = None,
     html_file: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained RTL page here.")] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes for the per-story work.")] = 1,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, show_default=False,
+                                                help="Processes for the per-story work (default: output.workers, "
+                                                     "1).")] = None,
     field: FieldOpt = None,
-    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+    max_mb: MaxMbOpt = None,
 ) -> None:
     """Run the whole pipeline: stories, a cited summary per story, timelines, sources."""
+    config = _config(ctx)
     from rich.panel import Panel
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -208,14 +262,14 @@ def digest(
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=err, transient=True) as progress:
         task = progress.add_task("reading articles", total=1)
-        batch = _read(paths, field, max_mb)
+        batch = _read(paths, field, max_mb, config)
         progress.update(task, completed=1)
 
         def on_stage(stage: str, done: int, total: int) -> None:
             progress.update(task, description=stage, completed=done, total=total)
 
-        result = run(list(batch.articles), max_words=max_words, issues=batch.issues, workers=workers,
-                     on_stage=on_stage)
+        result = run(list(batch.articles), config=config, max_words=max_words, issues=batch.issues,
+                     workers=workers, on_stage=on_stage)
     out = Console(highlight=False)
     by_id = {a.id: a for a in result.articles}
     for sd in result.stories:
@@ -255,17 +309,19 @@ def digest(
 
 @app.command()
 def facts(
+    ctx: typer.Context,
     paths: PathsArg,
     as_json: JsonFlag = False,
     field: FieldOpt = None,
-    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+    max_mb: MaxMbOpt = None,
 ) -> None:
     """Per story: the people, places and organizations, and the key figures with where outlets disagree."""
+    config = _config(ctx)
     from khulasa import report
     from khulasa.pipeline import digest as run
 
-    batch = _read(paths, field, max_mb)
-    result = run(list(batch.articles), issues=batch.issues, summaries=False)
+    batch = _read(paths, field, max_mb, config)
+    result = run(list(batch.articles), config=config, issues=batch.issues, summaries=False)
     if as_json:
         _print_json(report.facts_document(result))
         _exit(batch)
@@ -296,16 +352,18 @@ DbOpt = Annotated[Path, typer.Option("--db", help="The SQLite store file (create
 
 @app.command()
 def ingest(
+    ctx: typer.Context,
     paths: PathsArg,
     db: DbOpt = Path("khulasa.db"),
     field: FieldOpt = None,
-    max_mb: MaxMbOpt = MAX_BYTES / 1024 / 1024,
+    max_mb: MaxMbOpt = None,
 ) -> None:
     """Add articles to the local store (idempotent: already stored articles are skipped)."""
+    config = _config(ctx)
     from khulasa.errors import StoreError
     from khulasa.store import Store
 
-    batch = _read(paths, field, max_mb)
+    batch = _read(paths, field, max_mb, config)
     try:
         with Store(db) as store:
             result = store.ingest(batch.articles)
@@ -320,18 +378,20 @@ def ingest(
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     db: DbOpt = Path("khulasa.db"),
     host: Annotated[str, typer.Option(help="Interface to listen on (only this machine by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Extra Host header to accept.")] = None,
 ) -> None:
     """Serve the store: the RTL digest page, search, and a JSON API (OpenAPI at /openapi.json)."""
+    config = _config(ctx)
     import uvicorn
 
     from khulasa.web import create_app
 
     hosts = ("127.0.0.1", "localhost", host, *(allow_host or []))
-    app_ = create_app(str(db), allowed_hosts=tuple(dict.fromkeys(hosts)))
+    app_ = create_app(str(db), allowed_hosts=tuple(dict.fromkeys(hosts)), config=config)
     _err().print(f"khulasa: serving {db} on http://{host}:{port}/ (API: /api/stories, /api/search?q=, "
                  f"POST /api/articles; schema: /openapi.json)")
     uvicorn.run(app_, host=host, port=port, log_level="warning")

@@ -31,6 +31,7 @@ a fixed column order, not in set order).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -43,6 +44,7 @@ from khulasa.ingest.meta import is_terminated
 from khulasa.model import Analysis, Article, Citation, RawDocument, Sentence, Summary, SummarySentence, Tokens
 from khulasa.text import TokenMemo, analysed, normalize, stopwords, word_count
 
+log = logging.getLogger(__name__)
 DEFAULT_CONFIG = SummaryConfig()
 
 _DANGLING_AR = frozenset(
@@ -470,6 +472,8 @@ def _select_ilp(story: _Story, weights: Any, max_words: int, cfg: SummaryConfig)
     res = milp(cost, constraints=constraints, integrality=np.ones(n + m), bounds=Bounds(0, 1),
                options={"time_limit": 2.0})
     if res.x is None:
+        log.info("the exact solver found no solution within its time limit (%d sentences): greedy selection",
+                 len(pool))
         return _select(story, weights, max_words, cfg)
     return [i for k, i in enumerate(pool) if res.x[k] > 0.5]
 
@@ -611,7 +615,11 @@ def summarize(items: Sequence[Article | Analysis | str], max_words: int | None =
     articles = [a.article for a in analyses]
     story = _build_story(analyses, _language(analyses, language), config)
     weights = _concept_weights(story, config)
-    use_ilp = config.solver == "ilp" and sum(u.eligible for u in story.units) <= config.ilp_max_sentences
+    eligible = sum(u.eligible for u in story.units)
+    use_ilp = config.solver == "ilp" and eligible <= config.ilp_max_sentences
+    if config.solver == "ilp" and not use_ilp:
+        log.info("%d candidate sentences, over summary.ilp_max_sentences (%d): greedy selection instead of the "
+                 "exact solver", eligible, config.ilp_max_sentences)
     rows = (_select_ilp if use_ilp else _select)(story, weights, max_words, config)
     if not rows and any(u.overlong and u.words <= max_words for u in story.units):
         # Only sentences longer than max_sentence_words would fit: better one long sentence than none.

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from khulasa import render, report
+from khulasa.config import DEFAULT, Config
 from khulasa.ingest.clean import clean_document
 from khulasa.ingest.readers import parse_iso_date
 from khulasa.model import SCHEMA_VERSION, Digest, RawDocument
@@ -48,11 +49,12 @@ class IngestIn(BaseModel):
 
 
 def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
-               max_body: int = MAX_BODY, max_words: int = 120) -> FastAPI:
-    """The app serving the store at ``db_path`` (opened once; one writer)."""
+               max_body: int = MAX_BODY, max_words: int | None = None, config: Config = DEFAULT) -> FastAPI:
+    """The app serving the store at ``db_path`` (opened once; one writer), digesting with ``config``
+    (``max_words`` overrides its summary budget)."""
     store = Store(db_path)
     lock = threading.Lock()
-    live = LiveDigest(max_words=max_words)
+    live = LiveDigest(config=config, max_words=max_words)
     live.add(store.articles())
     app = FastAPI(title="khulasa", version=SCHEMA_VERSION, docs_url=None, redoc_url=None,
                   description="Offline Arabic news digest: stories, cited summaries, timelines, figures.")

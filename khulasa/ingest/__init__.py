@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -11,6 +12,7 @@ from khulasa.ingest.readers import DEFAULT_FIELDS, MAX_BYTES, read_raw
 from khulasa.model import Article, Batch, FileIssue, RawDocument
 from khulasa.text import LANGUAGE_NAMES
 
+log = logging.getLogger(__name__)
 __all__ = ["DEFAULT_FIELDS", "MAX_BYTES", "RawDocument", "clean_batch", "read_articles"]
 
 
@@ -69,4 +71,7 @@ def read_articles(paths: Iterable[str], *, fields: Mapping[str, tuple[str, ...]]
     """
     docs, read_issues = read_raw(list(paths), fields=fields, max_bytes=max_bytes, stdin=stdin)
     articles, clean_issues = clean_batch(docs)
+    for issue in (*read_issues, *clean_issues):
+        if issue.severity == "error":
+            log.info("skipped %s: %s", issue.path, issue.reason)
     return Batch(tuple(articles), tuple(read_issues + clean_issues))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 
 from khulasa.errors import InputError
 
+log = logging.getLogger(__name__)
 _ARABIC = re.compile("[\u0621-\u064a]")
 _BINARY_MAGIC = (b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x7fELF")
 _CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
@@ -66,6 +68,7 @@ def decode(data: bytes, path: str, declared: str | None = None) -> tuple[str, st
                                  "re-save the file as UTF-8") from exc
     utf16 = _utf16_without_bom(data) if b"\x00" in data[:4096] else None
     if utf16 is not None:
+        log.info("%s: no byte-order mark; decoded as UTF-16 (from its zero bytes)", path)
         return utf16, "utf-16"
     if _looks_binary(data):
         raise InputError(path, "this is a binary file, not text",
@@ -90,6 +93,7 @@ def decode(data: bytes, path: str, declared: str | None = None) -> tuple[str, st
     if candidates:
         score, encoding, text = max(candidates, key=lambda c: c[0])
         if score >= 0.3:
+            log.info("%s: not UTF-8; decoded as %s (%.0f%% of its letters Arabic)", path, encoding, 100 * score)
             return text, encoding
     raise InputError(path, "the bytes are not valid UTF-8, UTF-16, windows-1256 or ISO-8859-6",
                      "convert the file to UTF-8 (e.g. iconv -f <its encoding> -t utf-8)")
