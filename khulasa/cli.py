@@ -10,17 +10,16 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from khulasa import __version__
-from khulasa.config import Config, load_config
-from khulasa.errors import ConfigError
-from khulasa.ingest import DEFAULT_FIELDS, read_articles
-from khulasa.model import Batch
+
+if TYPE_CHECKING:  # the stages load when a command runs, not for --help
+    from khulasa.config import Config
+    from khulasa.model import Batch, Digest
 
 app = typer.Typer(
     name="khulasa",
@@ -65,6 +64,9 @@ def _main(
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """خلاصة — an offline Arabic news digest: clean articles, stories, cited summaries, figures."""
+    from khulasa.config import load_config
+    from khulasa.errors import ConfigError
+
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="khulasa: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
     try:
@@ -76,10 +78,14 @@ def _main(
 
 def _config(ctx: typer.Context) -> Config:
     """The configuration of this run (``--config``, else the defaults)."""
+    from khulasa.config import Config, load_config
+
     return ctx.obj if isinstance(ctx.obj, Config) else load_config(None)
 
 
 def _fields(specs: list[str] | None) -> dict[str, tuple[str, ...]]:
+    from khulasa.ingest import DEFAULT_FIELDS
+
     out: dict[str, tuple[str, ...]] = {}
     for spec in specs or []:
         key, sep, name = spec.partition("=")
@@ -91,6 +97,8 @@ def _fields(specs: list[str] | None) -> dict[str, tuple[str, ...]]:
 
 
 def _read(paths: list[str], field: list[str] | None, max_mb: float | None, config: Config) -> Batch:
+    from khulasa.ingest import read_articles
+
     mb = config.ingest.max_mb if max_mb is None else max_mb
     batch = read_articles(paths, fields=_fields(field), max_bytes=int(mb * 1024 * 1024))
     err = _err()
@@ -144,6 +152,8 @@ def articles(
     if as_json:
         _print_json(render.articles_document(batch))
         _exit(batch)
+    from rich.table import Table
+
     table = Table(title=f"{len(batch.articles)} articles", show_lines=False)
     table.add_column("id", no_wrap=True, overflow="ellipsis", max_width=26)
     table.add_column("date", no_wrap=True, min_width=10)
@@ -226,6 +236,9 @@ def stories(
 
 
 def _write(path: Path, text: str, what: str) -> None:
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
@@ -241,9 +254,9 @@ def digest(
     max_words: Annotated[int | None, typer.Option("--max-words", min=10, show_default=False,
                                                   help="Word budget of each story's summary (default: "
                                                        "summary.max_words, 120).")] = None,
-    json_file: Annotated[Path | None, typer.Option("--json", help="Also write the JSON document here.")] = None,
-    markdown_file: Annotated[Path | None, typer.Option("--markdown", help="Also write Markdown here.")] = None,
-    html_file: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained RTL page here.")] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Also write the JSON document here (- : to stdout, instead of the panels).")] = None,
+    markdown_file: Annotated[Path | None, typer.Option("--markdown", help="Also write Markdown here (- : to stdout).")] = None,
+    html_file: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained RTL page here (- : to stdout).")] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, show_default=False,
                                                 help="Processes for the per-story work (default: output.workers, "
                                                      "1).")] = None,
@@ -252,7 +265,9 @@ def digest(
 ) -> None:
     """Run the whole pipeline: stories, a cited summary per story, timelines, sources."""
     config = _config(ctx)
-    from rich.panel import Panel
+    if sum(str(p) == "-" for p in (json_file, markdown_file, html_file) if p is not None) > 1:
+        _err().print("khulasa: error: only one of --json, --markdown, --html can be - (standard output)")
+        raise typer.Exit(EXIT_USAGE)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from khulasa import report
@@ -270,6 +285,23 @@ def digest(
 
         result = run(list(batch.articles), config=config, max_words=max_words, issues=batch.issues,
                      workers=workers, on_stage=on_stage)
+    if not any(str(p) == "-" for p in (json_file, markdown_file, html_file) if p is not None):
+        _print_digest(result)
+    if json_file:
+        _write(json_file, json.dumps(report.digest_document(result), ensure_ascii=False, indent=2) + "\n", "JSON")
+    if markdown_file:
+        _write(markdown_file, report.digest_markdown(result), "Markdown")
+    if html_file:
+        _write(html_file, report.digest_html(result), "HTML page")
+    _exit(batch)
+
+
+def _print_digest(result: Digest) -> None:
+    """The digest as panels on the terminal: per story its summary, timeline, figures, entities, sources."""
+    from rich.panel import Panel
+
+    from khulasa import report
+
     out = Console(highlight=False)
     by_id = {a.id: a for a in result.articles}
     for sd in result.stories:
@@ -298,13 +330,6 @@ def digest(
             a = by_id[aid]
             body.append(f"  [{n}] {a.credit} — {a.display_title} [dim]{a.date or ''} {a.path}[/dim]")
         out.print(Panel("\n".join(body), title=f"[bold]{story.id}[/bold] {story.headline}", title_align="right"))
-    if json_file:
-        _write(json_file, json.dumps(report.digest_document(result), ensure_ascii=False, indent=2) + "\n", "JSON")
-    if markdown_file:
-        _write(markdown_file, report.digest_markdown(result), "Markdown")
-    if html_file:
-        _write(html_file, report.digest_html(result), "HTML page")
-    _exit(batch)
 
 
 @app.command()
@@ -329,6 +354,8 @@ def facts(
     by_id = {a.id: a for a in result.articles}
     for sd in result.stories:
         out.rule(f"[bold]{sd.story.id}[/bold] {sd.story.headline}")
+        from rich.table import Table
+
         figures = Table(title="Key figures", show_lines=False, title_justify="right")
         for col in ("quantity", "values by source", "verdict"):
             figures.add_column(col, overflow="fold")

@@ -70,7 +70,7 @@ class DedupeConfig:
 class ClusterConfig:
     """Thresholds of the story and event clustering."""
 
-    story_threshold: float = 0.25
+    story_threshold: float = 0.25  # single pass: an article joins the closest story at least this close (cosine)
     merge_threshold: float = 0.1  # average article cosine above which two stories are one
     merge_max_fragment: int | None = 4  # the merge joins a group of at most this many articles to another
     merge_near_days: int | None = 31  # stories come in bursts: groups dated this close merge more easily...
@@ -94,12 +94,12 @@ class SummaryConfig:
     """The summarizer: the word budget and the knobs of selection and citation (see ``khulasa.summary``)."""
 
     max_words: int = 120  # the word budget of a summary (never exceeded)
-    min_words: int = 6
-    max_sentence_words: int = 80
+    min_words: int = 6  # shorter sentences are never chosen (fragments, captions)
+    max_sentence_words: int = 80  # longer sentences are chosen only when nothing else fits
     position_decay: float = 1.0  # an article's vote for a concept decays with the position where it appears
     position_prior: float = 2.0  # weight of the lead-position term 1/(1+index) in the selection score
-    length_exponent: float = 0.7
-    unigram_weight: float = 0.5
+    length_exponent: float = 0.7  # selection ranks by gain per (words ** this): below 1 favours longer sentences
+    unigram_weight: float = 0.5  # weight of a content word relative to a word bigram as a concept
     new_article_bonus: float = 1.0  # favour sentences from articles (outlets) not yet in the summary
     title_weight: float = 1.0  # extra weight per headline that carries a concept
     min_support: int = 2  # articles (or, for one article, sentences) that must carry a concept

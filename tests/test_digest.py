@@ -14,7 +14,7 @@ from khulasa.ingest import read_articles
 from khulasa.pipeline import digest
 from khulasa.report import _ARTICLES_GEN, _STORIES, count_ar, digest_document, digest_html, digest_markdown
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, ROOT, check_golden
 
 BATCH = read_articles([str(EXAMPLES)])
 RESULT = digest(list(BATCH.articles), max_words=80)
@@ -127,3 +127,12 @@ def test_live_digest_grows_without_reclustering_and_matches_the_batch() -> None:
 def test_a_process_pool_gives_the_same_digest() -> None:
     pooled = digest(list(BATCH.articles), max_words=80, workers=2)
     assert digest_document(pooled) == digest_document(RESULT)
+
+
+def test_digest_of_the_examples_matches_its_golden_file(update_golden: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``khulasa digest examples/ --json`` with the default settings, whole: any change to what the
+    digest says (stories, summaries, citations, entities, figures) shows here as a diff to review."""
+    monkeypatch.chdir(ROOT)  # paths in the document as a user in the repository sees them
+    out = CliRunner().invoke(app, ["digest", "examples/", "--json", "-"])
+    assert out.exit_code == 0, out.output
+    check_golden("digest_examples_expected.json", json.loads(out.stdout), update_golden)

@@ -19,7 +19,7 @@ from khulasa.model import RawDocument
 from khulasa.render import article_to_dict
 from khulasa.text import normalize, sentences
 
-from .conftest import EXAMPLES, GOLDEN
+from .conftest import EXAMPLES, GOLDEN, check_golden
 
 FURNITURE = ["Accessibility links", "XS", "LG", "logo-print", "Facebook Forum", "أضف تعليقاً",
              "لن يتم نشر عنوان بريدك الإلكتروني", "المصدر:"]
@@ -56,11 +56,7 @@ def test_seeds_are_clean_and_keep_every_body_sentence(seeds_dir: Path) -> None:
 def test_cleaner_golden(update_golden: bool) -> None:
     raw = (GOLDEN / "cleaner_input.txt").read_text(encoding="utf-8")
     article = clean_document(RawDocument(id="golden", path="golden.txt", text=raw))
-    got = article_to_dict(article)
-    path = GOLDEN / "cleaner_expected.json"
-    if update_golden or not path.exists():
-        path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    assert got == json.loads(path.read_text(encoding="utf-8"))
+    check_golden("cleaner_expected.json", article_to_dict(article), update_golden)
 
 
 def test_examples_corpus_shape() -> None:

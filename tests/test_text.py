@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import json
 import unicodedata
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -27,7 +25,7 @@ from khulasa.text import (
     tokenize,
 )
 
-GOLDEN = Path(__file__).parent / "golden"
+from .conftest import GOLDEN, check_golden
 
 
 @pytest.mark.parametrize(
@@ -75,11 +73,7 @@ def test_normalize_matches_its_table_on_short_and_long_text(text: str, fold_ta: 
 
 def test_splitter_golden(update_golden: bool) -> None:
     text = (GOLDEN / "splitter_input.txt").read_text(encoding="utf-8")
-    got = [s.text for s in split_sentences(text)]
-    path = GOLDEN / "splitter_expected.json"
-    if update_golden or not path.exists():
-        path.write_text(json.dumps(got, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    assert got == json.loads(path.read_text(encoding="utf-8"))
+    check_golden("splitter_expected.json", [s.text for s in split_sentences(text)], update_golden)
 
 
 @pytest.mark.parametrize(
