@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from khulasa import __version__
 
 if TYPE_CHECKING:  # the stages load when a command runs, not for --help
     from khulasa.config import Config
-    from khulasa.model import Batch, Digest
+    from khulasa.model import Batch
 
 app = typer.Typer(
     name="khulasa",
@@ -104,7 +105,7 @@ def _read(paths: list[str], field: list[str] | None, max_mb: float | None, confi
     err = _err()
     for issue in batch.issues:
         label = "[red]error[/red]" if issue.severity == "error" else "[yellow]warning[/yellow]"
-        err.print(f"khulasa: {label}: {issue.message()}", markup=True, soft_wrap=True)
+        err.print(f"khulasa: {label}: {escape(issue.message())}", markup=True, soft_wrap=True)
     return batch
 
 
@@ -127,44 +128,27 @@ def articles(
 ) -> None:
     """Read, clean and list articles with their metadata."""
     config = _config(ctx)
-    from khulasa import render
-    from khulasa.text import sentences
+    from khulasa.output import json as documents
+    from khulasa.output import terminal
 
     batch = _read(paths, field, max_mb, config)
     if show is not None:
         match = next((a for a in batch.articles if a.id == show), None)
         if match is None:
-            _err().print(f"khulasa: no article has the id {show!r}; `khulasa articles PATH` lists the ids.")
+            _err().print(f"khulasa: no article has the id {show!r}; `khulasa articles PATH` lists the ids.",
+                         markup=False)
             raise typer.Exit(EXIT_USAGE)
         if as_json:
-            _print_json(render.article_to_dict(match))
+            _print_json(documents.article_to_dict(match))
         else:
-            out = Console(highlight=False, soft_wrap=True)
-            for label, value in (("id", match.id), ("path", match.path), ("title", match.title),
-                                 ("date", match.date), ("source", match.source), ("outlet", match.outlet),
-                                 ("dateline", match.dateline), ("updated", match.updated),
-                                 ("language", match.language)):
-                out.print(f"[bold]{label}:[/bold] {value or '—'}")
-            out.print()
-            for s in sentences(match):
-                out.print(f"[dim]{s.index + 1:>3} │[/dim] {s.text}")
+            from khulasa.text import analyse
+
+            terminal.article_sheet(Console(highlight=False, soft_wrap=True), analyse(match))
         _exit(batch)
     if as_json:
-        _print_json(render.articles_document(batch))
+        _print_json(documents.articles_document(batch))
         _exit(batch)
-    from rich.table import Table
-
-    table = Table(title=f"{len(batch.articles)} articles", show_lines=False)
-    table.add_column("id", no_wrap=True, overflow="ellipsis", max_width=26)
-    table.add_column("date", no_wrap=True, min_width=10)
-    table.add_column("source", no_wrap=True, overflow="ellipsis", max_width=18)
-    table.add_column("dateline", no_wrap=True, overflow="ellipsis", max_width=12)
-    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=40)
-    for a in batch.articles:
-        flag = "" if a.language == "ar" else f"[{a.language}] "
-        table.add_row(a.id, str(a.date or "—"), a.credit if (a.source or a.outlet) else "—",
-                      a.dateline or "—", flag + a.display_title)
-    Console().print(table)
+    terminal.articles_table(Console(), batch.articles)
     _exit(batch)
 
 
@@ -181,13 +165,13 @@ def summarize(
 ) -> None:
     """Summarize the given articles as one story: one sentence per line on stdout."""
     config = _config(ctx)
-    from khulasa import render
+    from khulasa.output import json as documents
     from khulasa.summary import summarize as run
 
     batch = _read(paths, field, max_mb, config)
     summary = run(list(batch.articles), max_words=max_words, config=config.summary)
     if as_json:
-        _print_json(render.summary_document(summary, batch.articles, batch.issues))
+        _print_json(documents.summary_document(summary, batch.articles, batch.issues))
     elif summary.sentences:
         sys.stdout.write(summary.text() + "\n")
     if not summary.sentences and batch.articles:
@@ -206,32 +190,16 @@ def stories(
 ) -> None:
     """Group articles into stories and events; show each story's timeline with dates and outlets."""
     config = _config(ctx)
-    from rich.tree import Tree
-
-    from khulasa import render
+    from khulasa.output import json as documents
+    from khulasa.output import terminal
     from khulasa.stories import cluster
 
     batch = _read(paths, field, max_mb, config)
     result = cluster(list(batch.articles), config)
     if as_json:
-        _print_json(render.stories_document(result, batch.articles, batch.issues))
+        _print_json(documents.stories_document(result, batch.articles, batch.issues))
         _exit(batch)
-    by_id = {a.id: a for a in batch.articles}
-    out = Console(highlight=False, soft_wrap=True)
-    for story in result:
-        tree = Tree(f"[bold]{story.id}[/bold] {story.headline}  [dim]({len(story.article_ids)} articles, "
-                    f"{len(story.outlets)} outlets)[/dim]")
-        for event in story.events:
-            when = "date unknown" if event.first is None else (
-                str(event.first) if event.first == event.last else f"{event.first} → {event.last}")
-            node = tree.add(f"[cyan]{when}[/cyan] {event.headline} [dim](confidence {event.confidence})[/dim]")
-            for aid in event.article_ids:
-                a = by_id[aid]
-                node.add(f"{aid} [dim]{a.date or '—'} · {a.credit if (a.source or a.outlet) else '—'}[/dim]")
-        for group in story.duplicates:
-            tree.add(f"[dim]copies of {group.representative}: {', '.join(group.members[1:])} "
-                     f"({', '.join(group.outlets)})[/dim]")
-        out.print(tree)
+    terminal.stories_tree(Console(highlight=False, soft_wrap=True), result, batch.articles)
     _exit(batch)
 
 
@@ -270,7 +238,8 @@ def digest(
         raise typer.Exit(EXIT_USAGE)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from khulasa import report
+    from khulasa.output import html, markdown, terminal
+    from khulasa.output import json as documents
     from khulasa.pipeline import digest as run
 
     err = _err()
@@ -286,50 +255,15 @@ def digest(
         result = run(list(batch.articles), config=config, max_words=max_words, issues=batch.issues,
                      workers=workers, on_stage=on_stage)
     if not any(str(p) == "-" for p in (json_file, markdown_file, html_file) if p is not None):
-        _print_digest(result)
+        terminal.digest_panels(Console(highlight=False), result)
     if json_file:
-        _write(json_file, json.dumps(report.digest_document(result), ensure_ascii=False, indent=2) + "\n", "JSON")
+        _write(json_file, json.dumps(documents.digest_document(result), ensure_ascii=False, indent=2) + "\n",
+               "JSON")
     if markdown_file:
-        _write(markdown_file, report.digest_markdown(result), "Markdown")
+        _write(markdown_file, markdown.digest_markdown(result), "Markdown")
     if html_file:
-        _write(html_file, report.digest_html(result), "HTML page")
+        _write(html_file, html.digest_html(result), "HTML page")
     _exit(batch)
-
-
-def _print_digest(result: Digest) -> None:
-    """The digest as panels on the terminal: per story its summary, timeline, figures, entities, sources."""
-    from rich.panel import Panel
-
-    from khulasa import report
-
-    out = Console(highlight=False)
-    by_id = {a.id: a for a in result.articles}
-    for sd in result.stories:
-        story = sd.story
-        numbers = report.source_numbers(sd.summary)
-        body = [f"[dim]{len(story.article_ids)} articles · {'، '.join(story.outlets)}[/dim]", ""]
-        body += [f"• {s.text} [cyan]{''.join(f'[{numbers[c.article_id]}]' for c in s.citations)}[/cyan]"
-                 for s in sd.summary.sentences]
-        body += ["", "[bold]Timeline[/bold]"]
-        for e in story.events:
-            when = str(e.first) if e.first and e.first == e.last else (
-                f"{e.first} → {e.last}" if e.first else "date unknown")
-            body.append(f"  [green]{when}[/green]  {e.headline}  [dim]({'، '.join(e.outlets)})[/dim]")
-        if sd.figures:
-            body += ["", "[bold]Key figures[/bold]"]
-            for g in sd.figures:
-                color = {"disagree": "red", "approximate": "yellow", "agree": "green"}[g.verdict]
-                vals = "; ".join(f"{report.figure_value(f)} ({by_id[f.article_id].credit})" for f in g.figures)
-                body.append(f"  [{color}]{g.verdict:<11}[/{color}] {report.thing_label(g)}: {vals}")
-        if sd.entities:
-            body += ["", "[bold]People, places, organizations[/bold]"]
-            body.append("  " + "، ".join(f"{e.name} ({e.type}{', ' + e.role if e.role else ''}) ×{len(e.mentions)}"
-                                        for e in sd.entities[:8]))
-        body += ["", "[bold]Sources[/bold]"]
-        for aid, n in numbers.items():
-            a = by_id[aid]
-            body.append(f"  [{n}] {a.credit} — {a.display_title} [dim]{a.date or ''} {a.path}[/dim]")
-        out.print(Panel("\n".join(body), title=f"[bold]{story.id}[/bold] {story.headline}", title_align="right"))
 
 
 @app.command()
@@ -342,35 +276,16 @@ def facts(
 ) -> None:
     """Per story: the people, places and organizations, and the key figures with where outlets disagree."""
     config = _config(ctx)
-    from khulasa import report
+    from khulasa.output import json as documents
+    from khulasa.output import terminal
     from khulasa.pipeline import digest as run
 
     batch = _read(paths, field, max_mb, config)
     result = run(list(batch.articles), config=config, issues=batch.issues, summaries=False)
     if as_json:
-        _print_json(report.facts_document(result))
+        _print_json(documents.facts_document(result))
         _exit(batch)
-    out = Console(highlight=False)
-    by_id = {a.id: a for a in result.articles}
-    for sd in result.stories:
-        out.rule(f"[bold]{sd.story.id}[/bold] {sd.story.headline}")
-        from rich.table import Table
-
-        figures = Table(title="Key figures", show_lines=False, title_justify="right")
-        for col in ("quantity", "values by source", "verdict"):
-            figures.add_column(col, overflow="fold")
-        for g in sd.figures:
-            color = {"disagree": "red", "approximate": "yellow", "agree": "green"}[g.verdict]
-            figures.add_row(report.thing_label(g), "\n".join(f"{report.figure_value(f)} — {by_id[f.article_id].credit}"
-                                               for f in g.figures), f"[{color}]{g.verdict}[/{color}]")
-        out.print(figures)
-        entities = Table(title="Entities", title_justify="right")
-        for col in ("name", "type", "role", "mentions", "sources"):
-            entities.add_column(col, overflow="fold")
-        for e in sd.entities:
-            entities.add_row(e.name, e.type, e.role or "—", str(len(e.mentions)),
-                             "، ".join(dict.fromkeys(by_id[a].credit for a in e.article_ids)))
-        out.print(entities)
+    terminal.facts_tables(Console(highlight=False), result)
     _exit(batch)
 
 

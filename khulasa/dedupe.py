@@ -45,7 +45,7 @@ def signature(item: str | Article | Analysis, num_perm: int = NUM_PERM) -> LeanM
     CRC32-hashed: deterministic across runs)."""
     if isinstance(item, str):
         item = analyse(Article(id="", text=item))
-    tokens = [n for t in analysed(item).tokens for n, k in zip(t.norm, t.kind, strict=True) if k != "punct"]
+    tokens = [n for t in analysed(item).tokens for n in t.term_norm]
     shingles = {" ".join(tokens[i:i + 3]).encode("utf-8") for i in range(max(1, len(tokens) - 2))}
     template = _template(num_perm)
     m = MinHash(num_perm=num_perm, seed=SEED, hashfunc=zlib.crc32, permutations=template.permutations,

@@ -206,8 +206,8 @@ def _adjective_like(word: str) -> bool:
 def _lemma_stems() -> dict[str, str]:
     """Normalized broken plural -> the stem of its singular (stemmed as ``analyse`` stems words)."""
     memo = TokenMemo()
-    memo.learn(list(_LEMMAS_RAW.values()), "ar")
-    return {normalize(k): memo.known[(v, "ar")][1] for k, v in _LEMMAS_RAW.items()}
+    known = memo.learn(list(_LEMMAS_RAW.values()), "ar")
+    return {normalize(k): known[v][1] for k, v in _LEMMAS_RAW.items()}
 
 
 def extract(item: Article | Analysis) -> list[Figure]:

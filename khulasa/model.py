@@ -139,12 +139,16 @@ class RawDocument:
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """The tokens of one sentence (or title), as parallel columns.
+    """The tokens of one sentence (or title), as parallel columns, and its terms.
 
     ``text[i]`` is ``sentence.text[start[i]:end[i]]``; ``norm[i]`` is ``normalize(text[i])`` (for matching);
     ``stem[i]`` its Snowball stem (folded as ``normalize`` folds; the normalized form for numbers and
-    punctuation); ``kind[i]`` says which of word, number, punctuation it is. ``normalized`` is the
-    normalized text of the whole sentence (search, dates, multi-word names).
+    punctuation); ``kind[i]`` says which of word, number, punctuation it is. Names and figures read these.
+
+    ``term_norm`` / ``term_stem`` are the sentence's terms, what the statistics of stories, summaries,
+    citations and near-duplicates count: its words and numbers, where the ones written without a space
+    between them are one term ("A330", "الـ11", "2015م"). ``normalized`` is the normalized text of the
+    whole sentence (search, dates, multi-word names).
     """
 
     text: tuple[str, ...]
@@ -153,14 +157,12 @@ class Tokens:
     norm: tuple[str, ...]
     stem: tuple[str, ...]
     kind: tuple[TokenKind, ...]
+    term_norm: tuple[str, ...] = ()
+    term_stem: tuple[str, ...] = ()
     normalized: str = ""
 
     def __len__(self) -> int:
         return len(self.text)
-
-    def terms(self) -> list[int]:
-        """Indexes of the word and number tokens (the ones that carry content)."""
-        return [i for i, k in enumerate(self.kind) if k != "punct"]
 
 
 @dataclass(frozen=True, slots=True)

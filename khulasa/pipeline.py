@@ -43,8 +43,7 @@ def cite_copies(summary: Summary, groups: Sequence[DuplicateGroup], by_id: Mappi
     index: dict[str, list[tuple[frozenset[str], int]]] = {}
 
     def words(analysis: Analysis, k: int) -> frozenset[str]:
-        t = analysis.tokens[k]
-        return frozenset(n for n, kind in zip(t.norm, t.kind, strict=True) if kind != "punct")
+        return frozenset(analysis.tokens[k].term_norm)
 
     out = []
     for item in summary.sentences:

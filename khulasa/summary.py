@@ -31,6 +31,7 @@ a fixed column order, not in set order).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 from collections import Counter
@@ -42,7 +43,7 @@ from khulasa.config import SummaryConfig
 from khulasa.ingest.clean import _CONTINUATION, clean_document
 from khulasa.ingest.meta import is_terminated
 from khulasa.model import Analysis, Article, Citation, RawDocument, Sentence, Summary, SummarySentence, Tokens
-from khulasa.text import TokenMemo, analysed, normalize, stopwords, word_count
+from khulasa.text import TokenMemo, analysed, is_number, normalize, stopwords, word_count
 
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG = SummaryConfig()
@@ -163,26 +164,19 @@ class _Tokens(NamedTuple):
 
 
 def _tokens(rows: Sequence[Tokens], language: str) -> _Tokens:
-    """The terms (word and number tokens) of every row, their stem ids and stopword flags, read from the
-    articles' analyses (nothing is normalized or stemmed again)."""
+    """The terms of every row, their stem ids and stopword flags, read from the articles' analyses
+    (nothing is normalized or stemmed again)."""
     import numpy as np
 
-    norms: list[str] = []
-    stems_flat: list[str] = []
-    lengths: list[int] = []
-    for r in rows:
-        before = len(norms)
-        for n, s, k in zip(r.norm, r.stem, r.kind, strict=True):
-            if k != "punct":
-                norms.append(n)
-                stems_flat.append(s)
-        lengths.append(len(norms) - before)
+    norms = list(itertools.chain.from_iterable(r.term_norm for r in rows))
+    stems_flat = list(itertools.chain.from_iterable(r.term_stem for r in rows))
+    lengths = [len(r.term_norm) for r in rows]
     stems = list(dict.fromkeys(stems_flat))
     stem_index = dict(zip(stems, range(len(stems)), strict=True))
     ids = np.fromiter(map(stem_index.__getitem__, stems_flat), dtype=np.int64, count=len(stems_flat))
     distinct = list(dict.fromkeys(norms))
     stop_words = stopwords(language)
-    flags = {n: n in stop_words or n[0].isdigit() for n in distinct}
+    flags = {n: n in stop_words or is_number(n) for n in distinct}
     stop = np.fromiter(map(flags.__getitem__, norms), dtype=bool, count=len(norms))
     return _Tokens([r.normalized for r in rows], lengths, norms, stems, ids, stop)
 

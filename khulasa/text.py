@@ -452,7 +452,17 @@ def content_stems(text: str, language: str = "ar", stop: Sequence[str] | frozens
 
 # The one tokenizer: numbers (with decimal and thousands separators of any script), runs of letters
 # (with their diacritics and tatweel, so a span covers the word as written), single punctuation marks.
-WORD = re.compile(r"\d+(?:[.,٫٬]\d+)*|(?:[^\W\d_]|[\u064b-\u0652\u0670\u0640])+|[^\w\s]")
+# The marks normalization removes inside a word (harakat, Quranic marks, tatweel): part of the word's span.
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
+# (Runs of letters and runs of marks, rather than one letter-or-mark at a time: the same tokens, 20% faster.)
+WORD = re.compile(rf"(?:[^\W\d_]+|[{_MARKS}]+)+|\d+(?:[.,٫٬]\d+)*|[^\w\s]")
+WORD_MARK = re.compile(f"[{_MARKS}]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # a normalized number (digits are ASCII after normalize)
+
+
+def is_number(norm: str) -> bool:
+    """Whether a normalized token or term is a number ("2015", "2.5", "1,000"): counted as a stopword."""
+    return norm[:1].isdigit() and _NUMBER.fullmatch(norm) is not None
 
 
 class TokenMemo:
@@ -463,38 +473,60 @@ class TokenMemo:
     __slots__ = ("known",)
 
     def __init__(self) -> None:
-        self.known: dict[tuple[str, str], tuple[str, str, TokenKind]] = {}
+        self.known: dict[str, dict[str, tuple[str, str, TokenKind]]] = {}  # language -> token -> facts
 
-    def learn(self, tokens: Sequence[str], language: str) -> None:
-        """Normalize and stem the tokens not seen yet for ``language`` (one pass for all of them)."""
-        fresh = [t for t in dict.fromkeys(tokens) if (t, language) not in self.known]
+    def facts(self, language: str) -> dict[str, tuple[str, str, TokenKind]]:
+        """token -> (normalized form, stem, kind) of the tokens learned for ``language``."""
+        return self.known.setdefault(language, {})
+
+    def learn(self, tokens: Sequence[str], language: str) -> dict[str, tuple[str, str, TokenKind]]:
+        """Normalize and stem the tokens not seen yet for ``language`` (one pass for all of them);
+        returns ``facts(language)``."""
+        known = self.facts(language)
+        fresh = [t for t in dict.fromkeys(tokens) if t not in known]
         if not fresh:
-            return
+            return known
         unfolded = normalize_many(fresh, fold_ta=False)
-        words = [u for t, u in zip(fresh, unfolded, strict=True) if u and _kind(t) == "word"]
+        kinds = [_kind(t) if u else "punct" for t, u in zip(fresh, unfolded, strict=True)]  # a lone tatweel: "punct"
+        words = [u for u, k in zip(unfolded, kinds, strict=True) if k == "word"]
         stemmed = dict(zip(words, _stemmer(language).stemWords(words), strict=True))
-        for t, u in zip(fresh, unfolded, strict=True):
-            kind = _kind(t) if u else "punct"  # a lone tatweel or mark: nothing to match
+        for t, u, kind in zip(fresh, unfolded, kinds, strict=True):
             norm = u.replace("ة", "ه")
-            stem = stemmed[u].replace("ة", "ه") if kind == "word" else norm
-            self.known[(t, language)] = (norm, stem, kind)
+            known[t] = (norm, stemmed[u].replace("ة", "ه") if kind == "word" else norm, kind)
+        return known
 
 
 def _kind(token: str) -> TokenKind:
     first = token[0]
     if first.isdigit():
-        return "number"
-    return "word" if first.isalpha() or "\u064b" <= first <= "\u0670" or first == "\u0640" else "punct"
+        return "number" if token[-1].isdigit() and all(c.isdigit() or c in ".,٫٬" for c in token) else "word"
+    return "punct" if len(token) == 1 and not first.isalpha() and not WORD_MARK.match(first) else "word"
 
 
-def _tokens_of(text: str, normalized: str, language: str, memo: TokenMemo) -> Tokens:
-    found = [(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
-    texts = tuple(t for t, _, _ in found)
-    memo.learn(texts, language)
-    known = memo.known
-    facts = [known[(t, language)] for t in texts]
-    return Tokens(texts, tuple(a for _, a, _ in found), tuple(b for _, _, b in found),
-                  tuple(f[0] for f in facts), tuple(f[1] for f in facts), tuple(f[2] for f in facts), normalized)
+def _tokens_of(text: str, matches: list[re.Match[str]], normalized: str, memo: TokenMemo, language: str,
+               known: dict[str, tuple[str, str, TokenKind]]) -> Tokens:
+    if not matches:
+        return Tokens((), (), (), (), (), (), (), (), normalized)
+    texts = tuple([m.group() for m in matches])
+    starts, ends = zip(*[m.span() for m in matches], strict=True)
+    norm, stem, kind = zip(*map(known.__getitem__, texts), strict=True)
+    term_norm: list[str] = []
+    term_stem: list[str] = []
+    run = -1  # first token of the current run of words and numbers written without a space
+    for i in range(len(texts) + 1):
+        if i < len(texts) and kind[i] != "punct" and run >= 0 and starts[i] == ends[i - 1]:
+            continue  # the run goes on
+        if run >= 0:
+            if i - run == 1:
+                term_norm.append(norm[run])
+                term_stem.append(stem[run])
+            else:  # "A330", "الـ11": one term, normalized and stemmed as one word
+                joined = text[starts[run]:ends[i - 1]]
+                facts = memo.learn([joined], language)[joined]
+                term_norm.append(facts[0])
+                term_stem.append(facts[1])
+        run = i if i < len(texts) and kind[i] != "punct" else -1
+    return Tokens(texts, starts, ends, norm, stem, kind, tuple(term_norm), tuple(term_stem), normalized)
 
 
 def analyse(article: Article, memo: TokenMemo | None = None) -> Analysis:
@@ -504,8 +536,12 @@ def analyse(article: Article, memo: TokenMemo | None = None) -> Analysis:
     language = "en" if article.language == "en" else "ar"
     sents = split_sentences(article.text, article.id)
     normalized = normalize_many([s.text for s in sents] + [article.title])
-    tokens = tuple(_tokens_of(s.text, n, language, memo) for s, n in zip(sents, normalized, strict=False))
-    return Analysis(article, sents, tokens, _tokens_of(article.title, normalized[-1], language, memo))
+    found = [list(WORD.finditer(s.text)) for s in sents]
+    title = list(WORD.finditer(article.title))
+    known = memo.learn([m.group() for ms in (*found, title) for m in ms], language)  # one pass per article
+    tokens = tuple(_tokens_of(s.text, ms, n, memo, language, known)
+                   for s, ms, n in zip(sents, found, normalized, strict=False))
+    return Analysis(article, sents, tokens, _tokens_of(article.title, title, normalized[-1], memo, language, known))
 
 
 def analyse_all(articles: Sequence[Article]) -> list[Analysis]:
@@ -521,5 +557,6 @@ def analysed(item: Article | Analysis, memo: TokenMemo | None = None) -> Analysi
 
 
 def content_terms(tokens: Tokens, stop: frozenset[str]) -> list[str]:
-    """Stems of the content words of ``tokens``: words that are no stopword (tested on the normalized form)."""
-    return [s for s, n, k in zip(tokens.stem, tokens.norm, tokens.kind, strict=True) if k == "word" and n not in stop]
+    """Stems of the content terms of ``tokens``: terms that are neither a stopword (tested on the normalized
+    form) nor a number."""
+    return [s for s, n in zip(tokens.term_stem, tokens.term_norm, strict=True) if n not in stop and not is_number(n)]

@@ -8,7 +8,6 @@ per batch).
 
 from __future__ import annotations
 
-import html
 import json
 import threading
 from typing import Any
@@ -18,11 +17,12 @@ from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from khulasa import render, report
 from khulasa.config import DEFAULT, Config
 from khulasa.ingest.clean import clean_document
 from khulasa.ingest.readers import parse_iso_date
 from khulasa.model import SCHEMA_VERSION, Digest, RawDocument
+from khulasa.output import html as pages
+from khulasa.output import json as documents
 from khulasa.pipeline import LiveDigest
 from khulasa.store import Store
 
@@ -79,7 +79,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             return live.digest()
 
     def story_doc(story_id: str) -> dict[str, Any]:
-        doc = report.digest_document(current())
+        doc = documents.digest_document(current())
         for s in doc["stories"]:
             if s["id"] == story_id:
                 return dict(s)
@@ -99,11 +99,11 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         article = store.article(article_id)
         if article is None:
             raise HTTPException(404, f"no article has the id {article_id!r}; GET /api/articles lists them")
-        return render.article_to_dict(article)
+        return documents.article_to_dict(article)
 
     @app.get("/api/stories")
     def list_stories() -> dict[str, Any]:
-        doc = report.digest_document(current())
+        doc = documents.digest_document(current())
         return {"schema": "khulasa.stories", "version": SCHEMA_VERSION, "stories": [
             {"id": s["id"], "headline": s["headline"], "articles": sum(len(e["articles"]) for e in s["timeline"]),
              "outlets": s["outlets"], "timeline": [{k: e[k] for k in ("id", "first", "last", "headline")}
@@ -156,25 +156,19 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
 
     @app.get("/", response_class=HTMLResponse)
     def home() -> str:
-        return report.digest_html(current(), extra_header=search_form)
+        return pages.digest_html(current(), extra_header=search_form)
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(q: str = "") -> str:
         hits = store.search(q[:500]) if q else []
-        items = "".join(f'<li><a href="/articles/{html.escape(h.id)}">{html.escape(h.title or h.id)}</a>'
-                        f'<p class="meta">{html.escape(h.snippet)}</p></li>' for h in hits)
-        body = f"<ol class='hits'>{items}</ol>" if hits else "<p>لا نتائج.</p>"
-        return _page(f"بحث: {q}", search_form + f"<h2>نتائج البحث عن «{html.escape(q)}»</h2>{body}")
+        return pages.search_html(q, hits, extra_header=search_form)
 
     @app.get("/articles/{article_id:path}", response_class=HTMLResponse)
     def article_page(article_id: str) -> str:
         article = store.article(article_id)
         if article is None:
             raise HTTPException(404, f"no article has the id {article_id!r}")
-        text = "".join(f"<p>{html.escape(p)}</p>" for p in article.text.split("\n") if p.strip())
-        meta = " · ".join(x for x in (article.credit, str(article.date or ""), article.dateline) if x)
-        return _page(article.display_title, f"<h2>{html.escape(article.display_title)}</h2>"
-                                                  f"<p class='meta'>{html.escape(meta)}</p>{text}")
+        return pages.article_html(article)
 
     app.state.store = store
     return app
@@ -194,10 +188,3 @@ def _offline_docs(app: FastAPI) -> None:
                                    swagger_js_url="/docs-assets/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-assets/swagger-ui.css",
                                    swagger_favicon_url="/docs-assets/favicon-32x32.png")
-
-
-def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{html.escape(title)}'
-            f'</title><style>body{{font-family:"Noto Naskh Arabic","Amiri",Tahoma,sans-serif;max-width:50rem;'
-            f'margin:2rem auto;line-height:1.9;padding:0 1rem}} .meta{{color:#5b6472}}</style></head>'
-            f'<body><p><a href="/">خلاصة</a></p>{body}</body></html>')

@@ -11,8 +11,11 @@ from typer.testing import CliRunner
 
 from khulasa.cli import app
 from khulasa.ingest import read_articles
+from khulasa.output.html import digest_html
+from khulasa.output.json import digest_document
+from khulasa.output.labels import ARTICLES_GEN, STORIES, count_ar
+from khulasa.output.markdown import digest_markdown
 from khulasa.pipeline import digest
-from khulasa.report import _ARTICLES_GEN, _STORIES, count_ar, digest_document, digest_html, digest_markdown
 
 from .conftest import EXAMPLES, ROOT, check_golden
 
@@ -66,10 +69,10 @@ def test_markdown() -> None:
 
 @pytest.mark.parametrize(
     ("n", "forms", "expected"),
-    [(1, _STORIES, "قصة واحدة"), (2, _STORIES, "قصتان"), (3, _STORIES, "3 قصص"), (10, _STORIES, "10 قصص"),
-     (11, _STORIES, "11 قصة"), (2, _ARTICLES_GEN, "مقالين"), (5, _ARTICLES_GEN, "5 مقالات"),
-     (44, _ARTICLES_GEN, "44 مقالا"), (100, _ARTICLES_GEN, "100 مقال"), (103, _ARTICLES_GEN, "103 مقالات"),
-     (250, _ARTICLES_GEN, "250 مقالا")],
+    [(1, STORIES, "قصة واحدة"), (2, STORIES, "قصتان"), (3, STORIES, "3 قصص"), (10, STORIES, "10 قصص"),
+     (11, STORIES, "11 قصة"), (2, ARTICLES_GEN, "مقالين"), (5, ARTICLES_GEN, "5 مقالات"),
+     (44, ARTICLES_GEN, "44 مقالا"), (100, ARTICLES_GEN, "100 مقال"), (103, ARTICLES_GEN, "103 مقالات"),
+     (250, ARTICLES_GEN, "250 مقالا")],
 )
 def test_arabic_counts(n: int, forms: tuple[str, str, str, str, str], expected: str) -> None:
     assert count_ar(n, forms) == expected
@@ -84,7 +87,14 @@ def test_html_is_rtl_and_self_contained() -> None:
     payload = re.search(r'<script type="application/json" id="khulasa-data">(.*?)</script>', page, re.S)
     assert payload is not None
     data = json.loads(payload.group(1))
-    assert len(data["stories"]) == 3
+    buttons = re.findall(r'<button class="cite" data-cite="([^"]+)"', page)
+    # every button keys a citation of the page data, and every citation one button: no parallel lists
+    assert sorted(buttons) == sorted(data["citations"]) and len(set(buttons)) == len(buttons)
+    texts = {a.id: a.text for a in RESULT.articles}
+    for cid, c in data["citations"].items():
+        assert cid in data["sentences"][c["sentence"]]
+        assert data["articles"][c["article_id"]]["text"][c["start"]:c["end"]] == texts[c["article_id"]][c["start"]:c["end"]]
+    assert '<meta name="generator" content="khulasa' in page
 
 
 def test_digest_command_writes_all_formats(tmp_path: Path) -> None:

@@ -131,7 +131,7 @@ def test_a_duration_counts_time_not_what_follows_it() -> None:
 ])
 def test_figure_values_read_as_arabic(value: float, unit: str, shown: str) -> None:
     from khulasa.model import Figure, FigureGroup
-    from khulasa.report import figure_value, thing_label
+    from khulasa.output.labels import figure_value, thing_label
 
     fig = Figure("a", 0, 0, 1, "x", value, value, value, "", unit, "", frozenset(), ())
     assert figure_value(fig) == shown

@@ -16,7 +16,7 @@ from khulasa.ingest import read_articles
 from khulasa.ingest.clean import _FLOATING_WORDS, _WIDGET_PATTERNS, clean_document, is_widget, line_key
 from khulasa.ingest.meta import dateline_of, source_of, update_stamp
 from khulasa.model import RawDocument
-from khulasa.render import article_to_dict
+from khulasa.output.json import article_to_dict
 from khulasa.text import normalize, sentences
 
 from .conftest import EXAMPLES, GOLDEN, check_golden

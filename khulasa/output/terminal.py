@@ -1,0 +1,135 @@
+"""The command line's views: tables, trees and panels printed with rich.
+
+Every text that comes from the input (titles, paths, sentences, names) is escaped before it meets rich
+markup, so "[red]" in a file name is printed as written, never read as a style.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.markup import escape
+
+from khulasa.model import Analysis, Article, Digest, Story
+from khulasa.output.labels import figure_value, source_numbers, thing_label
+
+_VERDICT_COLOR = {"disagree": "red", "approximate": "yellow", "agree": "green"}
+
+
+def _credit(a: Article) -> str:
+    return a.credit if (a.source or a.outlet) else "—"
+
+
+def _when(first: object, last: object) -> str:
+    if first is None:
+        return "date unknown"
+    return str(first) if first == last else f"{first} → {last}"
+
+
+def article_sheet(out: Console, analysis: Analysis) -> None:
+    """One cleaned article: its metadata, then its numbered sentences."""
+    a = analysis.article
+    for label, value in (("id", a.id), ("path", a.path), ("title", a.title), ("date", a.date),
+                         ("source", a.source), ("outlet", a.outlet), ("dateline", a.dateline),
+                         ("updated", a.updated), ("language", a.language)):
+        out.print(f"[bold]{label}:[/bold] {escape(str(value or '—'))}")
+    out.print()
+    for s in analysis.sentences:
+        out.print(f"[dim]{s.index + 1:>3} │[/dim] {escape(s.text)}")
+
+
+def articles_table(out: Console, articles: Sequence[Article]) -> None:
+    """The articles read: id, date, source, dateline and title (non-Arabic ones flagged)."""
+    from rich.table import Table
+
+    table = Table(title=f"{len(articles)} articles", show_lines=False)
+    table.add_column("id", no_wrap=True, overflow="ellipsis", max_width=26)
+    table.add_column("date", no_wrap=True, min_width=10)
+    table.add_column("source", no_wrap=True, overflow="ellipsis", max_width=18)
+    table.add_column("dateline", no_wrap=True, overflow="ellipsis", max_width=12)
+    table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=40)
+    for a in articles:
+        flag = "" if a.language == "ar" else f"[{a.language}] "
+        table.add_row(escape(a.id), str(a.date or "—"), escape(_credit(a)), escape(a.dateline or "—"),
+                      escape(flag + a.display_title))
+    out.print(table)
+
+
+def stories_tree(out: Console, stories: Sequence[Story], articles: Sequence[Article]) -> None:
+    """Each story as a tree: its events in time order, their articles, and the folded copies."""
+    from rich.tree import Tree
+
+    by_id = {a.id: a for a in articles}
+    for story in stories:
+        tree = Tree(f"[bold]{escape(story.id)}[/bold] {escape(story.headline)}  [dim]({len(story.article_ids)} "
+                    f"articles, {len(story.outlets)} outlets)[/dim]")
+        for event in story.events:
+            node = tree.add(f"[cyan]{_when(event.first, event.last)}[/cyan] {escape(event.headline)} "
+                            f"[dim](confidence {event.confidence})[/dim]")
+            for aid in event.article_ids:
+                a = by_id[aid]
+                node.add(f"{escape(aid)} [dim]{a.date or '—'} · {escape(_credit(a))}[/dim]")
+        for group in story.duplicates:
+            tree.add(f"[dim]copies of {escape(group.representative)}: {escape(', '.join(group.members[1:]))} "
+                     f"({escape(', '.join(group.outlets))})[/dim]")
+        out.print(tree)
+
+
+def digest_panels(out: Console, result: Digest) -> None:
+    """The digest as panels: per story its summary, timeline, figures, entities and numbered sources."""
+    from rich.panel import Panel
+
+    by_id = {a.id: a for a in result.articles}
+    for sd in result.stories:
+        story = sd.story
+        numbers = source_numbers(sd.summary)
+        body = [f"[dim]{len(story.article_ids)} articles · {escape('، '.join(story.outlets))}[/dim]", ""]
+        body += [f"• {escape(s.text)} [cyan]{escape(''.join(f'[{numbers[c.article_id]}]' for c in s.citations))}"
+                 f"[/cyan]" for s in sd.summary.sentences]
+        body += ["", "[bold]Timeline[/bold]"]
+        for e in story.events:
+            body.append(f"  [green]{_when(e.first, e.last)}[/green]  {escape(e.headline)}  "
+                        f"[dim]({escape('، '.join(e.outlets))})[/dim]")
+        if sd.figures:
+            body += ["", "[bold]Key figures[/bold]"]
+            for g in sd.figures:
+                color = _VERDICT_COLOR[g.verdict]
+                vals = "; ".join(f"{figure_value(f)} ({by_id[f.article_id].credit})" for f in g.figures)
+                body.append(f"  [{color}]{g.verdict:<11}[/{color}] {escape(thing_label(g))}: {escape(vals)}")
+        if sd.entities:
+            body += ["", "[bold]People, places, organizations[/bold]"]
+            body.append("  " + escape("، ".join(f"{e.name} ({e.type}{', ' + e.role if e.role else ''}) "
+                                               f"×{len(e.mentions)}" for e in sd.entities[:8])))
+        body += ["", "[bold]Sources[/bold]"]
+        for aid, n in numbers.items():
+            a = by_id[aid]
+            body.append(f"  {escape(f'[{n}]')} {escape(a.credit)} — {escape(a.display_title)} "
+                        f"[dim]{a.date or ''} {escape(a.path)}[/dim]")
+        out.print(Panel("\n".join(body), title=f"[bold]{escape(story.id)}[/bold] {escape(story.headline)}",
+                        title_align="right"))
+
+
+def facts_tables(out: Console, result: Digest) -> None:
+    """Per story: its key figures (values by source, verdict) and its entities."""
+    from rich.table import Table
+
+    by_id = {a.id: a for a in result.articles}
+    for sd in result.stories:
+        out.rule(f"[bold]{escape(sd.story.id)}[/bold] {escape(sd.story.headline)}")
+        figures = Table(title="Key figures", show_lines=False, title_justify="right")
+        for col in ("quantity", "values by source", "verdict"):
+            figures.add_column(col, overflow="fold")
+        for g in sd.figures:
+            color = _VERDICT_COLOR[g.verdict]
+            figures.add_row(escape(thing_label(g)), escape("\n".join(
+                f"{figure_value(f)} — {by_id[f.article_id].credit}" for f in g.figures)),
+                f"[{color}]{g.verdict}[/{color}]")
+        out.print(figures)
+        entities = Table(title="Entities", title_justify="right")
+        for col in ("name", "type", "role", "mentions", "sources"):
+            entities.add_column(col, overflow="fold")
+        for e in sd.entities:
+            entities.add_row(escape(e.name), e.type, escape(e.role or "—"), str(len(e.mentions)),
+                             escape("، ".join(dict.fromkeys(by_id[a].credit for a in e.article_ids))))
+        out.print(entities)
