@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from khulasa.errors import StoreError
 from khulasa.model import Article, IngestReport, SearchHit
-from khulasa.text import normalize, sentences, tokenize
+from khulasa.text import content_hash, normalize, sentences, tokenize
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
@@ -117,16 +116,16 @@ class Store:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for a in articles:
-                content_hash = a.content_hash or hashlib.sha256(normalize(a.text).encode()).hexdigest()[:16]
-                if self.db.execute("SELECT 1 FROM articles WHERE content_hash=?", (content_hash,)).fetchone():
+                digest = a.content_hash or content_hash(a.text)
+                if self.db.execute("SELECT 1 FROM articles WHERE content_hash=?", (digest,)).fetchone():
                     skipped.append(a.id)
                     continue
                 aid = a.id
                 if self.db.execute("SELECT 1 FROM articles WHERE id=?", (aid,)).fetchone():
-                    aid = f"{a.id}~{content_hash[:6]}"
+                    aid = f"{a.id}~{digest[:6]}"
                 self.db.execute(
                     "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (aid, content_hash, a.path, a.title, a.date.isoformat() if a.date else None, a.updated, a.source,
+                    (aid, digest, a.path, a.title, a.date.isoformat() if a.date else None, a.updated, a.source,
                      a.outlet, a.dateline, a.url, a.language, a.text, json.dumps(list(a.captions), ensure_ascii=False),
                      json.dumps(list(a.removed), ensure_ascii=False), now, int(a.folder_credit)))
                 self.db.execute("INSERT INTO articles_fts(id, title, body) VALUES (?,?,?)",

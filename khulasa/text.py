@@ -222,6 +222,16 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(normalize(text))
 
 
+def content_hash(text: str, *, key: str | None = None) -> str:
+    """The content hash of ``text``: 16 hex digits of the SHA-256 of its normalized words joined by single
+    spaces, so copies that differ only in spelling variants, diacritics or line breaks hash alike. ``key``:
+    that joined form when the caller has it already (the cleaner builds it line by line)."""
+    import hashlib
+
+    joined = " ".join(normalize(text).split()) if key is None else key
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
 def word_count(text: str) -> int:
     """Words as a budget counts them: whitespace-separated pieces of the display text."""
     return len(text.split())

@@ -335,3 +335,11 @@ def test_is_terminated_agrees_with_its_pattern(line: str) -> None:
     from khulasa.ingest.meta import _TERMINAL, is_terminated
 
     assert is_terminated(line) == bool(_TERMINAL.search(line))
+
+
+def test_one_content_hash_formula() -> None:
+    """The cleaner's hash (built line by line) is the hash the store computes for a bare text."""
+    from khulasa.text import content_hash
+
+    for a in read_articles([str(EXAMPLES)]).articles:
+        assert a.content_hash == content_hash(a.text)

@@ -13,7 +13,6 @@ The cleaner works line by line on a ``RawDocument``:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from collections.abc import Sequence
 from khulasa.dates import parse_date_line, split_date_prefix
 from khulasa.ingest.meta import dateline_of, is_terminated, is_title_like, source_of, update_stamp
 from khulasa.model import Article, RawDocument
-from khulasa.text import detect_language, normalize, normalize_many
+from khulasa.text import content_hash, detect_language, normalize, normalize_many
 
 _WIDGET_LINES = frozenset(
     normalize(x)
@@ -96,11 +95,6 @@ def learn_recurring(docs: Sequence[RawDocument], min_docs: int = 3, min_share: f
         threshold = max(min_docs, min_share * len(members))
         keys.update(f"{group}\x00{k}" for k, n in counts.items() if n >= threshold and k)
     return frozenset(keys)
-
-
-def _content_hash(key: str) -> str:
-    """The content hash of a text from its ``line_key``."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) -> Article:
@@ -195,7 +189,7 @@ def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) ->
         language=detect_language(text or title),
         captions=tuple(captions),
         removed=tuple(removed),
-        content_hash=_content_hash(" ".join(line_k for _, ln in body if (line_k := keys[ln]))),  # == line_key(text)
+        content_hash=content_hash(text, key=" ".join(line_k for _, ln in body if (line_k := keys[ln]))),
     )
 
 
