@@ -10,32 +10,15 @@ import datetime as dt
 import math
 import re
 
+from khulasa.lexicon import lexicon
 from khulasa.model import DateMention
 from khulasa.text import normalize
 
-_MONTHS_RAW: dict[int, tuple[str, ...]] = {
-    1: ("يناير", "كانون الثاني", "جانفي", "January", "Jan"),
-    2: ("فبراير", "شباط", "فيفري", "February", "Feb"),
-    3: ("مارس", "آذار", "March", "Mar"),
-    4: ("أبريل", "ابريل", "إبريل", "نيسان", "أفريل", "April", "Apr"),
-    5: ("مايو", "أيار", "ماي", "May"),
-    6: ("يونيو", "يونيه", "حزيران", "جوان", "June", "Jun"),
-    7: ("يوليو", "يوليه", "تموز", "جويلية", "July", "Jul"),
-    8: ("أغسطس", "آب", "أوت", "August", "Aug"),
-    9: ("سبتمبر", "أيلول", "September", "Sep", "Sept"),
-    10: ("أكتوبر", "تشرين الأول", "October", "Oct"),
-    11: ("نوفمبر", "تشرين الثاني", "November", "Nov"),
-    12: ("ديسمبر", "كانون الأول", "دجنبر", "December", "Dec"),
-}
-MONTHS: dict[str, int] = {normalize(name): month for month, names in _MONTHS_RAW.items() for name in names}
-
-WEEKDAYS: dict[str, int] = {
-    normalize(name): i
-    for i, name in enumerate(("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"))
-}
-WEEKDAYS.update({normalize("الإثنين"): 0, normalize("الأثنين"): 0})
-WEEKDAYS.update({name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-                                                  "sunday"))})
+_CALENDAR = lexicon("months")  # khulasa/lexicon/ar/months.toml
+MONTHS: dict[str, int] = {normalize(name): int(month) for month, names in _CALENDAR["gregorian"].items()
+                          for name in names}
+WEEKDAYS: dict[str, int] = {normalize(name): int(day) for day, names in _CALENDAR["weekdays"].items()
+                            for name in names}
 
 # Longest names first so that "كانون الثاني" wins over a shorter overlapping alternative.
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
@@ -158,11 +141,8 @@ def split_date_prefix(line: str) -> tuple[dt.date, str] | None:
 
 # --- dates in running text, resolved against the article date ------------------------------------
 
-_HIJRI_MONTHS_RAW = ("محرم", "صفر", "ربيع الأول", "ربيع الثاني", "جمادى الأولى", "جمادى الآخرة", "رجب", "شعبان",
-                     "رمضان", "شوال", "ذو القعدة", "ذو الحجة")
-HIJRI_MONTHS: dict[str, int] = {normalize(m): i for i, m in enumerate(_HIJRI_MONTHS_RAW, start=1)}
-HIJRI_MONTHS.update({normalize("ربيع الآخر"): 4, normalize("جمادى الثانية"): 6, normalize("ذي القعدة"): 11,
-                     normalize("ذي الحجة"): 12})
+HIJRI_MONTHS: dict[str, int] = {normalize(name): int(month) for month, names in _CALENDAR["hijri"].items()
+                                for name in names}
 _HIJRI_ALT = "|".join(sorted((re.escape(m) for m in HIJRI_MONTHS), key=len, reverse=True))
 _HIJRI = re.compile(rf"(?<![\w])(?P<day>\d{{1,2}})\s+(?P<month>{_HIJRI_ALT})\s+(?:عام\s+|سنه\s+)?(?P<year>1[34]\d\d)")
 _FUTURE = re.compile(r"(?:^|\s)(?:سوف|المقبل|المقبله|القادم|القادمه|من المقرر|من المرتقب|من المنتظر)(?:\s|$)")

@@ -15,19 +15,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
+from khulasa.lexicon import lexicon, words
 from khulasa.model import Analysis, Article, Entity, EntityType, Mention, Tokens
 from khulasa.text import analysed, normalize, stem_tokens, stopwords
 
 DATA_DIR = Path(__file__).resolve().parent / "data"  # package data, present in every kind of install
 
-# Words that announce a person right after them (normalized when used).
-PERSON_TRIGGERS = ["الرئيس", "رئيس", "وزير", "وزيرة", "الوزير", "الوزيره", "الملك", "الامير", "الأمير", "الشيخ", "السيد", "السيدة", "الدكتور", "د", "الجنرال", "العقيد", "اللواء", "العميد", "النائب", "المتحدث", "الناطق", "السفير", "المبعوث", "المستشار", "الامين", "الأمين", "القائد", "المدير", "الزعيم", "البابا", "الإمام", "المرشد", "الرئيسة", "نائب", "مساعد", "رئيسة", "الكاتب", "الفنان", "المطرب", "اللاعب", "المدرب", "الحاكم", "المحافظ"]
-# Head words of organization names.
-ORG_HEADS = ["وزارة", "حزب", "منظمة", "مجلس", "وكالة", "حركة", "جامعة", "شركة", "بنك", "مصرف", "جمعية", "اتحاد", "هيئة", "مؤسسة", "جبهة", "لجنة", "نادي", "صندوق", "البنك", "الجامعة", "الشركة", "المنظمة", "الوزارة", "المجلس", "الحزب", "الحركة", "الاتحاد", "الهيئة", "المؤسسة", "الجبهة", "اللجنة", "حلف", "تنظيم", "جيش", "الجيش", "قوات", "شرطة", "محكمة", "المحكمة", "برلمان", "البرلمان", "مكتب", "إذاعة", "قناة", "صحيفة"]
+PERSON_TRIGGERS = words("names", "person_triggers")  # words that announce a person right after them
+ORG_HEADS = words("names", "org_heads")  # head words of organization names
 _PERSON_TRIGGERS = frozenset(normalize(w) for w in PERSON_TRIGGERS)
 _ORG_HEADS = frozenset(normalize(w) for w in ORG_HEADS)
 _PUNCT = ".,;:!?\"'()[]{}«»-_/"
-_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف", "ك")
+_CLITICS = words("clitics", "base")
+_DEFINITE = words("clitics", "definite")
 
 
 def strip_clitics(word: str) -> str:
@@ -74,7 +74,7 @@ def _token_facts(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _TokenFac
     loc, country = gaz["LOC"], gaz["COUNTRY"]
     f: dict[str, str | float] = {
         "w": w, "b": b, "stem": stem, "p2": w[:2], "p3": w[:3], "s2": w[-2:], "s3": w[-3:],
-        "shape": _shape(w), "len": str(min(len(w), 8)), "al": "1" if w.startswith(("ال", "وال", "بال", "لل")) else "0",
+        "shape": _shape(w), "len": str(min(len(w), 8)), "al": "1" if w.startswith(_DEFINITE) else "0",
     }
     if b in country or w in country:
         f["gaz_country"] = 1.0
@@ -148,6 +148,7 @@ def tag_tokens(tokens: list[str]) -> list[str]:
 
 
 _PROPAGATE_MAX = 4
+_LOOKUP_PREFIXES = words("clitics", "name_prefixes")
 
 
 def _entity_spans(tags: list[str]) -> list[tuple[int, int, str]]:
@@ -235,7 +236,7 @@ def _lookup(lex: _Lexicon, firsts: frozenset[str], keys: list[str], tags: list[s
     """Longest known name starting at untagged token ``i``: (length, type), or None (``firsts``: the
     first words of the known names, so most tokens are ruled out by one set lookup)."""
     first = keys[i]
-    forms = [f for f in (first, *(first[len(p):] for p in ("و", "ب", "ل", "ف", "ك")
+    forms = [f for f in (first, *(first[len(p):] for p in _LOOKUP_PREFIXES
                                   if first.startswith(p) and len(first) - len(p) >= 3)) if f in firsts]
     if not forms:
         return None
@@ -254,18 +255,11 @@ def _lookup(lex: _Lexicon, firsts: frozenset[str], keys: list[str], tags: list[s
 
 # --- entities in articles, resolved within a story ---------------------------------------------
 
-# Names of one entity written in different ways (normalized); the first is the canonical form.
-ALIASES: tuple[tuple[str, ...], ...] = (
-    ("تنظيم الدولة الإسلامية", "داعش", "الدولة الإسلامية", "تنظيم داعش", "الدولة الاسلامية", "تنظيم الدولة"),
-    ("الولايات المتحدة", "أمريكا", "أميركا", "الولايات المتحدة الأمريكية", "الولايات المتحدة الأميركية"),
-    ("المملكة المتحدة", "بريطانيا"),
-    ("حلف شمال الأطلسي", "الناتو", "حلف الناتو"),
-    ("الأمم المتحدة", "الامم المتحدة", "المنظمة الدولية"),
-)
+# Names of one entity written in different ways; the first is the canonical form.
+ALIASES: tuple[tuple[str, ...], ...] = tuple(tuple(group) for group in lexicon("names")["aliases"])
 _ALIAS_OF = {normalize(v): normalize(group[0]) for group in ALIASES for v in group}
 _ALIAS_DISPLAY = {normalize(group[0]): group[0] for group in ALIASES}
-_ALIAS_TYPE: dict[str, EntityType] = {normalize("تنظيم الدولة الإسلامية"): "ORG", normalize("حلف شمال الأطلسي"): "ORG",
-               normalize("الأمم المتحدة"): "ORG"}
+_ALIAS_TYPE: dict[str, EntityType] = {normalize(k): cast(EntityType, v) for k, v in lexicon("names")["alias_types"].items()}
 _ALIAS_RE = re.compile("|".join(sorted((re.escape(v) for v in _ALIAS_OF), key=len, reverse=True)))
 _ROLE_WORDS = 5
 
@@ -308,7 +302,7 @@ def _key(text: str) -> str:
     return _ALIAS_OF.get(key, key)
 
 
-_NAME_PREFIXES = ("و", "ب", "ل", "ف", "ك", "وب", "ول")
+_NAME_PREFIXES = words("clitics", "entity_prefixes")
 
 
 def resolve(all_mentions: Sequence[Mention]) -> list[Entity]:

@@ -13,7 +13,9 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import cast
 
+from khulasa.lexicon import lexicon, words
 from khulasa.model import Analysis, Article, Figure, FigureGroup, ParsedNumber, Qualifier, Verdict
 from khulasa.text import TokenMemo, analysed, normalize, stopwords
 
@@ -22,82 +24,36 @@ def _n(words: str) -> list[str]:
     return [normalize(w) for w in words.split()]
 
 
-_UNITS: dict[str, int] = {}
-for _value, _forms in {
-    1: "واحد واحدة احد احدى", 2: "اثنان اثنين اثنتان اثنتين اثنا اثنتا", 3: "ثلاث ثلاثة", 4: "اربع اربعة",
-    5: "خمسة", 6: "ست ستة", 7: "سبع سبعة", 8: "ثمان ثماني ثمانية", 9: "تسع تسعة", 10: "عشر عشرة",
-}.items():
-    _UNITS.update(dict.fromkeys(_n(_forms), _value))
-_UNITS[normalize("خمس")] = 5
-_TENS: dict[str, int] = {}
-for _value, _forms in {
-    20: "عشرون عشرين", 30: "ثلاثون ثلاثين", 40: "اربعون اربعين", 50: "خمسون خمسين", 60: "ستون ستين",
-    70: "سبعون سبعين", 80: "ثمانون ثمانين", 90: "تسعون تسعين",
-}.items():
-    _TENS.update(dict.fromkeys(_n(_forms), _value))
-_HUNDREDS: dict[str, int] = dict.fromkeys(_n("مئة مائة مئه مائه"), 100)
-_HUNDREDS.update(dict.fromkeys(_n("مئتان مئتين مائتان مائتين"), 200))
-for _u, _name in ((3, "ثلاث"), (4, "اربع"), (5, "خمس"), (6, "ست"), (7, "سبع"), (8, "ثمان"), (9, "تسع")):
-    _HUNDREDS.update(dict.fromkeys(_n(f"{_name}مئة {_name}مائة {_name}مئه {_name}مائه"), _u * 100))
+_NUMBERS = lexicon("numbers")  # number words and the words around figures (khulasa/lexicon/ar/numbers.toml)
+_UNITS: dict[str, int] = {normalize(w): int(v) for v, forms in _NUMBERS["units"].items() for w in forms}
+_TENS: dict[str, int] = {normalize(w): int(v) for v, forms in _NUMBERS["tens"].items() for w in forms}
+_HUNDREDS: dict[str, int] = {normalize(w): int(v) for v, forms in _NUMBERS["hundreds"].items() for w in forms}
+for _u, _stem in _NUMBERS["hundreds_stems"].items():  # "ثلاثمئة"
+    _HUNDREDS.update(dict.fromkeys(_n(" ".join(_stem + f for f in _NUMBERS["hundreds"]["100"])), int(_u) * 100))
 # Scale words: (multiplier, dual form?) — "ألفين" is 2000 on its own; "آلاف" multiplies a count.
 _SCALES: dict[str, tuple[float, bool]] = {}
-for _mult, _single, _dual, _plural in ((1e3, "الف", "الفان الفين", "الاف"), (1e6, "مليون", "مليونان مليونين", "ملايين"),
-                                       (1e9, "مليار بليون", "ملياران مليارين", "مليارات")):
-    _SCALES.update(dict.fromkeys(_n(_single), (_mult, False)))
-    _SCALES.update(dict.fromkeys(_n(_dual), (2 * _mult, True)))
-    _SCALES.update(dict.fromkeys(_n(_plural), (_mult, False)))
-_SCALES[normalize("ملياري")] = (2e9, True)
-_SCALES[normalize("مليوني")] = (2e6, True)
-_SCALES[normalize("الفي")] = (2e3, True)
+for _scale in _NUMBERS["scales"].values():
+    _SCALES.update(dict.fromkeys(map(normalize, _scale["single"]), (_scale["value"], False)))
+    _SCALES.update(dict.fromkeys(map(normalize, _scale["dual"]), (2 * _scale["value"], True)))
+    _SCALES.update(dict.fromkeys(map(normalize, _scale["plural"]), (_scale["value"], False)))
 # Indefinite quantities: "الآلاف" (thousands), "عشرات" (tens).
-_VAGUE: dict[str, tuple[float, float]] = {}
-for _forms, _range in (("عشرات العشرات", (20, 99)), ("مئات المئات", (200, 999)), ("الاف الالاف", (2000, 9999)),
-                       ("ملايين الملايين", (2e6, 9.99e6)), ("مليارات", (2e9, 9.99e9))):
-    _VAGUE.update(dict.fromkeys(_n(_forms), _range))
-_FRACTIONS = {normalize(k): v for k, v in {"نصف": 0.5, "النصف": 0.5, "ثلث": 1 / 3, "الثلث": 1 / 3, "ربع": 0.25,
-                                            "الربع": 0.25, "ثلثي": 2 / 3, "ثلثا": 2 / 3, "الثلثين": 2 / 3}.items()}
+_VAGUE: dict[str, tuple[float, float]] = {normalize(w): (v["low"], v["high"]) for v in _NUMBERS["vague"]
+                                          for w in v["forms"]}
+_FRACTIONS: dict[str, float] = {normalize(k): v for k, v in _NUMBERS["fractions"].items()}
 # Duals that are a number by themselves: "عامين" is two years.
-_DUALS = {normalize(k): v for k, v in {
-    "عامين": (2, "year"), "عامان": (2, "year"), "سنتين": (2, "year"), "سنتان": (2, "year"),
-    "شهرين": (2, "month"), "شهران": (2, "month"), "يومين": (2, "day"), "يومان": (2, "day"),
-    "اسبوعين": (2, "week"), "ساعتين": (2, "h"), "دقيقتين": (2, "min"), "مرتين": (2, ""),
-}.items()}
-_NUMBER_CLITICS = ("و", "ب", "ل", "ف", "وب", "ول")
-_PRONOUN_SUFFIXES = ("هم", "ها", "هن", "ه", "كم")
+_DUALS: dict[str, tuple[int, str]] = {normalize(k): (2, unit) for k, unit in _NUMBERS["duals"].items()}
+_NUMBER_CLITICS = words("clitics", "number_prefixes")
+_PRONOUN_SUFFIXES = words("clitics", "pronoun_suffixes")
 _PERCENT_AFTER = re.compile(r"^\s*(?:%|٪|بالمئه|بالمائه|في المئه|في المائه|بالمئة|بالمائة|في المئة|في المائة)")
-_APPROX_WORDS: dict[str, Qualifier] = {
-    "نحو": "about", "حوالي": "about", "قرابه": "about", "زهاء": "about", "تقريبا": "about", "قرابة": "about",
-    "اكثر": "more than", "يزيد": "more than", "تزيد": "more than", "يربو": "more than", "يفوق": "more than",
-    "تفوق": "more than", "يتجاوز": "more than", "تتجاوز": "more than", "اقل": "less than",
-    "دون": "less than", "يقرب": "about", "بنحو": "about", "بحوالي": "about", "لنحو": "about",
-}
-_APPROX_BEFORE = {normalize(k): v for k, v in _APPROX_WORDS.items()}
+_APPROX_BEFORE: dict[str, Qualifier] = {normalize(w): cast(Qualifier, q) for q, forms in _NUMBERS["qualifiers"].items()
+                                         for w in forms}
 _AT_LEAST_AFTER = re.compile(r"^\s*(?:علي|على) (?:الاقل|الأقل)")
-_UNIT_WORDS = {normalize(k): v for k, v in {
-    "كلم": "km", "كم": "km", "كيلومتر": "km", "كيلومترا": "km", "كيلومترات": "km", "متر": "m", "مترا": "m",
-    "امتار": "m", "كيلوغرام": "kg", "كيلوغراما": "kg", "كغ": "kg", "كيلو": "kg", "طن": "t", "اطنان": "t",
-    "دولار": "USD", "دولارا": "USD", "دولارات": "USD", "يورو": "EUR", "جنيه": "EGP", "دينار": "dinar",
-    "ريال": "riyal", "درهم": "dirham", "ليره": "lira", "ساعه": "h", "ساعات": "h", "يوم": "day", "يوما": "day",
-    "ايام": "day", "عام": "year", "عاما": "year", "اعوام": "year", "سنه": "year", "سنوات": "year",
-    "شهر": "month", "شهرا": "month", "اشهر": "month", "اسبوع": "week", "اسابيع": "week", "دقيقه": "min",
-}.items()}
+_UNIT_WORDS = {normalize(w): unit for unit, forms in _NUMBERS["units_of_measure"].items() for w in forms}
 TIME_UNITS = frozenset({"h", "day", "week", "month", "year", "min"})  # durations: "من" after them means "since"
-_SQUARE = {normalize("مربع"), normalize("مربعا"), normalize("مربعه")}
-# Common counted nouns of news whose plural the light stemmer cannot relate to the singular.
-_LEMMAS_RAW = {
-    "وزراء": "وزير", "وزيرا": "وزير", "دول": "دولة", "دولا": "دولة", "بلدان": "بلد", "بلدا": "بلد",
-    "قتلى": "قتيل", "قتيلا": "قتيل", "جرحى": "جريح", "جريحا": "جريح", "جنود": "جندي", "جنديا": "جندي",
-    "أشخاص": "شخص", "شخصا": "شخص", "مقاتلين": "مقاتل", "مقاتلون": "مقاتل", "مقاتلا": "مقاتل",
-    "مقاتلي": "مقاتل", "أطفال": "طفل", "طفلا": "طفل", "لاجئين": "لاجئ", "لاجئون": "لاجئ", "لاجئا": "لاجئ",
-    "منازل": "منزل", "منزلا": "منزل", "مشاريع": "مشروع", "مشروعا": "مشروع", "مدن": "مدينة", "قرى": "قرية",
-    "أسر": "أسرة", "عائلات": "عائلة", "مسؤولين": "مسؤول", "مسؤولون": "مسؤول", "مسؤولا": "مسؤول",
-    "ممثلين": "ممثل", "ممثلون": "ممثل", "وفود": "وفد", "وفدا": "وفد", "أعضاء": "عضو", "عضوا": "عضو",
-    "ضربات": "ضربة", "غارات": "غارة", "غارة": "غارة", "صواريخ": "صاروخ", "صاروخا": "صاروخ",
-    "طائرات": "طائرة", "مستشفيات": "مستشفى", "مدارس": "مدرسة", "شركاء": "شريك", "شريكا": "شريك",
-}
+_SQUARE = frozenset(_n(" ".join(_NUMBERS["square"]["forms"])))
 _MIN = normalize("من")
 _WINDOW = 8  # content words on each side of a figure that describe what it is about
-_PREPOSITIONS = ("ل", "ب", "لل", "بال", "وال", "كال", "فال")
+_PREPOSITIONS = words("clitics", "prepositions")
 
 
 def _word_number(words: Sequence[str]) -> tuple[float, int] | None:
@@ -126,7 +82,7 @@ def _word_number(words: Sequence[str]) -> tuple[float, int] | None:
     return (total, i) if i else None
 
 
-_TEEN = frozenset(_n("عشر عشرة"))
+_TEEN = frozenset(_n(" ".join(_NUMBERS["teen"]["forms"])))
 _DIGITS = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
 
@@ -174,7 +130,7 @@ def _qualifier(before: list[str], after_text: str) -> Qualifier:
     return ""
 
 
-_YEAR_BEFORE = frozenset(_n("عام عاما سنه العام منذ في حتي بحلول مطلع نهايه منتصف"))
+_YEAR_BEFORE = frozenset(_n(" ".join(_NUMBERS["year_before"]["forms"])))
 
 
 def _is_date_part(norm: list[str], i: int) -> bool:
@@ -206,8 +162,9 @@ def _adjective_like(word: str) -> bool:
 def _lemma_stems() -> dict[str, str]:
     """Normalized broken plural -> the stem of its singular (stemmed as ``analyse`` stems words)."""
     memo = TokenMemo()
-    known = memo.learn(list(_LEMMAS_RAW.values()), "ar")
-    return {normalize(k): known[v][1] for k, v in _LEMMAS_RAW.items()}
+    lemmas: dict[str, str] = _NUMBERS["lemmas"]
+    known = memo.learn(list(lemmas.values()), "ar")
+    return {normalize(k): known[v][1] for k, v in lemmas.items()}
 
 
 def extract(item: Article | Analysis) -> list[Figure]:

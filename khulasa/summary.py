@@ -42,20 +42,19 @@ from typing import Any, NamedTuple
 from khulasa.config import SummaryConfig
 from khulasa.ingest.clean import _CONTINUATION, clean_document
 from khulasa.ingest.meta import is_terminated
+from khulasa.lexicon import words
 from khulasa.model import Analysis, Article, Citation, RawDocument, Sentence, Summary, SummarySentence, Tokens
 from khulasa.text import TokenMemo, analysed, is_number, normalize, stopwords, word_count
 
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG = SummaryConfig()
 
-_DANGLING_AR = frozenset(
-    normalize(w)
-    for w in ["وأضاف", "وأضافت", "أضاف", "وتابع", "وتابعت", "تابع", "وأوضح", "وأوضحت", "أوضح", "وأشار", "وأشارت", "أشار", "وأكد", "وأكدت", "أكد", "وقال", "وقالت", "وبين", "وبينت", "وذكر", "وذكرت", "واعتبر", "واعتبرت", "ولفت", "ولفتت", "وشدد", "وشددت", "وأعرب", "وأعربت", "ومضى", "واستطرد", "وختم", "وأفاد", "وأفادت", "ورأى", "ولاحظ", "وأردف", "واعترف"]
-)
-_POINTING_AR = frozenset(normalize(w) for w in ["إلى", "الى", "أن", "ان", "إن", "انه", "أنه", "إنه", "انها", "أنها", "في", "خلال", "قائلا", "مشيرا", "بأن"])
-_BACKREF_AR = tuple(normalize(w) for w in ("جاء ذلك", "وجاء ذلك", "ويأتي ذلك", "يأتي ذلك", "وذلك", "وهذا", "وهذه"))
+# Openings that need the sentence before them (khulasa/lexicon/ar/reporting.toml).
+_DANGLING_AR = frozenset(normalize(w) for w in words("reporting", "dangling_openings"))
+_POINTING_AR = frozenset(normalize(w) for w in words("reporting", "pointing"))
+_BACKREF_AR = tuple(normalize(w) for w in words("reporting", "back_references"))
 _QUOTE_AFTER_VERB = re.compile(
-    r"^\s*(?:" + "|".join(sorted(map(re.escape, _DANGLING_AR), key=len, reverse=True)) + r")\s*[:\"“«']")
+    r"^\s*(?:" + "|".join(sorted(map(re.escape, _DANGLING_AR), key=lambda w: (-len(w), w))) + r")\s*[:\"“«']")
 _DANGLING_EN = frozenset(["he", "she", "they", "it", "this", "these", "those", "but", "however", "also", "meanwhile"])
 
 
@@ -102,11 +101,9 @@ def _as_analyses(items: Sequence[Article | Analysis | str]) -> list[Analysis]:
 
 # "في هذا الاجتماع", "هذه الخطوة": a demonstrative before a definite noun points back at something the
 # article said before; "هذا العام", "هذه المرة" point at the time of writing and stand alone.
-_DEICTIC_NOUNS = "|".join(normalize(w) for w in (
-    "العام", "الشهر", "الأسبوع", "اليوم", "الصباح", "المساء", "الأيام", "الأثناء", "المرة", "السنة", "الموسم",
-    "الفترة", "اللحظة", "الساعة", "الليلة"))
-_DEMONSTRATIVES = ("هذا", "هذه", "هذين", "هاتين", "هؤلاء", "تلك")
-_DEMONSTRATIVE_STEMS = ("هذ", "هات", "هؤلا", "تلك")  # every demonstrative holds one
+_DEICTIC_NOUNS = "|".join(normalize(w) for w in words("demonstratives", "deictic_nouns"))
+_DEMONSTRATIVES = words("demonstratives", "demonstratives")
+_DEMONSTRATIVE_STEMS = words("demonstratives", "stems")  # every demonstrative holds one
 _POINTS_BACK_AR = re.compile(rf"(?<!\w)[وف]?(?:{'|'.join(_DEMONSTRATIVES)})\s+(?!(?:{_DEICTIC_NOUNS})(?!\w))ال\w")
 _POINTS_BACK_EN = re.compile(r"\b(?:this|these)\s+(?!(?:year|week|month|morning|evening|time|afternoon)\b)[a-z]")
 

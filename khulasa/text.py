@@ -263,12 +263,11 @@ def stopwords(language: str = "ar") -> frozenset[str]:
     from arabicstopwords import arabicstopwords
 
     words = {normalize(w) for w in arabicstopwords.stopwords_list()}
-    words.update(normalize(w) for w in _EXTRA_AR_STOPWORDS)
+    from khulasa.lexicon import words as lexicon_words
+
+    words.update(normalize(w) for w in lexicon_words("reporting", "extra_stopwords"))  # verbs of saying, fillers
     return frozenset(words)
 
-
-# Reporting verbs and fillers that carry no topic in news text (normalized forms are derived).
-_EXTRA_AR_STOPWORDS = ["قال", "قالت", "وقال", "وقالت", "اضاف", "واضاف", "اضافت", "واضافت", "اكد", "واكد", "اكدت", "واكدت", "اشار", "واشار", "اشارت", "واشارت", "تابع", "وتابع", "اوضح", "واوضح", "ذكر", "وذكر", "افاد", "وافاد", "خلال", "اليوم", "امس", "عام", "العام", "الماضي", "الي", "علي", "عن", "ان", "انه", "انها", "التي", "الذي", "الذين", "هذا", "هذه", "ذلك", "تلك", "كما", "حيث", "بين", "وفي", "وقد", "كان", "كانت", "وكان", "وكانت", "ايضا"]
 
 
 # --- sentence splitting -------------------------------------------------------------------------

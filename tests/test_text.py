@@ -208,3 +208,28 @@ def test_the_splitter_patterns_match_as_their_definitions(line: str) -> None:
     assert [m.span() for m in _TERMINATOR.finditer(line)] == [m.span() for m in terminator.finditer(line)]
     hint = re.compile(r"www\.|\.(?:com|org|net|gov|edu|info|co)\b", re.IGNORECASE)
     assert _protected_hint(line) == bool(hint.search(line))
+
+
+def test_the_word_lists_are_data_files_read_once() -> None:
+    """Every lexicon file parses, its lists hold non-empty strings, and a second read is the same object."""
+    from importlib import resources
+
+    from khulasa.lexicon import lexicon
+
+    files = sorted(p.name for p in resources.files("khulasa.lexicon").joinpath("ar").iterdir() if p.name.endswith(".toml"))
+    assert {"clitics.toml", "months.toml", "numbers.toml", "names.toml", "reporting.toml", "demonstratives.toml",
+            "page.toml"} <= set(files)
+    for name in files:
+        data = lexicon(name.removesuffix(".toml"))
+        assert data and lexicon(name.removesuffix(".toml")) is data
+
+        def strings(v: object) -> list[str]:
+            if isinstance(v, str):
+                return [v]
+            if isinstance(v, dict):
+                return [s for x in v.values() for s in strings(x)]
+            if isinstance(v, list):
+                return [s for x in v for s in strings(x)]
+            return []
+
+        assert all(s.strip() == s for s in strings(data)), name

@@ -19,22 +19,11 @@ from collections.abc import Sequence
 
 from khulasa.dates import parse_date_line, split_date_prefix
 from khulasa.ingest.meta import dateline_of, is_terminated, is_title_like, source_of, update_stamp
+from khulasa.lexicon import words
 from khulasa.model import Article, RawDocument
 from khulasa.text import content_hash, detect_language, normalize, normalize_many
 
-_WIDGET_LINES = frozenset(
-    normalize(x)
-    for x in (
-        "Accessibility links", "Skip to content", "Skip to main content", "logo-print", "logo", "print",
-        "Facebook", "Facebook Forum", "Twitter", "WhatsApp", "Telegram", "Email", "Share", "Tweet",
-        "XS", "SM", "MD", "LG", "XL", "A+", "A-", "Menu", "Search", "Home", "Close",
-        "طباعة", "اطبع", "شارك", "مشاركة", "شارك الخبر", "أرسل", "إرسال", "أرسل تعليقك", "أضف تعليقاً",
-        "أضف تعليقا", "أضف تعليق", "اضف تعليق", "التعليقات", "تعليقات", "تعليقك", "اكتب تعليقك", "الاسم",
-        "البريد الإلكتروني", "اقرأ أيضا", "اقرأ أيضاً", "إقرأ أيضا", "اقرأ المزيد", "المزيد", "مواضيع ذات صلة",
-        "أخبار ذات صلة", "الأكثر قراءة", "الرئيسية", "حجم الخط", "تكبير الخط", "تصغير الخط", "آخر تحديث:",
-        "آخر تحديث", "إعلان", "تابعونا", "تابعنا على", "نسخ الرابط", "الوسوم", "كلمات مفتاحية",
-    )
-)
+_WIDGET_LINES = frozenset(normalize(x) for x in words("page", "widget_lines"))  # khulasa/lexicon/ar/page.toml
 _WIDGET_PATTERNS = (  # over line keys: normalized (ى→ي, إ→ا, ة→ه) and lower-cased
     r"^\d{1,3}$",  # page counters, comment counts
     r"^(?:[a-z]{1,3}\s+){2,}[a-z]{1,3}$",  # "xs sm md lg" on one line
@@ -48,7 +37,7 @@ _WIDGET_PATTERNS = (  # over line keys: normalized (ى→ي, إ→ا, ة→ه) a
     r"(?:شاركنا|شاركونا|اترك|اكتب)\s+(?:برايك|برايكم|رايك|تعليقك)",
     r"^(?:شارك|مشاركه)\s*:",
 )
-_FLOATING_WORDS = ("نشر", "الحقول", "شارك", "اترك", "اكتب")  # one of them is in every free-floating match
+_FLOATING_WORDS = words("page", "floating_words")  # one of them is in every free-floating match
 # Two scans instead of eleven: the patterns anchored at the line start (tried at one position only) and the
 # free-floating ones, each joined into one alternation.
 _WIDGETS = (

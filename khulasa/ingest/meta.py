@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from khulasa.lexicon import words
 from khulasa.text import normalize
 
 _SOURCE_LINE = re.compile(
@@ -20,7 +21,7 @@ _DATELINE = re.compile(
     r"(?P<sep>[\-–—ـ]|ـ)\s*(?P<rest>.*)$",
     re.DOTALL,
 )
-_NOT_PLACES = frozenset(normalize(w) for w in ["قال", "وقال", "أكد", "وأكد", "أعلن", "وأعلن", "أضاف", "وأضاف"])
+_NOT_PLACES = frozenset(normalize(w) for w in words("reporting", "not_places"))
 _TERMINAL = re.compile(r"[.!؟?…]['\"”»)]*\s*$")
 _TERMINATORS = (".", "!", "؟", "?", "…")
 _CLOSING_MARKS = "'\"”»)"
