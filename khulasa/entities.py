@@ -149,6 +149,7 @@ def tag_tokens(tokens: list[str]) -> list[str]:
 
 _PROPAGATE_MAX = 4
 _LOOKUP_PREFIXES = words("clitics", "name_prefixes")
+_LOOKUP_INITIALS = frozenset(p[:1] for p in _LOOKUP_PREFIXES)
 
 
 def _entity_spans(tags: list[str]) -> list[tuple[int, int, str]]:
@@ -184,10 +185,10 @@ def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = Non
                       [[_match_key(t) for t in toks] for toks in sentences_tokens], window)
 
 
-def _tag_analysis(analysis: Analysis) -> list[list[str]]:
-    """``tag_document`` over an analysed article: its tokens' normalized forms and stems, read, not recomputed."""
+def _tag_analysis(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts]) -> list[list[str]]:
+    """``tag_document`` over an analysed article: its tokens' normalized forms and stems, read, not recomputed
+    (``known``: the token facts of the batch, shared by its articles)."""
     gaz = gazetteer()
-    known: dict[tuple[str, str], _TokenFacts] = {}
     base = [_tag(_features(t.norm, t.stem, gaz, known)) for t in analysis.tokens]
     return _propagate(base, [list(t.norm) for t in analysis.tokens], None)
 
@@ -236,8 +237,10 @@ def _lookup(lex: _Lexicon, firsts: frozenset[str], keys: list[str], tags: list[s
     """Longest known name starting at untagged token ``i``: (length, type), or None (``firsts``: the
     first words of the known names, so most tokens are ruled out by one set lookup)."""
     first = keys[i]
-    forms = [f for f in (first, *(first[len(p):] for p in _LOOKUP_PREFIXES
-                                  if first.startswith(p) and len(first) - len(p) >= 3)) if f in firsts]
+    forms = [first] if first in firsts else []
+    if first[:1] in _LOOKUP_INITIALS:  # only then can a prefix be stripped
+        forms += [first[len(p):] for p in _LOOKUP_PREFIXES
+                  if first.startswith(p) and len(first) - len(p) >= 3 and first[len(p):] in firsts]
     if not forms:
         return None
     for length in range(min(_PROPAGATE_MAX, len(keys) - i), 0, -1):
@@ -277,10 +280,20 @@ def _role(tokens: Tokens, i: int) -> str:
 
 def mentions(item: Article | Analysis) -> list[Mention]:
     """Entity mentions of an article (the shipped tagger, plus the alias list), with spans and roles."""
-    analysis = analysed(item)
+    return _mentions(analysed(item), {})
+
+
+def mentions_all(items: Sequence[Article | Analysis]) -> list[Mention]:
+    """``mentions`` of every article of a batch (a story), in order; the articles share what is learned
+    of each distinct token, so a name's features are built once per batch."""
+    known: dict[tuple[str, str], _TokenFacts] = {}
+    return [m for item in items for m in _mentions(analysed(item), known)]
+
+
+def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts]) -> list[Mention]:
     aid = analysis.id
     out: list[Mention] = []
-    for s, toks, tags in zip(analysis.sentences, analysis.tokens, _tag_analysis(analysis), strict=True):
+    for s, toks, tags in zip(analysis.sentences, analysis.tokens, _tag_analysis(analysis, known), strict=True):
         taken: list[tuple[int, int]] = []
         for i, j, kind in _entity_spans(tags):
             a, b = toks.start[i], toks.end[j - 1]

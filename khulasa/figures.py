@@ -86,6 +86,12 @@ _TEEN = frozenset(_n(" ".join(_NUMBERS["teen"]["forms"])))
 _DIGITS = re.compile(r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
 
+# Every word a number in words can start with (what ``parse_number`` accepts first), to rule out the others
+# at once: number words, scales, vague plurals, fractions with or without an attached pronoun.
+_NUMBER_STARTS = frozenset([*_UNITS, *_TENS, *_HUNDREDS, *_SCALES, *_VAGUE, *_FRACTIONS,
+                            *(f + p for f in _FRACTIONS for p in _PRONOUN_SUFFIXES)])
+
+
 def parse_number(words: Sequence[str]) -> ParsedNumber | None:
     """Parse the number at the start of normalized ``words``.
 
@@ -97,6 +103,8 @@ def parse_number(words: Sequence[str]) -> ParsedNumber | None:
     if not words:
         return None
     w0 = words[0]
+    if w0 not in _NUMBER_STARTS and not w0[:1].isdigit():
+        return None  # most words: one set lookup
     if _DIGITS.fullmatch(w0):
         value, used = float(w0.replace(",", "")), 1
     else:

@@ -153,7 +153,7 @@ def _run_job(job: _StoryJob) -> StoryDigest:
 def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, config: Config = DEFAULT,
                  summary: bool = True) -> StoryDigest:
     """Summary (empty when ``summary`` is False), entities and figures of one story (articles from ``by_id``)."""
-    from khulasa.entities import mentions, resolve
+    from khulasa.entities import mentions_all, resolve
     from khulasa.figures import extract, group_figures
     from khulasa.summary import summarize
 
@@ -161,7 +161,7 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     members = [analysed(by_id[a], memo) for a in story.article_ids]
     written = summarize(members, config=config.summary) if summary else \
         Summary((), config.summary.max_words, tuple(a.id for a in members))
-    entities = resolve([m for a in members for m in mentions(a)])
+    entities = resolve(mentions_all(members))
     facts = config.facts
     figures = group_figures([f for a in members for f in extract(a)], facts.figure_tolerance, facts.figure_min_context)
     return StoryDigest(story, cite_copies(written, story.duplicates, by_id, config.summary.copy_overlap),
