@@ -41,7 +41,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "max_sentence_words": (1, None), "position_decay": (0.0, None), "position_prior": (0.0, None),
     "length_exponent": (0.0, None), "unigram_weight": (0.0, None), "new_article_bonus": (0.0, None),
     "title_weight": (0.0, None), "min_support": (1, None), "ilp_max_sentences": (1, None), "redundancy": (0.0, 1.0),
-    "cite_threshold": (0.0, 1.0), "copy_overlap": (0.0, 1.0), "max_entities": (0, None),
+    "cite_threshold": (0.0, 1.0), "max_entities": (0, None),
     "figure_tolerance": (0.0, 1.0), "figure_min_context": (0.0, 1.0), "min_articles": (1, None), "workers": (1, None),
 }
 
@@ -107,7 +107,6 @@ class SummaryConfig:
     ilp_max_sentences: int = 400  # larger inputs use the greedy solver (the ILP's pair constraints are quadratic)
     redundancy: float = 0.5  # max unigram cosine with an already chosen sentence
     cite_threshold: float = 0.2  # min cosine of story-IDF-weighted content stems for a citation
-    copy_overlap: float = 0.6  # min token Jaccard of a folded copy's sentence to be cited beside its original
 
     def __post_init__(self) -> None:
         _validate(self)

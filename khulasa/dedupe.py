@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import zlib
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
@@ -65,6 +66,27 @@ def lsh_index(threshold: float = THRESHOLD) -> MinHashLSH:
     return MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=_LSH_WEIGHTS)
 
 
+class DuplicateIndex:
+    """Near-duplicates found as articles arrive (the live digest): each new article is checked against the
+    articles kept so far, with the same signatures, LSH bands and threshold as ``find_duplicates``; a copy
+    is credited to the first kept article it matches (ids in order) and is not indexed itself."""
+
+    def __init__(self, threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        self.lsh = lsh_index(threshold)
+        self.signatures: dict[str, LeanMinHash] = {}
+
+    def add(self, item: Article | Analysis) -> str | None:
+        """Index ``item`` and return None, or return the id of the kept article it copies (not indexed)."""
+        sig = signature(item)
+        original = next((k for k in sorted(self.lsh.query(sig)) if sig.jaccard(self.signatures[k]) >= self.threshold),
+                        None)
+        if original is None:
+            self.lsh.insert(item.id, sig)
+            self.signatures[item.id] = sig
+        return original
+
+
 def _rank(article: Article) -> tuple[dt.date, int, str]:
     return (article.date or dt.date.max, -len(article.text), article.id)
 
@@ -110,7 +132,10 @@ def _find_duplicates(items: Sequence[Article | Analysis], threshold: float,
     return out
 
 
-def fold(articles: Sequence[Article], threshold: float = THRESHOLD) -> tuple[list[Article], list[DuplicateGroup]]:
+_Item = TypeVar("_Item", bound=Article | Analysis)
+
+
+def fold(articles: Sequence[_Item], threshold: float = THRESHOLD) -> tuple[list[_Item], list[DuplicateGroup]]:
     """Keep one article per near-duplicate group; return the kept articles (input order) and the groups.
 
     Idempotent: folding the kept articles again finds no groups.

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from khulasa.config import DEFAULT, ClusterConfig, Config, SummaryConfig
 from khulasa.model import (
     Analysis,
     Article,
-    Citation,
     Digest,
     DuplicateGroup,
     FileIssue,
@@ -26,45 +24,7 @@ from khulasa.model import (
 )
 from khulasa.text import TokenMemo, analyse, analysed
 
-if TYPE_CHECKING:
-    from datasketch import LeanMinHash
-
 Progress = Callable[[str, int, int], None]
-
-
-def cite_copies(summary: Summary, groups: Sequence[DuplicateGroup], by_id: Mapping[str, Article | Analysis],
-                min_overlap: float = DEFAULT.summary.copy_overlap) -> Summary:
-    """Add, to every citation of a kept article, the matching sentence of each of its folded copies
-    (the copy's sentence with the highest overlap of normalized words, when at least ``min_overlap``)."""
-    copies = {g.representative: [m for m in g.members[1:] if m in by_id] for g in groups}
-    if not any(copies.values()):
-        return summary
-    memo = TokenMemo()
-    index: dict[str, list[tuple[frozenset[str], int]]] = {}
-
-    def words(analysis: Analysis, k: int) -> frozenset[str]:
-        return frozenset(analysis.tokens[k].term_norm)
-
-    out = []
-    for item in summary.sentences:
-        extra: list[Citation] = []
-        for c in item.citations:
-            if not copies.get(c.article_id):
-                continue
-            cited = words(analysed(by_id[c.article_id], memo), c.sentence_index)
-            for copy_id in copies[c.article_id]:
-                if any(x.article_id == copy_id for x in (*item.citations, *extra)) or not cited:
-                    continue
-                copy = analysed(by_id[copy_id], memo)
-                if copy_id not in index:
-                    index[copy_id] = [(words(copy, k), k) for k in range(len(copy.sentences))]
-                overlap, k = max(((len(cited & toks) / len(cited | toks), k) for toks, k in index[copy_id]),
-                                 key=lambda t: (t[0], -t[1]), default=(0.0, -1))
-                if k >= 0 and overlap >= min_overlap:
-                    s, a = copy.sentences[k], copy.article
-                    extra.append(Citation(a.id, a.credit, a.date, s.index, s.start, s.end, round(overlap, 3)))
-        out.append(replace(item, citations=(*item.citations, *extra)) if extra else item)
-    return replace(summary, sentences=tuple(out))
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -159,13 +119,13 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
 
     memo = TokenMemo()
     members = [analysed(by_id[a], memo) for a in story.article_ids]
-    written = summarize(members, config=config.summary) if summary else \
+    copies = [analysed(by_id[m], memo) for g in story.duplicates for m in g.members[1:] if m in by_id]
+    written = summarize(members, config=config.summary, also_cite=copies) if summary else \
         Summary((), config.summary.max_words, tuple(a.id for a in members))
     entities = resolve(mentions_all(members))
     facts = config.facts
     figures = group_figures([f for a in members for f in extract(a)], facts.figure_tolerance, facts.figure_min_context)
-    return StoryDigest(story, cite_copies(written, story.duplicates, by_id, config.summary.copy_overlap),
-                       tuple(entities[:facts.max_entities]), tuple(figures))
+    return StoryDigest(story, written, tuple(entities[:facts.max_entities]), tuple(figures))
 
 
 class LiveDigest:
@@ -178,13 +138,12 @@ class LiveDigest:
     """
 
     def __init__(self, *, config: Config = DEFAULT, max_words: int | None = None) -> None:
-        from khulasa.dedupe import lsh_index
+        from khulasa.dedupe import DuplicateIndex
         from khulasa.stories import StoryIndex
 
         self.config = _override(config, max_words, None, None, None, None, None)
         self.index = StoryIndex(self.config.cluster)
-        self.lsh = lsh_index(self.config.dedupe.threshold)
-        self.signatures: dict[str, LeanMinHash] = {}
+        self.duplicates = DuplicateIndex(self.config.dedupe.threshold)
         self.copies: dict[str, list[str]] = {}
         self.analyses: dict[str, Analysis] = {}
         self._cache: dict[tuple[str, ...], StoryDigest] = {}
@@ -196,24 +155,18 @@ class LiveDigest:
 
     def add(self, articles: Sequence[Article | Analysis]) -> None:
         """Take in new articles (ids already seen are ignored)."""
-        from khulasa.dedupe import signature
         from khulasa.stories import canonical_order
 
-        threshold = self.config.dedupe.threshold
         memo = TokenMemo()
         fresh: list[Analysis] = []
         for item in canonical_order(x for x in articles if x.id not in self.analyses):
             a = item if isinstance(item, Analysis) else analyse(item, memo)
             self.analyses[a.id] = a
-            sig = signature(a)
-            original = next((k for k in sorted(self.lsh.query(sig))
-                             if sig.jaccard(self.signatures[k]) >= threshold), None)
+            original = self.duplicates.add(a)
             if original is not None:
                 self.copies.setdefault(original, []).append(a.id)
-                continue
-            self.lsh.insert(a.id, sig)
-            self.signatures[a.id] = sig
-            fresh.append(a)
+            else:
+                fresh.append(a)
         self.index.update(fresh)
 
     def digest(self) -> Digest:

@@ -31,7 +31,7 @@ from typing import TypeVar
 
 from khulasa.config import DEFAULT, ClusterConfig, Config
 from khulasa.dates import find_dates
-from khulasa.dedupe import find_duplicates
+from khulasa.dedupe import fold
 from khulasa.ingest.meta import dateline_of
 from khulasa.model import Analysis, Article, DuplicateGroup, Event, Story
 from khulasa.perf import paused_gc
@@ -397,8 +397,7 @@ def cluster(items: Sequence[Article | Analysis], config: Config | ClusterConfig 
     cfg = config if isinstance(config, ClusterConfig) else whole.cluster
     memo = TokenMemo()
     analyses = [analysed(a, memo) for a in items]
-    groups = find_duplicates(analyses, whole.dedupe.threshold)
-    dropped = {m for g in groups for m in g.members[1:]}
+    kept, groups = fold(analyses, whole.dedupe.threshold)
     index = StoryIndex(cfg)
-    index.update(a for a in analyses if a.id not in dropped)
+    index.update(kept)
     return index.stories(groups)

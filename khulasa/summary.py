@@ -469,9 +469,10 @@ def _select_ilp(story: _Story, weights: Any, max_words: int, cfg: SummaryConfig)
     return [i for k, i in enumerate(pool) if res.x[k] > 0.5]
 
 
-def _fact_matrix(story: _Story) -> Any:
+def _fact_matrix(story: _Story, idf_units: int | None = None) -> Any:
     """The sentences as rows of unit length over their content stems, weighted by IDF over the story's
-    sentences (a ``scipy.sparse.csr_matrix``, one row per unit).
+    sentences (a ``scipy.sparse.csr_matrix``, one row per unit); ``idf_units``: only the first that many
+    units count for the IDF (the story's own, not the copies cited beside them).
 
     Words every outlet uses for the story (صندوق، المياه) say little about which *fact* a sentence
     states; the rarer words it shares with another sentence do.
@@ -481,8 +482,9 @@ def _fact_matrix(story: _Story) -> Any:
 
     counts = story.counts
     n_units = counts.shape[0]
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log1p(n_units / np.maximum(df, 1))[counts.indices]
+    n_idf = n_units if idf_units is None else idf_units
+    df = np.bincount(counts.indices[:counts.indptr[n_idf]], minlength=counts.shape[1])
+    idf = np.log1p(n_idf / np.maximum(df, 1))[counts.indices]
     values = np.where(counts.data > 1, (1 + np.log(counts.data)) * idf, idf)
     lengths = np.diff(counts.indptr)
     row_of = np.repeat(np.arange(n_units), lengths)
@@ -584,7 +586,8 @@ def cite_all(items: Sequence[Article | Analysis | str], *, language: str | None 
 
 
 def summarize(items: Sequence[Article | Analysis | str], max_words: int | None = None, *,
-              language: str | None = None, config: SummaryConfig = DEFAULT_CONFIG) -> Summary:
+              language: str | None = None, config: SummaryConfig = DEFAULT_CONFIG,
+              also_cite: Sequence[Article | Analysis] = ()) -> Summary:
     """Summarize the articles of one story within ``max_words`` words, every sentence cited.
 
     Args:
@@ -592,6 +595,9 @@ def summarize(items: Sequence[Article | Analysis | str], max_words: int | None =
         max_words: budget in whitespace-separated words; never exceeded (default: ``config.max_words``).
         language: "ar" or "en"; by default the language of most articles.
         config: selection knobs.
+        also_cite: articles that are never summarized but are cited where they report a chosen
+            sentence, by the same rule as the others (the story's folded copies: every outlet that
+            carried the wire copy is credited).
 
     Returns:
         A ``Summary`` whose sentences are input sentences in reading order, each citing its own
@@ -623,6 +629,12 @@ def summarize(items: Sequence[Article | Analysis | str], max_words: int | None =
     dates = _reading_dates(articles, units, facts)
     rows = sorted(rows, key=lambda i: (dates[units[i].order][0] or far, dates[units[i].order][1],
                                        units[i].order not in leads, units[i].order, units[i].sentence.index))
-    cited = _citations(rows, story, facts, articles, config)
+    if also_cite:  # one citation rule for all: the copies' sentences join the rows cited, not the IDF
+        extra = _as_analyses(also_cite)
+        cite_story = _build_story(analyses + extra, _language(analyses, language), config)
+        cited = _citations(rows, cite_story, _fact_matrix(cite_story, len(units)), articles + [a.article for a in extra],
+                           config)
+    else:
+        cited = _citations(rows, story, facts, articles, config)
     out = tuple(SummarySentence(units[i].sentence, c) for i, c in zip(rows, cited, strict=True))
     return Summary(out, max_words, tuple(a.id for a in articles))
