@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from khulasa.config import SummaryConfig
 from khulasa.ingest import read_articles
 from khulasa.model import Article
-from khulasa.summary import _build_story, summarize
+from khulasa.summary import summarize
+from khulasa.summary.units import _build_story
 from khulasa.text import _TOKEN, analyse_all, normalize, sentences, stopwords, tokenize
 
 from .conftest import EXAMPLES
@@ -294,7 +295,7 @@ def test_an_undated_report_is_read_beside_the_coverage_it_matches() -> None:
 
 def test_every_demonstrative_holds_a_prefilter_stem() -> None:
     # The pointing-back pattern only runs on sentences holding one of these stems.
-    from khulasa.summary import _DEMONSTRATIVE_STEMS, _DEMONSTRATIVES
+    from khulasa.summary.units import _DEMONSTRATIVE_STEMS, _DEMONSTRATIVES
 
     assert all(any(d in w for d in _DEMONSTRATIVE_STEMS) for w in _DEMONSTRATIVES)
 
@@ -312,7 +313,7 @@ def test_distinct_concept_pairs_whichever_sort(pairs: list[tuple[int, int]]) -> 
     # One combined-key sort for realistic stories, a two-key sort where row * span would overflow.
     import numpy as np
 
-    from khulasa.summary import _unique_pairs
+    from khulasa.summary.units import _unique_pairs
 
     rows = np.array([r for r, _ in pairs], dtype=np.int64)
     codes = np.array([c for _, c in pairs], dtype=np.int64)
@@ -325,7 +326,7 @@ def test_distinct_concept_pairs_whichever_sort(pairs: list[tuple[int, int]]) -> 
 def test_similarities_are_the_same_in_chunks() -> None:
     import numpy as np
 
-    from khulasa.summary import _fact_matrix, _similarity_rows
+    from khulasa.summary.citations import _fact_matrix, _similarity_rows
 
     story = _build_story(analyse_all(_floods()), "ar", SummaryConfig())
     facts = _fact_matrix(story)

@@ -1,0 +1,236 @@
+"""A story's sentences as units: which may stand alone (fragments, captions, openings that point back), and
+their concepts and content-stem counts as sparse rows built in one numpy pass over the analyses."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
+
+from khulasa.config import SummaryConfig
+from khulasa.ingest.clean import _CONTINUATION, clean_document
+from khulasa.ingest.meta import is_terminated
+from khulasa.lexicon import words
+from khulasa.model import Analysis, Article, RawDocument, Sentence, Tokens
+from khulasa.text import TokenMemo, analysed, is_number, normalize, stopwords, word_count
+
+# Openings that need the sentence before them (khulasa/lexicon/ar/reporting.toml).
+_DANGLING_AR = frozenset(normalize(w) for w in words("reporting", "dangling_openings"))
+_POINTING_AR = frozenset(normalize(w) for w in words("reporting", "pointing"))
+_BACKREF_AR = tuple(normalize(w) for w in words("reporting", "back_references"))
+_QUOTE_AFTER_VERB = re.compile(
+    r"^\s*(?:" + "|".join(sorted(map(re.escape, _DANGLING_AR), key=lambda w: (-len(w), w))) + r")\s*[:\"“«']")
+_DANGLING_EN = frozenset(["he", "she", "they", "it", "this", "these", "those", "but", "however", "also", "meanwhile"])
+
+
+class _Unit(NamedTuple):
+    """A sentence of the story with what selection needs besides its concepts (immutable; a NamedTuple
+    because a story makes one per sentence and a frozen dataclass is five times slower to build)."""
+
+    sentence: Sentence
+    order: int  # article order in the input
+    words: int
+    eligible: bool
+    dangling: bool
+    overlong: bool = False  # would be eligible but for ``max_sentence_words``
+
+
+@dataclass(frozen=True, slots=True)
+class _Story:
+    """A story's sentences as sparse rows (row ``i`` is ``units[i]``), built once and read by selection,
+    citation and ordering. Concept columns hold content stems, then stem bigrams (not both stopwords)."""
+
+    units: list[_Unit]
+    concepts: Any  # scipy CSR, units x concepts: 1 where the sentence holds the concept
+    bigram: Any  # numpy bool per concept column
+    in_titles: Any  # numpy int per concept column: headlines holding it
+    counts: Any  # scipy CSR, units x content stems: occurrences
+    n_articles: int
+    orders: Any  # numpy int per unit: its article's order
+    positions: Any  # numpy int per unit: its sentence index in the article
+    words: Any  # numpy float per unit: its word count
+
+
+def _as_analyses(items: Sequence[Article | Analysis | str]) -> list[Analysis]:
+    """The analyses of ``items`` (analysed here when they are not yet; texts cleaned first), empty
+    articles left out."""
+    memo = TokenMemo()
+    out: list[Analysis] = []
+    for i, item in enumerate(items):
+        one = clean_document(RawDocument(id=f"doc{i + 1}", path=f"<text {i + 1}>", text=item)) \
+            if isinstance(item, str) else item
+        if (one.article if isinstance(one, Analysis) else one).text.strip():
+            out.append(analysed(one, memo))
+    return out
+
+
+# "في هذا الاجتماع", "هذه الخطوة": a demonstrative before a definite noun points back at something the
+# article said before; "هذا العام", "هذه المرة" point at the time of writing and stand alone.
+_DEICTIC_NOUNS = "|".join(normalize(w) for w in words("demonstratives", "deictic_nouns"))
+_DEMONSTRATIVES = words("demonstratives", "demonstratives")
+_DEMONSTRATIVE_STEMS = words("demonstratives", "stems")  # every demonstrative holds one
+_POINTS_BACK_AR = re.compile(rf"(?<!\w)[وف]?(?:{'|'.join(_DEMONSTRATIVES)})\s+(?!(?:{_DEICTIC_NOUNS})(?!\w))ال\w")
+_POINTS_BACK_EN = re.compile(r"\b(?:this|these)\s+(?!(?:year|week|month|morning|evening|time|afternoon)\b)[a-z]")
+
+def _is_dangling(tokens: list[str], folded: str, language: str) -> bool:
+    """Whether a sentence needs the one before it: an opening that points back ("وأضاف أن", "جاء ذلك",
+    a quote after a bare reporting verb) or a demonstrative that does ("في هذا الاجتماع").
+
+    ``tokens``: its first normalized tokens; ``folded``: its normalized text (ة folded).
+    """
+    if language == "en":
+        demonstrative = ("this" in folded or "these" in folded) and _POINTS_BACK_EN.search(folded)
+    else:  # substring tests first: the pattern's first letters (و ف ه ت) are everywhere in Arabic
+        demonstrative = any(map(folded.__contains__, _DEMONSTRATIVE_STEMS)) and _POINTS_BACK_AR.search(folded)
+    if demonstrative or _QUOTE_AFTER_VERB.match(folded):
+        return True
+    if not tokens:
+        return False
+    if language == "en":
+        return tokens[0] in _DANGLING_EN
+    head = " ".join(tokens[:3])
+    if tokens[0] in _DANGLING_AR and (len(tokens) == 1 or tokens[1] in _POINTING_AR):
+        return True
+    return head.startswith(_BACKREF_AR)
+
+
+_CLOSERS = "\"'”’»)] "
+_CONTINUES = (*_CONTINUATION, ":", ".", ")", "]", "»", "”")  # no sentence starts with these
+
+
+def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True) -> bool:
+    """Whether a sentence may stand alone in a summary.
+
+    ``punctuated``: the article ends its sentences with punctuation, so a short unterminated line is
+    a fragment or caption. In text written without punctuation (a line per sentence) it is not.
+    """
+    stripped = text.rstrip(_CLOSERS)
+    if words < cfg.min_words or words > cfg.max_sentence_words:
+        return False
+    if text.startswith(_CONTINUES):  # the tail of a sentence cut in two ("، حسيب حسين، في شريط الفيديو.")
+        return False
+    if stripped.endswith(("?", "؟", ":")):
+        return False
+    return not punctuated or stripped.endswith((".", "!", "…")) or words >= 12
+
+
+class _Tokens(NamedTuple):
+    """The tokens of a batch of texts, in order, with what the summarizer needs of each."""
+
+    normalized: list[str]  # per text: its normalized text
+    lengths: list[int]  # per text: its number of terms
+    tokens: list[str]  # every term, in order (normalized)
+    stems: list[str]  # the distinct stems, in first-seen order
+    ids: Any  # numpy int per token: its stem's index in ``stems``
+    stop: Any  # numpy bool per token: a stopword or a number (tested on the folded token)
+
+
+def _tokens(rows: Sequence[Tokens], language: str) -> _Tokens:
+    """The terms of every row, their stem ids and stopword flags, read from the articles' analyses
+    (nothing is normalized or stemmed again)."""
+    import numpy as np
+
+    norms = list(itertools.chain.from_iterable(r.term_norm for r in rows))
+    stems_flat = list(itertools.chain.from_iterable(r.term_stem for r in rows))
+    lengths = [len(r.term_norm) for r in rows]
+    stems = list(dict.fromkeys(stems_flat))
+    stem_index = dict(zip(stems, range(len(stems)), strict=True))
+    ids = np.fromiter(map(stem_index.__getitem__, stems_flat), dtype=np.int64, count=len(stems_flat))
+    distinct = list(dict.fromkeys(norms))
+    stop_words = stopwords(language)
+    flags = {n: n in stop_words or is_number(n) for n in distinct}
+    stop = np.fromiter(map(flags.__getitem__, norms), dtype=bool, count=len(norms))
+    return _Tokens([r.normalized for r in rows], lengths, norms, stems, ids, stop)
+
+
+def _csr(rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> Any:
+    """A CSR matrix from (row, column) pairs already sorted by row then column, without duplicates."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+    return csr_matrix((data, cols, indptr), shape=shape)
+
+
+def _unique_pairs(rows: Any, codes: Any, span: int, *, combined: bool | None = None) -> tuple[Any, Any]:
+    """The distinct (row, code) pairs, sorted by row then code; codes are below ``span``.
+
+    One sort of ``row * span + code`` when that fits in 63 bits (every realistic story), else a
+    two-key sort (``combined`` forces either way, for tests).
+    """
+    import numpy as np
+
+    if combined is None:
+        combined = (int(rows.max(initial=0)) + 1) * span < 2**62
+    if combined:
+        # Sort, then keep each first: ``np.unique`` without flags takes a hash path in numpy 2.x that
+        # was 17x slower on these arrays.
+        keys = np.sort(rows * span + codes)
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+        return keys // span, keys % span
+    order = np.lexsort((codes, rows))
+    rows, codes = rows[order], codes[order]
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (rows[1:] != rows[:-1]) | (codes[1:] != codes[:-1])
+    return rows[new], codes[new]
+
+
+def _build_story(analyses: list[Analysis], language: str, cfg: SummaryConfig) -> _Story:
+    """Sentences, their eligibility, and their concepts and content-stem counts as sparse rows.
+
+    Stems get integer ids; a bigram is the pair of its ids, so concepts are found with numpy over the
+    whole story instead of with sets per sentence.
+    """
+    import numpy as np
+
+    per_article = [a.sentences for a in analyses]
+    n_units = sum(map(len, per_article))
+    toks = _tokens([t for a in analyses for t in a.tokens] + [a.title for a in analyses], language)
+    lengths = np.array(toks.lengths, dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    n_rows = len(lengths)
+    is_stop, ids, n_stems = toks.stop, toks.ids, len(toks.stems)
+    row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+    content = ~is_stop
+    pair = (row_of[:-1] == row_of[1:]) & ~(is_stop[:-1] & is_stop[1:])  # bigrams inside a text, not two stopwords
+    codes = np.concatenate((ids[content], n_stems + ids[:-1][pair] * n_stems + ids[1:][pair]))
+    rows = np.concatenate((row_of[content], row_of[:-1][pair]))
+    held_rows, held_codes = _unique_pairs(rows, codes, max(n_stems + n_stems * n_stems, 1))
+    columns, col_of = np.unique(held_codes, return_inverse=True)
+    in_units = held_rows < n_units
+    concepts = _csr(held_rows[in_units], col_of[in_units], np.ones(int(in_units.sum())), (n_units, len(columns)))
+    in_titles = np.bincount(col_of[~in_units], minlength=len(columns))
+
+    unit_tokens = row_of < n_units
+    stem_pairs, occurrences = np.unique(row_of[content & unit_tokens] * n_stems + ids[content & unit_tokens],
+                                        return_counts=True)
+    counts = _csr(stem_pairs // max(n_stems, 1), stem_pairs % max(n_stems, 1), occurrences.astype(np.float64),
+                  (n_units, n_stems))
+
+    units: list[_Unit] = []
+    starts = offsets.tolist()  # Python ints: indexing a numpy array per sentence is slow
+    uncapped = replace(cfg, max_sentence_words=1 << 30)
+    row = 0
+    for order, ss in enumerate(per_article):
+        # Most sentences unterminated: the text is written without punctuation, not made of captions.
+        punctuated = 2 * sum(map(is_terminated, (s.text for s in ss))) >= len(ss)
+        after_semicolon = False
+        for s in ss:
+            words = word_count(s.text)
+            eligible = _eligible(s.text, words, cfg, punctuated)
+            overlong = words > cfg.max_sentence_words and _eligible(s.text, words, uncapped, punctuated)
+            dangling = False
+            if eligible or overlong:  # only candidates need it
+                head = toks.tokens[starts[row]:min(starts[row] + 3, starts[row + 1])]
+                # After "؛" the clause goes on ("... من تالكا ؛ 165كم إلى الجنوب"): it needs the one before.
+                dangling = after_semicolon or _is_dangling(head, toks.normalized[row], language)
+            after_semicolon = s.text.rstrip().endswith(("؛", ";"))
+            units.append(_Unit(s, order, words, eligible, dangling, overlong))
+            row += 1
+    return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(analyses),
+                  np.array([u.order for u in units], dtype=np.int64),
+                  np.array([u.sentence.index for u in units], dtype=np.int64),
+                  np.array([u.words for u in units], dtype=np.float64))

@@ -1,0 +1,42 @@
+"""Concept weights: the articles (or, for one article, the sentences) that carry a concept, position-discounted,
+plus the headlines that carry it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from khulasa.config import SummaryConfig
+from khulasa.summary.units import _Story
+
+
+def _concept_weights(story: _Story, cfg: SummaryConfig) -> Any:
+    """Weight of each concept column: the articles that carry it, each counting more when it says it early.
+
+    An article contributes ``1 / (1 + i) ** position_decay`` where ``i`` is the index of its first
+    sentence with the concept; concepts carried by fewer than ``min_support`` articles weigh nothing.
+    With one article, the number of sentences carrying the concept plays the same role. Each headline
+    that carries a concept adds ``title_weight`` (headlines say what an article is about). Unigrams
+    weigh ``unigram_weight`` of that.
+    """
+    import numpy as np
+
+    matrix = story.concepts
+    n_cols = matrix.shape[1]
+    cols = matrix.indices.astype(np.int64)
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    if story.n_articles > 1:
+        article = story.orders[rows]
+        index = story.positions[rows]
+        key = article * n_cols + cols
+        by_key = np.lexsort((index, key))  # per (article, concept), its earliest sentence first
+        firsts, at = np.unique(key[by_key], return_index=True)
+        concept = firsts % n_cols
+        support = np.bincount(concept, minlength=n_cols)
+        value = np.bincount(concept, weights=1.0 / (1.0 + index[by_key][at]) ** cfg.position_decay,
+                            minlength=n_cols)  # summed in article order
+    else:
+        support = np.bincount(cols, minlength=n_cols)
+        value = support.astype(np.float64)
+    weights = (value + cfg.title_weight * story.in_titles) * np.where(story.bigram, 1.0, cfg.unigram_weight)
+    weights[support < cfg.min_support] = 0.0
+    return weights
