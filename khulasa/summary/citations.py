@@ -4,14 +4,17 @@ same content (cosine of story-IDF-weighted content stems at or above ``cite_thre
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from khulasa.config import SummaryConfig
 from khulasa.model import Article, Citation
+
+if TYPE_CHECKING:
+    from khulasa.summary.units import FloatArray, Sparse
 from khulasa.summary.units import _Story, _Unit
 
 
-def _fact_matrix(story: _Story, idf_units: int | None = None) -> Any:
+def _fact_matrix(story: _Story, idf_units: int | None = None) -> Sparse:
     """The sentences as rows of unit length over their content stems, weighted by IDF over the story's
     sentences (a ``scipy.sparse.csr_matrix``, one row per unit); ``idf_units``: only the first that many
     units count for the IDF (the story's own, not the copies cited beside them).
@@ -35,7 +38,7 @@ def _fact_matrix(story: _Story, idf_units: int | None = None) -> Any:
     return csr_matrix((values, counts.indices, counts.indptr), shape=counts.shape)
 
 
-def _similarity_rows(facts: Any, rows: list[int], chunk: int = 64) -> Iterator[Any]:
+def _similarity_rows(facts: Sparse, rows: list[int], chunk: int = 64) -> Iterator[FloatArray]:
     """Per row in ``rows``, its cosines with every sentence (a dense numpy row).
 
     ``chunk`` rows at a time are spread into a dense block and multiplied by the sparse matrix (4x
@@ -51,7 +54,7 @@ def _similarity_rows(facts: Any, rows: list[int], chunk: int = 64) -> Iterator[A
         yield from (facts @ block.T).T
 
 
-def _citations(rows: Sequence[int], story: _Story, facts: Any, articles: list[Article],
+def _citations(rows: Sequence[int], story: _Story, facts: Sparse, articles: list[Article],
                cfg: SummaryConfig) -> list[tuple[Citation, ...]]:
     """Per unit in ``rows``: its own span, then per other article the closest sentence (cosine of
     their fact rows) at or above ``cite_threshold``, closest first (ties: the earlier sentence)."""

@@ -4,13 +4,16 @@ leads first on one date, then article and position."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from khulasa.model import Article
+
+if TYPE_CHECKING:
+    from khulasa.summary.units import Sparse
 from khulasa.summary.units import _Unit
 
 
-def _reading_dates(articles: list[Article], units: list[_Unit], facts: Any) -> list[tuple[dt.date | None, bool]]:
+def _reading_dates(articles: list[Article], units: list[_Unit], facts: Sparse) -> list[tuple[dt.date | None, bool]]:
     """Per article, the date it is read at and whether that date is borrowed.
 
     A dated article is read at its date. An undated one is read at the date of the dated article

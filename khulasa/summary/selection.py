@@ -4,9 +4,12 @@ with HiGHS; a sentence too close to one already chosen is skipped."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from khulasa.config import SummaryConfig
+
+if TYPE_CHECKING:
+    from khulasa.summary.units import FloatArray
 from khulasa.summary.units import _Story
 
 log = logging.getLogger(__name__)
@@ -47,7 +50,7 @@ class _Redundancy:
         return bool((shared > threshold * self.norms[i] * np.array(self.chosen_norms)).any())
 
 
-def _select(story: _Story, weights: Any, max_words: int, cfg: SummaryConfig) -> list[int]:
+def _select(story: _Story, weights: FloatArray, max_words: int, cfg: SummaryConfig) -> list[int]:
     """Budgeted greedy concept coverage; returns the chosen rows in the order they were taken.
 
     Each round takes the best sentence by covered-weight gain per word (``length_exponent``) plus the
@@ -70,8 +73,8 @@ def _select(story: _Story, weights: Any, max_words: int, cfg: SummaryConfig) -> 
     taken: set[tuple[int, int]] = set()
     used = 0
 
-    def scores() -> Any:
-        gain = matrix @ uncovered
+    def scores() -> FloatArray:
+        gain: FloatArray = matrix @ uncovered  # sparse matrix times dense vector: a dense vector
         value = gain / per_word + cfg.position_prior * gain / position
         return value * np.where(represented[orders], 1.0, 1 + cfg.new_article_bonus)
 
@@ -122,7 +125,7 @@ def _select(story: _Story, weights: Any, max_words: int, cfg: SummaryConfig) -> 
     return chosen
 
 
-def _select_ilp(story: _Story, weights: Any, max_words: int, cfg: SummaryConfig) -> list[int]:
+def _select_ilp(story: _Story, weights: FloatArray, max_words: int, cfg: SummaryConfig) -> list[int]:
     """Exact concept coverage (Gillick & Favre 2009) with HiGHS: max covered weight under the budget.
 
     Variables: one per eligible sentence and one per weighted concept. A concept counts once, when a

@@ -7,7 +7,19 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # numpy and scipy load when a story is built, not at import
+    from typing import TypeAlias
+
+    import numpy as np
+    from numpy.typing import NDArray
+    from scipy.sparse import csr_matrix
+
+    IntArray: TypeAlias = NDArray[np.int64]
+    FloatArray: TypeAlias = NDArray[np.float64]
+    BoolArray: TypeAlias = NDArray[np.bool_]
+    Sparse: TypeAlias = csr_matrix
 
 from khulasa.config import SummaryConfig
 from khulasa.ingest.clean import _CONTINUATION, clean_document
@@ -43,14 +55,14 @@ class _Story:
     citation and ordering. Concept columns hold content stems, then stem bigrams (not both stopwords)."""
 
     units: list[_Unit]
-    concepts: Any  # scipy CSR, units x concepts: 1 where the sentence holds the concept
-    bigram: Any  # numpy bool per concept column
-    in_titles: Any  # numpy int per concept column: headlines holding it
-    counts: Any  # scipy CSR, units x content stems: occurrences
+    concepts: Sparse  # scipy CSR, units x concepts: 1 where the sentence holds the concept
+    bigram: BoolArray  # numpy bool per concept column
+    in_titles: IntArray  # numpy int per concept column: headlines holding it
+    counts: Sparse  # scipy CSR, units x content stems: occurrences
     n_articles: int
-    orders: Any  # numpy int per unit: its article's order
-    positions: Any  # numpy int per unit: its sentence index in the article
-    words: Any  # numpy float per unit: its word count
+    orders: IntArray  # numpy int per unit: its article's order
+    positions: IntArray  # numpy int per unit: its sentence index in the article
+    words: FloatArray  # numpy float per unit: its word count
 
 
 def _as_analyses(items: Sequence[Article | Analysis | str]) -> list[Analysis]:
@@ -123,8 +135,8 @@ class _Tokens(NamedTuple):
     lengths: list[int]  # per text: its number of terms
     tokens: list[str]  # every term, in order (normalized)
     stems: list[str]  # the distinct stems, in first-seen order
-    ids: Any  # numpy int per token: its stem's index in ``stems``
-    stop: Any  # numpy bool per token: a stopword or a number (tested on the folded token)
+    ids: IntArray  # numpy int per token: its stem's index in ``stems``
+    stop: BoolArray  # numpy bool per token: a stopword or a number (tested on the folded token)
 
 
 def _tokens(rows: Sequence[Tokens], language: str) -> _Tokens:
@@ -145,7 +157,7 @@ def _tokens(rows: Sequence[Tokens], language: str) -> _Tokens:
     return _Tokens([r.normalized for r in rows], lengths, norms, stems, ids, stop)
 
 
-def _csr(rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> Any:
+def _csr(rows: IntArray, cols: IntArray, data: FloatArray, shape: tuple[int, int]) -> Sparse:
     """A CSR matrix from (row, column) pairs already sorted by row then column, without duplicates."""
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -155,7 +167,7 @@ def _csr(rows: Any, cols: Any, data: Any, shape: tuple[int, int]) -> Any:
     return csr_matrix((data, cols, indptr), shape=shape)
 
 
-def _unique_pairs(rows: Any, codes: Any, span: int, *, combined: bool | None = None) -> tuple[Any, Any]:
+def _unique_pairs(rows: IntArray, codes: IntArray, span: int, *, combined: bool | None = None) -> tuple[IntArray, IntArray]:
     """The distinct (row, code) pairs, sorted by row then code; codes are below ``span``.
 
     One sort of ``row * span + code`` when that fits in 63 bits (every realistic story), else a

@@ -3,13 +3,16 @@ plus the headlines that carry it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from khulasa.config import SummaryConfig
+
+if TYPE_CHECKING:
+    from khulasa.summary.units import FloatArray
 from khulasa.summary.units import _Story
 
 
-def _concept_weights(story: _Story, cfg: SummaryConfig) -> Any:
+def _concept_weights(story: _Story, cfg: SummaryConfig) -> FloatArray:
     """Weight of each concept column: the articles that carry it, each counting more when it says it early.
 
     An article contributes ``1 / (1 + i) ** position_decay`` where ``i`` is the index of its first
