@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from khulasa.text import normalize, split_sentences, stem_tokens, tokenize
+from khulasa.model import Article
+from khulasa.text import analyse_all, normalize, split_sentences, stem_tokens, tokenize
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 split = split_sentences
@@ -47,6 +48,7 @@ def main() -> int:
     reps = int(args.mb * 1e6 / len(base.encode("utf-8"))) + 1
     articles = docs * reps
     mb = sum(len(a.encode("utf-8")) for a in articles) / 1e6
+    arts = [Article(id=f"a{i}", text=a) for i, a in enumerate(articles)]
 
     def layer() -> None:
         for a in articles:
@@ -59,6 +61,8 @@ def main() -> int:
         ("tokenize", _best(lambda: [tokenize(a) for a in articles], args.repeat)),
         ("stem (tokenize + Snowball)", _best(lambda: [stem_tokens(a) for a in articles], args.repeat)),
         ("whole layer: split, then normalize + tokenize + stem each sentence", _best(layer, args.repeat)),
+        ("analyse (the record every stage reads: sentences; per sentence tokens with spans, normalized "
+         "forms, stems, terms; one TokenMemo for the batch)", _best(lambda: analyse_all(arts), args.repeat)),
     ]
     try:
         from pyarabic import araby

@@ -466,6 +466,8 @@ _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640"
 # (Runs of letters and runs of marks, rather than one letter-or-mark at a time: the same tokens, 20% faster.)
 WORD = re.compile(rf"(?:[^\W\d_]+|[{_MARKS}]+)+|\d+(?:[.,٫٬]\d+)*|[^\w\s]")
 WORD_MARK = re.compile(f"[{_MARKS}]")
+# Where two tokens of ``WORD`` meet without a space or mark between them: a letter or mark against a digit.
+_GLUED = re.compile(rf"[^\W\d_{_MARKS}]\d|[{_MARKS}]\d|\d[^\W\d_]|\d[{_MARKS}]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # a normalized number (digits are ASCII after normalize)
 
 
@@ -519,6 +521,10 @@ def _tokens_of(text: str, matches: list[re.Match[str]], normalized: str, memo: T
     texts = tuple([m.group() for m in matches])
     starts, ends = zip(*[m.span() for m in matches], strict=True)
     norm, stem, kind = zip(*map(known.__getitem__, texts), strict=True)
+    if not _GLUED.search(text):  # no word or number written onto another: the terms are the non-punctuation tokens
+        keep = [i for i, k in enumerate(kind) if k != "punct"]
+        return Tokens(texts, starts, ends, norm, stem, kind, tuple([norm[i] for i in keep]),
+                      tuple([stem[i] for i in keep]), normalized)
     term_norm: list[str] = []
     term_stem: list[str] = []
     run = -1  # first token of the current run of words and numbers written without a space
