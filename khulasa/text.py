@@ -218,7 +218,8 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 
 def tokenize(text: str) -> list[str]:
-    """Return the word tokens (runs of Unicode letters/digits) of ``normalize(text)``."""
+    """Return the word tokens (runs of Unicode letters/digits) of ``normalize(text)``: the tokens of search,
+    split as the store's full-text index splits them. Stages read an article's ``analyse`` instead."""
     return _TOKEN.findall(normalize(text))
 
 
@@ -446,15 +447,6 @@ def sentences(article: Article) -> tuple[Sentence, ...]:
     """Return the sentences of ``article`` (spans index ``article.text``)."""
     return split_sentences(article.text, article.id)
 
-
-
-def content_stems(text: str, language: str = "ar", stop: Sequence[str] | frozenset[str] = ()) -> list[str]:
-    """Stems of the non-stopword tokens of ``text`` (stopwords checked on the normalized token)."""
-    stop_set = stop or stopwords(language)
-    tokens = _TOKEN.findall(normalize(text, fold_ta=False))
-    keep = [t for t in tokens if t.replace("ة", "ه") not in stop_set and not t.isdigit()]
-    stems: list[str] = _stemmer(language).stemWords(keep)
-    return [s.replace("ة", "ه") for s in stems]
 
 
 # --- analysis: sentences and tokens, once per article ---------------------------------------------
