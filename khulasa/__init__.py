@@ -15,7 +15,6 @@ starts fast; ``from khulasa import digest`` loads the pipeline then.
 from __future__ import annotations
 
 import importlib
-import logging
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -150,4 +149,3 @@ if TYPE_CHECKING:
     from khulasa.summary import summarize
     from khulasa.text import analyse, normalize, sentences, split_sentences, stem_tokens, tokenize
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SCHEMA_VERSION = "1.0"
+
+# The library logs (at every fallback) and never configures logging: the command line does (-v, -q).
+# Registered here, on the ground floor every stage imports, so ``import khulasa`` itself stays light.
+logging.getLogger("khulasa").addHandler(logging.NullHandler())
 
 Severity = Literal["error", "warning"]
 EntityType = Literal["PER", "LOC", "ORG"]
