@@ -1,6 +1,7 @@
 """The ``khulasa`` command line: a thin layer over the Python API.
 
-Exit codes: 0 everything read; 1 partial (some input could not be used, or was flagged); 2 usage.
+Exit codes: 0 everything read; 1 partial (some input could not be used, or was flagged); 2 usage error;
+3 nothing usable (no article could be read from any input).
 Results go to stdout; messages about inputs go to stderr.
 """
 
@@ -29,21 +30,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
 
 PathsArg = Annotated[list[str], typer.Argument(help="Files, folders (read recursively) or - for standard input.")]
 FieldOpt = Annotated[
     list[str] | None,
     typer.Option("--field", help="JSONL field to read, as KEY=NAME (keys: text, title, date, url, source, id)."),
 ]
-MaxMbOpt = Annotated[float | None, typer.Option("--max-mb", show_default=False,
+MaxMbOpt = Annotated[float | None, typer.Option("--max-mb", show_default=False, min=0.001,
                                                 help="Refuse files larger than this many megabytes "
                                                      "(default: ingest.max_mb, 50).")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")]
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, emoji=False)
 
 
 def _version(value: bool) -> None:
@@ -64,7 +65,11 @@ def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
-    """خلاصة — an offline Arabic news digest: clean articles, stories, cited summaries, figures."""
+    """خلاصة — an offline Arabic news digest: clean articles, stories, cited summaries, figures.
+
+    Exit codes: 0 every input used; 1 partial (some input refused or flagged, each named on stderr);
+    2 usage error; 3 nothing usable (no article could be read).
+    """
     from khulasa.config import load_config
     from khulasa.errors import ConfigError
 
@@ -101,7 +106,7 @@ def _read(paths: list[str], field: list[str] | None, max_mb: float | None, confi
     from khulasa.ingest import read_articles
 
     mb = config.ingest.max_mb if max_mb is None else max_mb
-    batch = read_articles(paths, fields=_fields(field), max_bytes=int(mb * 1024 * 1024))
+    batch = read_articles(paths, fields=_fields(field), max_bytes=int(mb * 1e6))
     err = _err()
     for issue in batch.issues:
         label = "[red]error[/red]" if issue.severity == "error" else "[yellow]warning[/yellow]"
@@ -114,6 +119,8 @@ def _print_json(doc: dict[str, Any]) -> None:
 
 
 def _exit(batch: Batch) -> None:
+    if batch.partial and not batch.articles:
+        raise typer.Exit(EXIT_NOTHING)
     raise typer.Exit(EXIT_PARTIAL if batch.partial else EXIT_OK)
 
 
@@ -143,12 +150,12 @@ def articles(
         else:
             from khulasa.text import analyse
 
-            terminal.article_sheet(Console(highlight=False, soft_wrap=True), analyse(match))
+            terminal.article_sheet(Console(highlight=False, soft_wrap=True, emoji=False), analyse(match))
         _exit(batch)
     if as_json:
         _print_json(documents.articles_document(batch))
         _exit(batch)
-    terminal.articles_table(Console(), batch.articles)
+    terminal.articles_table(Console(emoji=False), batch.articles)
     _exit(batch)
 
 
@@ -175,7 +182,7 @@ def summarize(
     elif summary.sentences:
         sys.stdout.write(summary.text() + "\n")
     if not summary.sentences and batch.articles:
-        Console(stderr=True).print(f"no sentence that can stand alone fits in {summary.max_words} words: "
+        Console(stderr=True, emoji=False).print(f"no sentence that can stand alone fits in {summary.max_words} words: "
                                    "raise --max-words", markup=False)
     _exit(batch)
 
@@ -199,7 +206,7 @@ def stories(
     if as_json:
         _print_json(documents.stories_document(result, batch.articles, batch.issues))
         _exit(batch)
-    terminal.stories_tree(Console(highlight=False, soft_wrap=True), result, batch.articles)
+    terminal.stories_tree(Console(highlight=False, soft_wrap=True, emoji=False), result, batch.articles)
     _exit(batch)
 
 
@@ -210,9 +217,10 @@ def _write(path: Path, text: str, what: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _err().print(f"khulasa: cannot write the {what} to {path}: {exc.strerror}. Fix: choose a writable path.")
+        _err().print(f"khulasa: cannot write the {what} to {path}: {exc.strerror}. Fix: choose a writable path.",
+                     markup=False)
         raise typer.Exit(EXIT_USAGE) from exc
-    _err().print(f"khulasa: wrote the {what} to {path}")
+    _err().print(f"khulasa: wrote the {what} to {path}", markup=False)
 
 
 @app.command()
@@ -255,7 +263,7 @@ def digest(
         result = run(list(batch.articles), config=config, max_words=max_words, issues=batch.issues,
                      workers=workers, on_stage=on_stage)
     if not any(str(p) == "-" for p in (json_file, markdown_file, html_file) if p is not None):
-        terminal.digest_panels(Console(highlight=False), result)
+        terminal.digest_panels(Console(highlight=False, emoji=False), result)
     if json_file:
         _write(json_file, json.dumps(documents.digest_document(result), ensure_ascii=False, indent=2) + "\n",
                "JSON")
@@ -285,7 +293,7 @@ def facts(
     if as_json:
         _print_json(documents.facts_document(result))
         _exit(batch)
-    terminal.facts_tables(Console(highlight=False), result)
+    terminal.facts_tables(Console(highlight=False, emoji=False), result)
     _exit(batch)
 
 
@@ -311,7 +319,7 @@ def ingest(
             result = store.ingest(batch.articles)
             total = store.count()
     except StoreError as exc:
-        _err().print(f"khulasa: error: {exc}")
+        _err().print(f"khulasa: error: {exc}", markup=False)
         raise typer.Exit(EXIT_USAGE) from exc
     sys.stdout.write(f"ingested {len(result.added)} new articles ({len(result.skipped)} already stored); "
                      f"{total} in {db}\n")
@@ -335,7 +343,7 @@ def serve(
     hosts = ("127.0.0.1", "localhost", host, *(allow_host or []))
     app_ = create_app(str(db), allowed_hosts=tuple(dict.fromkeys(hosts)), config=config)
     _err().print(f"khulasa: serving {db} on http://{host}:{port}/ (API: /api/stories, /api/search?q=, "
-                 f"POST /api/articles; schema: /openapi.json)")
+                 f"POST /api/articles; schema: /openapi.json)", markup=False)
     uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 

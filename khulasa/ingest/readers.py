@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -19,7 +21,7 @@ from khulasa.errors import InputError
 from khulasa.ingest.decode import decode
 from khulasa.model import FileIssue, RawDocument
 
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = 50_000_000  # 50 MB, as --max-mb counts them (10^6 bytes)
 TEXT_SUFFIXES = frozenset({".txt", ".text", ""})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -50,31 +52,57 @@ def parse_iso_date(value: object) -> dt.date | None:
         return None
 
 
-def _iter_files(path: Path) -> Iterator[Path]:
-    """Files under ``path`` in a stable order, hidden ones skipped."""
-    if path.is_dir():
-        for child in sorted(path.rglob("*")):
-            rel = child.relative_to(path)
-            if child.is_file() and not any(part.startswith(".") for part in rel.parts):
-                yield child
-    else:
+def _iter_files(path: Path, issues: list[FileIssue]) -> Iterator[Path]:
+    """Entries under ``path`` to read, in a stable order, hidden ones skipped: regular files, and the
+    entries that are not (FIFOs, devices, sockets, dangling links), which ``_read_bytes`` then refuses by
+    name. A folder that cannot be listed becomes an issue; the walk goes on."""
+    if not path.is_dir():
         yield path
+        return
+
+    def unreadable(exc: OSError) -> None:
+        issues.append(FileIssue(str(exc.filename or path), f"the folder cannot be read ({exc.strerror})",
+                                "check its permissions; the rest was read"))
+
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(path, onerror=unreadable, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(folder) / f for f in files if not f.startswith("."))
+    yield from sorted(found)
+
+
+def _too_large(where: str, max_bytes: int, size: int | None = None) -> InputError:
+    """The refusal of an input over ``max_bytes`` (``size``: its size when known, else it was cut off)."""
+    how_big = f"{size / 1e6:.1f} MB" if size is not None else f"more than {max_bytes / 1e6:g} MB"
+    return InputError(where, f"the input is {how_big}, over the {max_bytes / 1e6:g} MB limit",
+                      "split it into smaller files, or raise the limit with --max-mb")
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``max_bytes`` of them (the limit holds while
+    reading: a file that grows, or a device, cannot make it read more); ``InputError`` otherwise."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except FileNotFoundError as exc:
-        raise InputError(str(path), "no such file or folder", "check the path") from exc
+        what = "a link to a missing file" if path.is_symlink() else "no such file or folder"
+        raise InputError(str(path), what, "check the path") from exc
     except OSError as exc:
         raise InputError(str(path), f"cannot read it ({exc.strerror})", "check the path and permissions") from exc
-    if size > max_bytes:
-        raise InputError(str(path), f"the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit",
-                         "split it into smaller files, or raise the limit with --max-mb")
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else "a device" if stat.S_ISCHR(info.st_mode)
+                or stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+        raise InputError(str(path), f"this is {kind}, not a file of articles",
+                         "pass regular files, or pipe the data to standard input with -")
+    if info.st_size > max_bytes:
+        raise _too_large(str(path), max_bytes, info.st_size)
     try:
-        return path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)
     except OSError as exc:
         raise InputError(str(path), f"cannot read it ({exc.strerror})", "check the permissions") from exc
+    if len(data) > max_bytes:
+        raise _too_large(str(path), max_bytes)
+    return data
 
 
 def _kind(name: str) -> str | None:
@@ -192,7 +220,9 @@ def _field(record: Mapping[str, Any], names: tuple[str, ...]) -> Any:
 
 def _jsonl_documents(text: str, path: str, stem: str, group: str,
                      fields: Mapping[str, tuple[str, ...]]) -> Iterator[RawDocument | FileIssue]:
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines end at "\n" only: U+2028, U+2029, U+0085 inside a string are text (str.splitlines breaks there).
+    for lineno, raw_line in enumerate(text.split("\n"), start=1):
+        line = raw_line.removesuffix("\r")
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
@@ -252,15 +282,19 @@ def read_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None =
     issues: list[FileIssue] = []
     for given in paths:
         if given == "-":
-            data = stdin if stdin is not None else sys.stdin.buffer.read()
-            _read_one(data, "<stdin>", "stdin", "stdin", None, field_names, docs, issues)
+            data = stdin if stdin is not None else sys.stdin.buffer.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                exc = _too_large("<stdin>", max_bytes)
+                issues.append(FileIssue(exc.path, exc.reason, exc.fix))
+            else:
+                _read_one(data, "<stdin>", "stdin", "stdin", None, field_names, docs, issues)
             continue
         root = Path(given)
         if not root.exists():
             issues.append(FileIssue(given, "no such file or folder", "check the path"))
             continue
         found = False
-        for file in _iter_files(root):
+        for file in _iter_files(root, issues):
             suffix = file.suffix.lower()
             if file.name.lower().endswith(ARCHIVE_SUFFIXES):
                 found = True
@@ -274,8 +308,8 @@ def read_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None =
                     _read_one(data, f"{file}!{name}", stem, f"{file}!{Path(name).parent}", _kind(name), field_names,
                               docs, issues)
                 continue
-            if root.is_dir() and suffix not in SUPPORTED:
-                continue  # images, notes, READMEs beside the articles
+            if root.is_dir() and suffix not in SUPPORTED and (file.is_file() or file.is_dir()):
+                continue  # images, notes, READMEs beside the articles (but a FIFO or a dangling link is named)
             found = True
             try:
                 data = _read_bytes(file, max_bytes)
@@ -296,7 +330,12 @@ def read_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None =
 def _read_one(data: bytes, path: str, stem: str, group: str, kind: str | None,
               fields: Mapping[str, tuple[str, ...]], docs: list[RawDocument], issues: list[FileIssue]) -> None:
     try:
-        text, _encoding = decode(data, path)
+        text, _encoding, other_lines = decode(data, path)
+        if other_lines:
+            shown = ", ".join(map(str, other_lines[:10])) + (" ..." if len(other_lines) > 10 else "")
+            issues.append(FileIssue(path, f"UTF-8 but for {len(other_lines)} line(s) in an Arabic code page "
+                                    f"(line {shown}); those lines were decoded as windows-1256 or ISO-8859-6",
+                                    "check those lines, and save the file as UTF-8", severity="warning"))
         kind = kind or _sniff(text)
         if kind == "jsonl":
             for item in _jsonl_documents(text, path, stem, group, fields):

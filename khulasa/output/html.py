@@ -106,7 +106,8 @@ def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "
     """One self-contained RTL page (no network): summaries with clickable citations, timelines, figures,
     entities, sources. ``extra_header`` is trusted HTML put under the title (the server's search box)."""
     by_id = {a.id: a for a in result.articles}
-    payload = json.dumps(page_data(result), ensure_ascii=False).replace("</", "<\\/")
+    # Every "<" escaped: text holding "</script>" or "<!--<script>" cannot end or swallow the data block.
+    payload = json.dumps(page_data(result), ensure_ascii=False).replace("<", "\\u003c")
     return str(_environment().get_template("digest.html.j2").render(
         title=title, version=_version(), css=Markup(_static("digest.css")), js=Markup(_static("digest.js")),
         payload=Markup(payload), extra_header=Markup(extra_header),

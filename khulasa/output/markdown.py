@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from khulasa.model import Digest
 from khulasa.output.labels import (
     ARTICLES,
@@ -38,7 +40,8 @@ def digest_markdown(result: Digest) -> str:
             for g in sd.figures:
                 vals = "؛ ".join(f"{figure_value(f)} ({by_id[f.article_id].credit})" for f in g.figures)
                 mark = "**" if g.verdict == "disagree" else ""
-                lines.append(f"| {thing_label(g)} | {vals} | {mark}{VERDICT_AR[g.verdict]}{mark} |")
+                cell_thing, cell_vals = (x.replace("|", "\\|") for x in (thing_label(g), vals))  # a "|" ends no cell
+                lines.append(f"| {cell_thing} | {cell_vals} | {mark}{VERDICT_AR[g.verdict]}{mark} |")
         if sd.entities:
             lines += ["", "### الأشخاص والأماكن والمنظمات", ""]
             lines += [f"- {e.name} ({e.type}{'، ' + e.role if e.role else ''}): {count_ar(len(e.mentions), TIMES)} في "
@@ -50,4 +53,5 @@ def digest_markdown(result: Digest) -> str:
         lines.append("")
     if result.issues:
         lines += ["## ملفات لم تُقرأ كاملة", ""] + [f"- `{i.path}`: {i.reason}" for i in result.issues] + [""]
-    return "\n".join(lines)
+    # Text from the articles is text: "<script>" in a title must not become HTML in a Markdown renderer.
+    return "\n".join(html.escape(line, quote=False) for line in lines)

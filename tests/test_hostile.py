@@ -1,0 +1,132 @@
+"""Hostile input (issue 21): no file crashes a batch, nothing is read without a limit, nothing is mangled
+in silence. Every fixture is generated here; each case also checks that a good file beside it is read."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from khulasa.cli import app
+from khulasa.ingest import read_articles
+from khulasa.model import Article
+
+ARABIC = "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في المدينة يتسع لمئتي سرير. وقال الوزير إن المشروع كلف عشرة ملايين دينار."
+runner = CliRunner()
+
+
+def _good(folder: Path) -> Path:
+    path = folder / "good.txt"
+    path.write_text(ARABIC, encoding="utf-8")
+    return path
+
+
+def test_an_unknown_or_unusable_charset_is_ignored(tmp_path: Path) -> None:
+    body = ARABIC.encode("cp1256")
+    for n, charset in enumerate(("undefined", "no-such-charset", "rot13", "base64")):
+        page = b'<html><head><meta charset="' + charset.encode() + b'"></head><body><p>' + body + b"</p></body></html>"
+        (tmp_path / f"p{n}.html").write_bytes(page)
+    _good(tmp_path)
+    batch = read_articles([str(tmp_path)])
+    assert len(batch.articles) == 5 and not [i for i in batch.issues if i.severity == "error"]
+    assert all("مستشفى" in a.text for a in batch.articles)
+
+
+def test_jsonl_lines_end_at_newline_only(tmp_path: Path) -> None:
+    text = ARABIC.replace("المدينة", "المدينة\u2029\u2028\u0085")
+    path = tmp_path / "feed.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": text}, ensure_ascii=False) + "\n"
+                    + json.dumps({"id": "b", "text": ARABIC}, ensure_ascii=False) + "\r\n", encoding="utf-8")
+    batch = read_articles([str(path)])
+    assert [a.id for a in batch.articles] == ["a", "b"] and not batch.issues
+
+
+def test_one_line_in_another_encoding_is_named_and_the_rest_kept(tmp_path: Path) -> None:
+    lines = [ARABIC, "وأضاف المتحدث أن العمل سيبدأ الشهر المقبل في الموقع الجديد.", ARABIC]
+    data = (lines[0] + "\n").encode() + lines[1].encode("cp1256") + b"\n" + (lines[2] + "\n").encode()
+    (tmp_path / "mixed.txt").write_bytes(data)
+    batch = read_articles([str(tmp_path / "mixed.txt")])
+    assert len(batch.articles) == 1
+    text = batch.articles[0].text
+    assert lines[1] in text and lines[0].split(".")[0] in text  # no mojibake anywhere
+    warning = batch.issues[0]
+    assert warning.severity == "warning" and "line 2" in warning.reason and warning.path.endswith("mixed.txt")
+
+
+def test_a_file_in_one_arabic_code_page_is_not_taken_for_mixed(tmp_path: Path) -> None:
+    (tmp_path / "cp.txt").write_bytes(("\n\n".join([ARABIC] * 3) + "\n").encode("cp1256"))
+    batch = read_articles([str(tmp_path / "cp.txt")])
+    assert not batch.issues and "مستشفى" in batch.articles[0].text
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifos_devices_and_dangling_links_are_named_not_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    _good(tmp_path)
+    batch = read_articles([str(tmp_path), "/dev/zero", str(tmp_path / "pipe.txt")])
+    assert [a.id for a in batch.articles] == ["good"]
+    reasons = {Path(i.path).name: i.reason for i in batch.issues}
+    assert "FIFO" in reasons["pipe.txt"] and "missing file" in reasons["gone.txt"] and "device" in reasons["zero"]
+
+
+def test_standard_input_is_read_within_the_limit() -> None:
+    code = ("import sys; from khulasa.ingest import read_articles; b = read_articles(['-'], max_bytes=1000); "
+            "print(len(b.articles), b.issues[0].reason)")
+    done = subprocess.run([sys.executable, "-c", code], input=b"x" * 5000, capture_output=True, timeout=60, check=True)
+    assert done.stdout.decode().startswith("0 the input is more than 0.001 MB, over the 0.001 MB limit")
+
+
+def test_the_size_limit_says_megabytes_as_the_option_counts_them(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_bytes(ARABIC.encode() * 20000)  # about 3.8 MB
+    out = runner.invoke(app, ["articles", "--max-mb", "2", str(tmp_path / "big.txt"), str(_good(tmp_path))])
+    assert out.exit_code == 1
+    assert re.search(r"big\.txt: the input is \d+\.\d MB, over the 2 MB limit", out.stderr), out.stderr
+
+
+@pytest.mark.parametrize("name", ["d[/b]x.txt", "[red]x[reset].txt", ":smile: [bold].txt"])
+def test_file_names_are_printed_as_written(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "a[i]b"
+    folder.mkdir()
+    (folder / name).parent.mkdir(parents=True, exist_ok=True)  # "d[/b]x.txt": a folder "d[" and a file "b]x.txt"
+    (folder / name).write_bytes(b"")  # empty: its name is printed in the error
+    _good(folder)
+    out = runner.invoke(app, ["articles", str(folder)], env={"COLUMNS": "300"})
+    assert out.exit_code == 1 and "Traceback" not in out.output
+    assert str(folder / name) in out.stderr
+    assert "good" in out.stdout
+
+
+def test_exit_codes_say_what_happened(tmp_path: Path) -> None:
+    good = _good(tmp_path)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "doc.pdf.txt").write_bytes(b"%PDF-1.4 binary")
+    assert runner.invoke(app, ["articles", str(good)]).exit_code == 0
+    assert runner.invoke(app, ["articles", str(good), str(tmp_path / "missing")]).exit_code == 1
+    for nothing in ([str(tmp_path / "missing")], [str(tmp_path / "empty")], [str(tmp_path / "doc.pdf.txt")]):
+        out = runner.invoke(app, ["articles", *nothing])
+        assert out.exit_code == 3, nothing
+    assert runner.invoke(app, ["articles", "--max-mb", "0", str(good)]).exit_code == 2
+
+
+def test_article_text_cannot_break_the_page_or_the_markdown() -> None:
+    from khulasa.output.html import digest_html
+    from khulasa.output.markdown import digest_markdown
+    from khulasa.pipeline import digest
+
+    hostile = ARABIC + ' <!--<script>alert(1)</script> وهذا نص "</script><img src=x onerror=alert(2)>" في الخبر.'
+    articles = [Article(id=f"a{i}", text=hostile, title="<script>t()</script> عنوان") for i in range(2)]
+    result = digest(articles)
+    page = digest_html(result)
+    data = re.search(r'<script type="application/json" id="khulasa-data">(.*?)</script>', page, re.S)
+    assert data is not None and "<" not in data.group(1)
+    assert "alert(1)" in json.loads(data.group(1))["articles"]["a0"]["text"]  # the text itself is intact
+    assert page.count("<script") == 2  # the data block and the viewer, nothing from the articles
+    markdown = digest_markdown(result)
+    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
