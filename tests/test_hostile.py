@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -130,3 +131,68 @@ def test_article_text_cannot_break_the_page_or_the_markdown() -> None:
     assert page.count("<script") == 2  # the data block and the viewer, nothing from the articles
     markdown = digest_markdown(result)
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
+
+
+def _zip(path: Path, members: dict[str, bytes], method: int | None = None) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=method if method is not None else zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def test_a_corrupt_member_does_not_hide_the_next_one(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "a.zip"
+    other = ARABIC.replace("مستشفى", "جامعة")
+    _zip(path, {"a_bad.txt": ARABIC.encode() * 3, "b_good.txt": other.encode()}, zipfile.ZIP_STORED)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(ARABIC.encode()) + 10  # one byte of the first member's data: its CRC no longer matches
+    raw[at] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    batch = read_articles([str(path)])
+    assert [a.text for a in batch.articles] == [other]
+    assert batch.issues[0].path.endswith("a.zip!a_bad.txt") and "cannot be read" in batch.issues[0].reason
+
+
+def test_nested_archives_and_tar_links_are_named(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    inner = tmp_path / "inner.zip"
+    _zip(inner, {"x.txt": ARABIC.encode()})
+    _zip(tmp_path / "outer.zip", {"inner.zip": inner.read_bytes(), "good.txt": ARABIC.encode()})
+    with tarfile.open(tmp_path / "t.tar", "w") as tf:
+        data = ARABIC.encode()
+        info = tarfile.TarInfo("real.txt")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+        for name, kind in (("sym.txt", tarfile.SYMTYPE), ("hard.txt", tarfile.LNKTYPE)):
+            link = tarfile.TarInfo(name)
+            link.type, link.linkname = kind, "real.txt"
+            tf.addfile(link)
+    batch = read_articles([str(tmp_path / "outer.zip"), str(tmp_path / "t.tar")])
+    assert len(batch.articles) == 2
+    named = {i.path.rsplit("!", 1)[1]: i.reason for i in batch.issues}
+    assert "nested archive" in named["inner.zip"]
+    assert "symbolic link" in named["sym.txt"] and "hard link" in named["hard.txt"]
+
+
+def test_an_archive_bomb_is_refused_without_unpacking_it(tmp_path: Path) -> None:
+    import zipfile
+
+    _zip(tmp_path / "bomb.zip", {f"m{i}.txt": b"a" * 20_000_000 for i in range(5)} | {"ok.txt": ARABIC.encode()})
+    opened: list[str] = []
+    real = zipfile.ZipFile.open
+
+    def spy(self: zipfile.ZipFile, name: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(getattr(name, "filename", name))
+        return real(self, name, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(zipfile.ZipFile, "open", spy)
+        batch = read_articles([str(tmp_path / "bomb.zip")])
+    assert [a.id for a in batch.articles] == ["bomb.zip/ok"]
+    assert sum("archive bomb" in i.reason for i in batch.issues) == 5
+    assert opened == ["ok.txt"]  # the bombs were never unpacked

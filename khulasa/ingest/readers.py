@@ -13,9 +13,10 @@ import os
 import re
 import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NamedTuple
 
 from khulasa.errors import InputError
 from khulasa.ingest.decode import decode
@@ -27,7 +28,7 @@ HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
-MAX_ARCHIVE_BYTES = 2 * 1024 * 1024 * 1024  # uncompressed, all members together
+MAX_ARCHIVE_BYTES = 2_000_000_000  # 2 GB uncompressed, all members together
 
 DEFAULT_FIELDS: Mapping[str, tuple[str, ...]] = {
     "text": ("text", "body", "content", "article", "maintext", "html"),
@@ -114,35 +115,69 @@ def _kind(name: str) -> str | None:
     return "txt" if suffix in TEXT_SUFFIXES else None
 
 
-def _archive_entries(path: Path) -> Iterator[tuple[str, int, Callable[[], bytes]]]:
-    """``(name, uncompressed size, read)`` for the article files of a zip or tar archive, by name."""
+_MAX_RATIO = 200  # a member over 1 MB that compresses better than this is taken for an archive bomb
+_RATIO_FROM = 1_000_000
+
+
+class _Entry(NamedTuple):
+    """An article file inside an archive: its name, declared size, compressed size, and how to open it."""
+
+    name: str
+    size: int
+    packed: int
+    open: Callable[[], IO[bytes] | None]
+
+
+def _archive_entries(path: Path) -> Iterator[_Entry | FileIssue]:
+    """The article files of a zip or tar archive, by name, and issues for the members that are not read
+    (nested archives, links, devices): none is skipped in silence."""
     import tarfile
     import zipfile
+
+    where = str(path)
 
     def wanted(name: str) -> bool:
         return _kind(name) is not None and not Path(name).name.startswith(".")
 
+    def nested(name: str) -> FileIssue:
+        return FileIssue(f"{where}!{name}", "a nested archive, not read", "extract it and pass it on its own",
+                         severity="warning")
+
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             for info in sorted(zf.infolist(), key=lambda i: i.filename):
-                if not info.is_dir() and wanted(info.filename):
-                    yield info.filename, info.file_size, functools.partial(zf.read, info)
+                if info.is_dir():
+                    continue
+                if info.filename.lower().endswith(ARCHIVE_SUFFIXES):
+                    yield nested(info.filename)
+                elif wanted(info.filename):
+                    yield _Entry(info.filename, info.file_size, info.compress_size, functools.partial(zf.open, info))
         return
     if path.name.lower().endswith(".zip"):
         raise InputError(str(path), "this is not a valid zip archive", "check that the download is complete")
     with tarfile.open(path) as tf:
         for member in sorted(tf.getmembers(), key=lambda m: m.name):
-            if member.isfile() and wanted(member.name):
-                handle = tf.extractfile(member)
-                if handle is not None:
-                    yield member.name, member.size, handle.read
+            if member.isdir():
+                continue
+            if not member.isfile():
+                what = ("a symbolic link" if member.issym() else "a hard link" if member.islnk()
+                        else "a device or FIFO")
+                if wanted(member.name) or member.issym() or member.islnk():
+                    yield FileIssue(f"{where}!{member.name}", f"{what}, not read (only regular members are)",
+                                    "store the file itself in the archive", severity="warning")
+            elif member.name.lower().endswith(ARCHIVE_SUFFIXES):
+                yield nested(member.name)
+            elif wanted(member.name):
+                yield _Entry(member.name, member.size, member.size, functools.partial(tf.extractfile, member))
 
 
 def _archive_members(path: Path, max_bytes: int) -> Iterator[tuple[str, bytes] | FileIssue]:
     """``(member name, bytes)`` of the article files in a zip or tar archive, or issues for bad members.
 
-    Members over ``max_bytes`` are refused one by one; the archive stops once the uncompressed total
-    passes ``MAX_ARCHIVE_BYTES`` (an archive bomb cannot fill the memory).
+    Each member is read as a stream, at most ``max_bytes`` of it (declared sizes can lie); a member that
+    fails (a CRC error, a truncated stream) is named and the next ones are still read; a member over 1 MB
+    that compresses more than 200:1 is refused as an archive bomb; the archive stops once the bytes read
+    pass ``MAX_ARCHIVE_BYTES``.
     """
     import tarfile
     import zipfile
@@ -150,17 +185,37 @@ def _archive_members(path: Path, max_bytes: int) -> Iterator[tuple[str, bytes] |
     where = str(path)
     total = 0
     try:
-        for name, size, read in _archive_entries(path):
-            if size > max_bytes:
-                yield FileIssue(f"{where}!{name}", f"the member is {size / 1e6:.0f} MB, over the limit",
+        for entry in _archive_entries(path):
+            if isinstance(entry, FileIssue):
+                yield entry
+                continue
+            at = f"{where}!{entry.name}"
+            if entry.size > max_bytes:
+                yield FileIssue(at, f"the member is {entry.size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit",
                                 "extract it and split it, or raise --max-mb")
                 continue
-            total += size
+            if entry.size > _RATIO_FROM and entry.size > _MAX_RATIO * max(entry.packed, 1):
+                yield FileIssue(at, f"the member unpacks {entry.size // max(entry.packed, 1)} times larger than it "
+                                "is stored (an archive bomb?); not read", "extract it by hand if you trust it")
+                continue
+            try:
+                handle = entry.open()
+                data = handle.read(max_bytes + 1) if handle is not None else b""
+            except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, zlib.error) as exc:
+                detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                yield FileIssue(at, f"the member cannot be read ({detail})",
+                                "the other members were read; re-create the archive or extract it by hand")
+                continue
+            if len(data) > max_bytes:
+                yield FileIssue(at, f"the member is more than {max_bytes / 1e6:g} MB, over the limit",
+                                "extract it and split it, or raise --max-mb")
+                continue
+            total += len(data)
             if total > MAX_ARCHIVE_BYTES:
-                yield FileIssue(where, "the archive unpacks to more than 2 GB; the rest was not read",
-                                "extract it and pass the folders")
+                yield FileIssue(where, f"the archive unpacks to more than {MAX_ARCHIVE_BYTES / 1e9:g} GB; the rest "
+                                "was not read", "extract it and pass the folders")
                 return
-            yield name, read()
+            yield entry.name, data
     except InputError as exc:
         yield FileIssue(exc.path, exc.reason, exc.fix)
     except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as exc:
