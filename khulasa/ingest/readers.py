@@ -13,6 +13,8 @@ import os
 import re
 import stat
 import sys
+import tarfile
+import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -119,6 +121,12 @@ _MAX_RATIO = 200  # a member over 1 MB that compresses better than this is taken
 _RATIO_FROM = 1_000_000
 
 
+# What zipfile and tarfile raise on a broken, encrypted or exotic archive (found by tests/test_fuzz_ingest.py):
+# besides their own errors, NotImplementedError (a compression method, strong encryption, a zip version),
+# UnicodeDecodeError (a member name), EOFError, zlib.error, OSError, ValueError.
+_ARCHIVE_ERRORS = (OSError, EOFError, ValueError, NotImplementedError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
+
+
 class _Entry(NamedTuple):
     """An article file inside an archive: its name, declared size, compressed size, and how to open it."""
 
@@ -131,9 +139,6 @@ class _Entry(NamedTuple):
 def _archive_entries(path: Path) -> Iterator[_Entry | FileIssue]:
     """The article files of a zip or tar archive, by name, and issues for the members that are not read
     (nested archives, links, devices): none is skipped in silence."""
-    import tarfile
-    import zipfile
-
     where = str(path)
 
     def wanted(name: str) -> bool:
@@ -179,8 +184,6 @@ def _archive_members(path: Path, max_bytes: int) -> Iterator[tuple[str, bytes] |
     that compresses more than 200:1 is refused as an archive bomb; the archive stops once the bytes read
     pass ``MAX_ARCHIVE_BYTES``.
     """
-    import tarfile
-    import zipfile
 
     where = str(path)
     total = 0
@@ -201,7 +204,7 @@ def _archive_members(path: Path, max_bytes: int) -> Iterator[tuple[str, bytes] |
             try:
                 handle = entry.open()
                 data = handle.read(max_bytes + 1) if handle is not None else b""
-            except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, zlib.error) as exc:
+            except _ARCHIVE_ERRORS as exc:
                 detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 yield FileIssue(at, f"the member cannot be read ({detail})",
                                 "the other members were read; re-create the archive or extract it by hand")
@@ -218,7 +221,7 @@ def _archive_members(path: Path, max_bytes: int) -> Iterator[tuple[str, bytes] |
             yield entry.name, data
     except InputError as exc:
         yield FileIssue(exc.path, exc.reason, exc.fix)
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as exc:
+    except _ARCHIVE_ERRORS as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         yield FileIssue(where, f"the archive cannot be read ({detail})",
                         "check that the download is complete, or extract it by hand")
