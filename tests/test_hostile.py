@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from khulasa.cli import app
@@ -196,3 +198,29 @@ def test_an_archive_bomb_is_refused_without_unpacking_it(tmp_path: Path) -> None
     assert [a.id for a in batch.articles] == ["bomb.zip/ok"]
     assert sum("archive bomb" in i.reason for i in batch.issues) == 5
     assert opened == ["ok.txt"]  # the bombs were never unpacked
+
+
+@given(st.lists(st.text(alphabet="اب ج\nد", min_size=1, max_size=30), min_size=1, max_size=40), st.integers(5, 60))
+@settings(max_examples=100, deadline=None)
+def test_a_giant_article_is_read_in_parts_and_loses_nothing(lines: list[str], limit: int) -> None:
+    from khulasa.ingest import split_giant
+
+    text = "\n".join(lines).strip() or "ا"
+    article = Article(id="big", text=text)
+    parts = split_giant(article, limit)
+    if len(text) <= limit:
+        assert parts == [article]
+        return
+    assert all(0 < len(p.text) <= limit for p in parts)
+    assert [p.id for p in parts] == [f"big#part{k}" for k in range(1, len(parts) + 1)]
+    assert re.sub(r"\s", "", "".join(p.text for p in parts)) == re.sub(r"\s", "", text)  # every letter kept, in order
+
+
+def test_a_giant_file_is_named_and_read_in_parts(tmp_path: Path) -> None:
+    from khulasa.ingest import MAX_ARTICLE_CHARS
+
+    path = tmp_path / "dump.txt"
+    path.write_text((ARABIC + "\n") * (MAX_ARTICLE_CHARS // len(ARABIC) * 2 + 5), encoding="utf-8")
+    batch = read_articles([str(path)])
+    assert len(batch.articles) == 3 and batch.issues[0].severity == "warning"
+    assert "read as 3 parts" in batch.issues[0].reason

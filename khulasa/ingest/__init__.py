@@ -10,7 +10,7 @@ from dataclasses import replace
 from khulasa.ingest.clean import clean_document, learn_recurring
 from khulasa.ingest.readers import DEFAULT_FIELDS, MAX_BYTES, read_raw
 from khulasa.model import Article, Batch, FileIssue, RawDocument
-from khulasa.text import LANGUAGE_NAMES
+from khulasa.text import LANGUAGE_NAMES, content_hash
 
 log = logging.getLogger(__name__)
 __all__ = ["DEFAULT_FIELDS", "MAX_BYTES", "RawDocument", "clean_batch", "read_articles"]
@@ -44,8 +44,38 @@ def clean_batch(docs: Iterable[RawDocument]) -> tuple[list[Article], list[FileIs
         seen[article.id] = n + 1
         if n:
             article = replace(article, id=f"{article.id}~{n + 1}")
-        articles.append(article)
+        parts = split_giant(article)
+        if len(parts) > 1:
+            issues.append(FileIssue(doc.path, f"the text is {len(article.text) / 1e6:.1f} million characters, far "
+                                    f"more than a news article; it is read as {len(parts)} parts of at most "
+                                    f"{MAX_ARTICLE_CHARS / 1e6:g} million characters (ids {parts[0].id} ...)",
+                                    "pass one file per article", severity="warning"))
+        articles.extend(parts)
     return _credit_piles(articles), issues
+
+
+MAX_ARTICLE_CHARS = 400_000  # about 60,000 words: longer "articles" are read in parts (work per article is bounded)
+
+
+def split_giant(article: Article, limit: int = MAX_ARTICLE_CHARS) -> list[Article]:
+    """``article`` itself, or, when its text is longer than ``limit`` characters, its parts (cut at line
+    breaks, else at spaces; ids ``ID#part1``, ``ID#part2`` ...), each with its own content hash."""
+    text = article.text
+    if len(text) <= limit:
+        return [article]
+    parts: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + limit)
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            cut = cut if cut > start else text.rfind(" ", start, end)
+            end = cut if cut > start else end
+        parts.append(text[start:end].strip())
+        start = end
+    parts = [p for p in parts if p]
+    return [replace(article, id=f"{article.id}#part{k}", text=p, content_hash=content_hash(p))
+            for k, p in enumerate(parts, start=1)]
 
 
 def _credit_piles(articles: list[Article]) -> list[Article]:
