@@ -321,7 +321,9 @@ def ingest(
     except StoreError as exc:
         _err().print(f"khulasa: error: {exc}", markup=False)
         raise typer.Exit(EXIT_USAGE) from exc
-    sys.stdout.write(f"ingested {len(result.added)} new articles ({len(result.skipped)} already stored); "
+    before = len(result.skipped) - len(result.repeated)
+    sys.stdout.write(f"ingested {len(result.added)} new articles ({before} already stored, {len(result.repeated)} "
+                     "repeating the text of another article of this batch); "
                      f"{total} in {db}\n")
     _exit(batch)
 

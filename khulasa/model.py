@@ -413,10 +413,12 @@ class Digest:
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
-    """What one ingested batch did: ids added, ids skipped as already stored."""
+    """What one ingested batch did: ids added, ids skipped (their text was stored already), and of those
+    the ids whose text an earlier article of the same batch had (``repeated``, a subset of ``skipped``)."""
 
     added: tuple[str, ...]
     skipped: tuple[str, ...]
+    repeated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

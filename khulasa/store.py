@@ -113,13 +113,18 @@ class Store:
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         added: list[str] = []
         skipped: list[str] = []
+        repeated: list[str] = []
+        this_batch: set[str] = set()
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for a in articles:
                 digest = a.content_hash or content_hash(a.text)
                 if self.db.execute("SELECT 1 FROM articles WHERE content_hash=?", (digest,)).fetchone():
                     skipped.append(a.id)
+                    if digest in this_batch:
+                        repeated.append(a.id)
                     continue
+                this_batch.add(digest)
                 aid = a.id
                 if self.db.execute("SELECT 1 FROM articles WHERE id=?", (aid,)).fetchone():
                     aid = f"{a.id}~{digest[:6]}"
@@ -136,7 +141,7 @@ class Store:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
-        return IngestReport(tuple(added), tuple(skipped))
+        return IngestReport(tuple(added), tuple(skipped), tuple(repeated))
 
     def _article(self, row: Sequence[object]) -> Article:
         (aid, content_hash, path, title, date, updated, source, outlet, dateline, url, language, text, captions,

@@ -148,7 +148,8 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         with lock:
             result = store.ingest(articles)
             live.add([a for a in store.articles() if a.id in set(result.added)])
-        return {"added": list(result.added), "skipped": list(result.skipped), "articles": store.count()}
+        return {"added": list(result.added), "skipped": list(result.skipped), "repeated": list(result.repeated),
+                "articles": store.count()}
 
     search_form = ('<form action="/search" method="get" role="search" style="margin-top:.5rem">'
                    '<input name="q" placeholder="ابحث في المقالات" aria-label="بحث" '

@@ -169,3 +169,13 @@ def test_articles_round_trip(tmp_path: Path) -> None:
             assert isinstance(b, Article)
             assert (b.text, b.title, b.date, b.source, b.outlet, b.dateline) == (
                 a.text, a.title, a.date, a.source, a.outlet, a.dateline)
+
+
+def test_ingest_tells_stored_before_from_repeated_in_the_batch(tmp_path: Path) -> None:
+    a = ARTICLES[0]
+    copy = replace(a, id=a.id + "-copy")
+    with Store(tmp_path / "k.db") as store:
+        first = store.ingest([a, copy])
+        assert first.added == (a.id,) and first.skipped == first.repeated == (copy.id,)
+        again = store.ingest([a])
+        assert again.skipped == (a.id,) and again.repeated == ()
