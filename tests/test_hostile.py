@@ -224,3 +224,22 @@ def test_a_giant_file_is_named_and_read_in_parts(tmp_path: Path) -> None:
     batch = read_articles([str(path)])
     assert len(batch.articles) == 3 and batch.issues[0].severity == "warning"
     assert "read as 3 parts" in batch.issues[0].reason
+
+
+def test_an_unreadable_folder_is_named_and_the_rest_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Simulated: permissions do not bind root, which CI runs as."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.txt").write_text(ARABIC, encoding="utf-8")
+    _good(tmp_path)
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    batch = read_articles([str(tmp_path)])
+    assert [a.id for a in batch.articles] == ["good"]
+    assert batch.issues[0].path == str(locked) and "cannot be read (Permission denied)" in batch.issues[0].reason
