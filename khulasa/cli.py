@@ -109,7 +109,7 @@ def _read(paths: list[str], field: list[str] | None, max_mb: float | None, confi
     batch = read_articles(paths, fields=_fields(field), max_bytes=int(mb * 1e6))
     err = _err()
     for issue in batch.issues:
-        label = "[red]error[/red]" if issue.severity == "error" else "[yellow]warning[/yellow]"
+        label = {"error": "[red]error[/red]", "warning": "[yellow]warning[/yellow]", "note": "note"}[issue.severity]
         err.print(f"khulasa: {label}: {escape(issue.message())}", markup=True, soft_wrap=True)
     return batch
 
@@ -119,7 +119,7 @@ def _print_json(doc: dict[str, Any]) -> None:
 
 
 def _exit(batch: Batch) -> None:
-    if batch.partial and not batch.articles:
+    if batch.issues and not batch.articles:
         raise typer.Exit(EXIT_NOTHING)
     raise typer.Exit(EXIT_PARTIAL if batch.partial else EXIT_OK)
 

@@ -22,7 +22,7 @@ SCHEMA_VERSION = "1.0"
 # Registered here, on the ground floor every stage imports, so ``import khulasa`` itself stays light.
 logging.getLogger("khulasa").addHandler(logging.NullHandler())
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]  # a note (a file khulasa wrote, skipped) leaves the batch whole
 EntityType = Literal["PER", "LOC", "ORG"]
 Verdict = Literal["agree", "approximate", "disagree"]
 Qualifier = Literal["", "about", "more than", "less than", "at least", "indefinite"]
@@ -117,8 +117,8 @@ class Batch:
 
     @property
     def partial(self) -> bool:
-        """True when at least one input could not be used as-is."""
-        return bool(self.issues)
+        """True when at least one input could not be used as-is (notes do not count)."""
+        return any(i.severity != "note" for i in self.issues)
 
 
 @dataclass(frozen=True, slots=True)

@@ -243,3 +243,16 @@ def test_an_unreadable_folder_is_named_and_the_rest_read(tmp_path: Path, monkeyp
     batch = read_articles([str(tmp_path)])
     assert [a.id for a in batch.articles] == ["good"]
     assert batch.issues[0].path == str(locked) and "cannot be read (Permission denied)" in batch.issues[0].reason
+
+
+def test_khulasa_never_reads_its_own_page_back(tmp_path: Path) -> None:
+    folder = tmp_path / "scrape"
+    folder.mkdir()
+    _good(folder)
+    (folder / "other.txt").write_text(ARABIC.replace("مستشفى", "مدرسة"), encoding="utf-8")
+    first = runner.invoke(app, ["digest", str(folder), "--html", str(folder / "digest.html"), "--json", "-"])
+    assert first.exit_code == 0
+    again = runner.invoke(app, ["digest", str(folder), "--json", "-"])
+    assert again.exit_code == 0  # a note, not a partial batch
+    assert json.loads(again.stdout)["articles"] == json.loads(first.stdout)["articles"]
+    assert "digest.html" in again.stderr and "khulasa wrote" in again.stderr

@@ -127,6 +127,10 @@ _RATIO_FROM = 1_000_000
 _ARCHIVE_ERRORS = (OSError, EOFError, ValueError, NotImplementedError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
 
 
+# The mark of every page khulasa writes (khulasa.output.html): such a file in a scrape folder is not read back.
+_GENERATED = re.compile(r"""<meta\s+name=["']generator["']\s+content=["']khulasa\b""", re.IGNORECASE)
+
+
 class _Entry(NamedTuple):
     """An article file inside an archive: its name, declared size, compressed size, and how to open it."""
 
@@ -389,6 +393,10 @@ def _read_one(data: bytes, path: str, stem: str, group: str, kind: str | None,
               fields: Mapping[str, tuple[str, ...]], docs: list[RawDocument], issues: list[FileIssue]) -> None:
     try:
         text, _encoding, other_lines = decode(data, path)
+        if _GENERATED.search(text[:4096]):
+            issues.append(FileIssue(path, "a page khulasa wrote (its digest), not an article; not read",
+                                    "keep khulasa's output outside the folders of articles", severity="note"))
+            return
         if other_lines:
             shown = ", ".join(map(str, other_lines[:10])) + (" ..." if len(other_lines) > 10 else "")
             issues.append(FileIssue(path, f"UTF-8 but for {len(other_lines)} line(s) in an Arabic code page "
