@@ -123,8 +123,10 @@ _RATIO_FROM = 1_000_000
 
 # What zipfile and tarfile raise on a broken, encrypted or exotic archive (found by tests/test_fuzz_ingest.py):
 # besides their own errors, NotImplementedError (a compression method, strong encryption, a zip version),
-# UnicodeDecodeError (a member name), EOFError, zlib.error, OSError, ValueError.
-_ARCHIVE_ERRORS = (OSError, EOFError, ValueError, NotImplementedError, zlib.error, zipfile.BadZipFile, tarfile.TarError)
+# UnicodeDecodeError (a member name), OverflowError (a tar header's length field), EOFError, zlib.error, OSError,
+# ValueError.
+_ARCHIVE_ERRORS = (OSError, EOFError, ValueError, ArithmeticError, NotImplementedError, zlib.error, zipfile.BadZipFile,
+                   tarfile.TarError)
 
 
 # The mark of every page khulasa writes (khulasa.output.html): such a file in a scrape folder is not read back.
