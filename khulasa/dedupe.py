@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -66,6 +66,13 @@ def lsh_index(threshold: float = THRESHOLD) -> MinHashLSH:
     return MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=_LSH_WEIGHTS)
 
 
+def _copies_of(sig: LeanMinHash, lsh: MinHashLSH, signature_of: Callable[[str], LeanMinHash],
+               threshold: float) -> list[str]:
+    """The keys of ``lsh`` whose signature is a copy of ``sig``: LSH candidates whose estimated Jaccard
+    similarity reaches ``threshold`` (the one test of a copy, for the batch and the live index alike)."""
+    return [k for k in lsh.query(sig) if sig.jaccard(signature_of(k)) >= threshold]
+
+
 class DuplicateIndex:
     """Near-duplicates found as articles arrive (the live digest): each new article is checked against the
     articles kept so far, with the same signatures, LSH bands and threshold as ``find_duplicates``; a copy
@@ -79,8 +86,7 @@ class DuplicateIndex:
     def add(self, item: Article | Analysis) -> str | None:
         """Index ``item`` and return None, or return the id of the kept article it copies (not indexed)."""
         sig = signature(item)
-        original = next((k for k in sorted(self.lsh.query(sig)) if sig.jaccard(self.signatures[k]) >= self.threshold),
-                        None)
+        original = next(iter(sorted(_copies_of(sig, self.lsh, self.signatures.__getitem__, self.threshold))), None)
         if original is None:
             self.lsh.insert(item.id, sig)
             self.signatures[item.id] = sig
@@ -111,12 +117,10 @@ def _find_duplicates(items: Sequence[Article | Analysis], threshold: float,
     lsh = lsh_index(threshold)
     parent = list(range(len(articles)))
     for i, sig in enumerate(sigs):
-        for key in lsh.query(sig):
-            j = int(key)
-            if sig.jaccard(sigs[j]) >= threshold:
-                a, b = find_root(parent, i), find_root(parent, j)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+        for key in _copies_of(sig, lsh, lambda k: sigs[int(k)], threshold):
+            a, b = find_root(parent, i), find_root(parent, int(key))
+            if a != b:
+                parent[max(a, b)] = min(a, b)
         lsh.insert(str(i), sig, check_duplication=False)
     groups: dict[int, list[int]] = {}
     for i in range(len(articles)):

@@ -22,7 +22,7 @@ from khulasa.model import (
     StoryDigest,
     Summary,
 )
-from khulasa.text import TokenMemo, analyse, analysed
+from khulasa.text import TokenMemo, analysed
 
 Progress = Callable[[str, int, int], None]
 
@@ -54,7 +54,6 @@ def digest(articles: Sequence[Article | Analysis], *, config: Config = DEFAULT, 
     on_stage("analysis", 0, len(articles))
     memo = TokenMemo()
     analyses = [analysed(a, memo) for a in articles]
-    del memo
     on_stage("stories", 0, 1)
     from khulasa.stories import cluster
 
@@ -160,7 +159,7 @@ class LiveDigest:
         memo = TokenMemo()
         fresh: list[Analysis] = []
         for item in canonical_order(x for x in articles if x.id not in self.analyses):
-            a = item if isinstance(item, Analysis) else analyse(item, memo)
+            a = analysed(item, memo)
             self.analyses[a.id] = a
             original = self.duplicates.add(a)
             if original is not None:
