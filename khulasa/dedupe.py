@@ -149,3 +149,33 @@ def fold(articles: Sequence[_Item], threshold: float = THRESHOLD) -> tuple[list[
     return [a for a in articles if a.id not in dropped], groups
 
 
+
+
+@functools.cache
+def _band_ranges(threshold: float) -> tuple[tuple[int, int], ...]:
+    return tuple(lsh_index(threshold).hashranges)
+
+
+def band_keys(sig: LeanMinHash, threshold: float = THRESHOLD) -> list[int]:
+    """The LSH band keys of a signature as signed 64-bit integers, one per band (the same bands as
+    ``lsh_index``): two signatures sharing a key are candidate copies. A store indexes these."""
+    import hashlib
+
+    out = []
+    for band, (start, end) in enumerate(_band_ranges(threshold)):
+        digest = hashlib.blake2b(bytes([band]) + sig.hashvalues[start:end].tobytes(), digest_size=8).digest()
+        out.append(int.from_bytes(digest, "big", signed=True))
+    return out
+
+
+def signature_bytes(sig: LeanMinHash) -> bytes:
+    """A signature's hash values as bytes (``signature_from_bytes`` reads them back)."""
+    return bytes(sig.hashvalues.astype("<u8").tobytes())
+
+
+def signature_from_bytes(data: bytes) -> LeanMinHash:
+    """The signature ``signature_bytes`` wrote."""
+    import numpy as np
+
+    return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(data, dtype="<u8").astype(np.uint64),
+                       scheme=_template(NUM_PERM).scheme)

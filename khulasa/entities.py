@@ -290,6 +290,12 @@ def mentions_all(items: Sequence[Article | Analysis]) -> list[Mention]:
     return [m for item in items for m in _mentions(analysed(item), known)]
 
 
+def mentions_each(items: Sequence[Article | Analysis]) -> list[list[Mention]]:
+    """``mentions`` of each article of a batch, one list per article (sharing token facts as ``mentions_all``)."""
+    known: dict[tuple[str, str], _TokenFacts] = {}
+    return [_mentions(analysed(item), known) for item in items]
+
+
 def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts]) -> list[Mention]:
     aid = analysis.id
     out: list[Mention] = []

@@ -4,6 +4,7 @@
     ├── InputError    one input (file, line, stdin) cannot be used; names it and the fix
     ├── ConfigError   an option or setting is wrong
     └── StoreError    the local store cannot be opened or written
+        └── StoreBusy another process holds the store's write lock (try again later)
 """
 
 from __future__ import annotations
@@ -29,3 +30,7 @@ class ConfigError(KhulasaError):
 
 class StoreError(KhulasaError):
     """The store cannot be opened, migrated or written."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the store's write lock for longer than the wait allowed; nothing was written."""

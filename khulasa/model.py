@@ -13,8 +13,10 @@ import dataclasses
 import datetime as dt
 import logging
 import math
+import types
+import typing
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 SCHEMA_VERSION = "1.0"
 
@@ -384,6 +386,15 @@ class FigureGroup:
         return tuple(dict.fromkeys(f.value for f in self.figures))
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleFacts:
+    """What one article says of entities and figures, found once (at ingestion) and read by every story
+    the article joins."""
+
+    mentions: tuple[Mention, ...]
+    figures: tuple[Figure, ...]
+
+
 # --- the digest -----------------------------------------------------------------------------------
 
 
@@ -446,3 +457,48 @@ def to_dict(value: Any) -> Any:
     if isinstance(value, float) and math.isinf(value):
         return None
     return value
+
+
+def from_dict(cls: type[_T], data: Any) -> _T:
+    """The inverse of ``to_dict`` for a model dataclass ``cls``: ``from_dict(type(v), to_dict(v)) == v``
+    for every value of the model (dates, tuples, frozensets, nested dataclasses and optional fields are
+    rebuilt from their annotations). Raises ``TypeError`` or ``ValueError`` on data of another shape."""
+    return typing.cast(_T, _build(cls, data))
+
+
+_T = TypeVar("_T")
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _build(tp: Any, data: Any) -> Any:
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if not isinstance(data, dict):
+            raise TypeError(f"{tp.__name__}: expected an object, got {type(data).__name__}")
+        hints = _hints(tp)
+        return tp(**{f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data})
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (types.UnionType, typing.Union):
+        if data is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _build(inner[0], data) if len(inner) == 1 else data
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_build(args[0], v) for v in data)
+        return tuple(_build(a, v) for a, v in zip(args, data, strict=True))
+    if origin is frozenset:
+        return frozenset(_build(args[0], v) for v in data)
+    if origin is dict:
+        return {k: _build(args[1], v) for k, v in data.items()}
+    if tp is dt.date:
+        return dt.date.fromisoformat(data)
+    if tp is float:
+        return math.inf if data is None else float(data)
+    return data

@@ -15,6 +15,7 @@ from khulasa.config import DEFAULT, ClusterConfig, Config, SummaryConfig
 from khulasa.model import (
     Analysis,
     Article,
+    ArticleFacts,
     Digest,
     DuplicateGroup,
     FileIssue,
@@ -109,9 +110,21 @@ def _run_job(job: _StoryJob) -> StoryDigest:
     return story_digest(job.story, job.by_id, config=job.config, summary=job.summaries)
 
 
+def article_facts(items: Sequence[Article | Analysis]) -> list[ArticleFacts]:
+    """The entity mentions and figures of each article (the articles share what is learned of each token)."""
+    from khulasa.entities import mentions_each
+    from khulasa.figures import extract
+
+    memo = TokenMemo()
+    analyses = [analysed(a, memo) for a in items]
+    return [ArticleFacts(tuple(found), tuple(extract(a))) for a, found in zip(analyses, mentions_each(analyses),
+                                                                             strict=True)]
+
+
 def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, config: Config = DEFAULT,
-                 summary: bool = True) -> StoryDigest:
-    """Summary (empty when ``summary`` is False), entities and figures of one story (articles from ``by_id``)."""
+                 summary: bool = True, facts: Mapping[str, ArticleFacts] | None = None) -> StoryDigest:
+    """Summary (empty when ``summary`` is False), entities and figures of one story (articles from ``by_id``;
+    ``facts``: their mentions and figures found earlier, e.g. by a store; else they are found here)."""
     from khulasa.entities import mentions_all, resolve
     from khulasa.figures import extract, group_figures
     from khulasa.summary import summarize
@@ -121,10 +134,16 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     copies = [analysed(by_id[m], memo) for g in story.duplicates for m in g.members[1:] if m in by_id]
     written = summarize(members, config=config.summary, also_cite=copies) if summary else \
         Summary((), config.summary.max_words, tuple(a.id for a in members))
-    entities = resolve(mentions_all(members))
-    facts = config.facts
-    figures = group_figures([f for a in members for f in extract(a)], facts.figure_tolerance, facts.figure_min_context)
-    return StoryDigest(story, written, tuple(entities[:facts.max_entities]), tuple(figures))
+    if facts is None:
+        found = mentions_all(members)
+        numbers = [f for a in members for f in extract(a)]
+    else:
+        found = [m for a in members for m in facts[a.id].mentions]
+        numbers = [f for a in members for f in facts[a.id].figures]
+    entities = resolve(found)
+    cfg = config.facts
+    figures = group_figures(numbers, cfg.figure_tolerance, cfg.figure_min_context)
+    return StoryDigest(story, written, tuple(entities[:cfg.max_entities]), tuple(figures))
 
 
 class LiveDigest:

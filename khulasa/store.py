@@ -11,13 +11,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from khulasa.errors import StoreError
+from khulasa.errors import StoreBusy, StoreError
 from khulasa.model import Article, IngestReport, SearchHit
 from khulasa.text import content_hash, normalize, sentences, tokenize
 
@@ -40,7 +42,33 @@ def _migration_3(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE articles ADD COLUMN folder_credit INTEGER NOT NULL DEFAULT 1")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3)
+def _migration_4(db: sqlite3.Connection) -> None:
+    """The derived state of the live archive (``khulasa.archive``): per article its analysis, the story
+    index, per story its digest, each stamped with the code and settings that made it."""
+    db.execute("""CREATE TABLE analyses (
+        article_id TEXT PRIMARY KEY, stamp TEXT NOT NULL, copy_of TEXT, signature BLOB NOT NULL,
+        happening TEXT, confidence REAL NOT NULL, credit TEXT NOT NULL, headline TEXT NOT NULL, terms TEXT,
+        facts TEXT)""")
+    db.execute("CREATE INDEX analyses_copy_of ON analyses(copy_of) WHERE copy_of IS NOT NULL")
+    db.execute("CREATE TABLE bands (key INTEGER NOT NULL, article_id TEXT NOT NULL)")
+    db.execute("CREATE INDEX bands_key ON bands(key)")
+    db.execute("""CREATE TABLE stories (
+        id TEXT PRIMARY KEY, root TEXT NOT NULL, size INTEGER NOT NULL, first TEXT, last TEXT,
+        headline TEXT NOT NULL, story TEXT NOT NULL, doc BLOB, stamp TEXT, changed_at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX stories_size ON stories(size DESC, id)")
+    db.execute("CREATE INDEX stories_last ON stories(last DESC, id)")
+    db.execute("CREATE INDEX stories_dirty ON stories(id) WHERE doc IS NULL")
+    db.execute("CREATE TABLE story_members (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL)")
+    db.execute("CREATE INDEX story_members_story ON story_members(story_id)")
+    db.execute("CREATE TABLE story_redirects (old TEXT PRIMARY KEY, new TEXT NOT NULL)")
+    db.execute("CREATE INDEX story_redirects_new ON story_redirects(new)")
+    db.execute("CREATE TABLE index_groups (gid INTEGER PRIMARY KEY, data TEXT NOT NULL)")
+    db.execute("CREATE TABLE index_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, posting TEXT)")
+    db.execute("CREATE TABLE watched (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL)")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3,
+                                                                 _migration_4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -58,21 +86,34 @@ def fts_query(query: str) -> str:
     return " ".join(f'"{t}"' for t in tokenize(query)[:32])
 
 
+_COLUMNS = ("id", "content_hash", "path", "title", "date", "updated", "source", "outlet", "dateline", "url",
+            "language", "text", "captions", "removed", "ingested_at", "folder_credit")
+_SELECT = ", ".join(_COLUMNS)
+
+
 class Store:
     """A khulasa store in one SQLite file; use as a context manager or call ``close``."""
 
-    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
+    def __init__(self, path: str | Path, *, migrate: bool = True, busy_timeout: float = 30.0,
+                 create: bool = True, readonly: bool = False) -> None:
         self.path = str(path)
+        self.busy_timeout = busy_timeout
+        if not create and not Path(self.path).is_file():
+            raise StoreError(f"{self.path}: no such store. Fix: check the --db path, or create the store with "
+                             "khulasa ingest FILES --db " + self.path)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=busy_timeout)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            if readonly:
+                self.db.execute("PRAGMA query_only=ON")
+            else:
+                self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: cannot open the store ({exc}). Fix: pass another --db file, "
                              "or move this one aside if it is not a khulasa store") from exc
-        if migrate:
+        if migrate and not readonly:
             self.migrate()
 
     def __enter__(self) -> Store:
@@ -108,40 +149,64 @@ class Store:
                 self.db.execute("ROLLBACK")
                 raise
 
-    def ingest(self, articles: Iterable[Article]) -> IngestReport:
-        """Store a batch in one transaction; articles already stored (same content) are skipped."""
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        added: list[str] = []
-        skipped: list[str] = []
-        repeated: list[str] = []
-        this_batch: set[str] = set()
-        self.db.execute("BEGIN IMMEDIATE")
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """One write transaction (``BEGIN IMMEDIATE``): committed when the block ends, rolled back on any
+        exception. Nested use joins the outer transaction. Raises ``StoreBusy`` when another process
+        holds the store's write lock longer than ``busy_timeout`` seconds."""
+        if self.db.in_transaction:
+            yield
+            return
         try:
-            for a in articles:
-                digest = a.content_hash or content_hash(a.text)
-                if self.db.execute("SELECT 1 FROM articles WHERE content_hash=?", (digest,)).fetchone():
-                    skipped.append(a.id)
-                    if digest in this_batch:
-                        repeated.append(a.id)
-                    continue
-                this_batch.add(digest)
-                aid = a.id
-                if self.db.execute("SELECT 1 FROM articles WHERE id=?", (aid,)).fetchone():
-                    aid = f"{a.id}~{digest[:6]}"
-                self.db.execute(
-                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (aid, digest, a.path, a.title, a.date.isoformat() if a.date else None, a.updated, a.source,
-                     a.outlet, a.dateline, a.url, a.language, a.text, json.dumps(list(a.captions), ensure_ascii=False),
-                     json.dumps(list(a.removed), ensure_ascii=False), now, int(a.folder_credit)))
-                self.db.execute("INSERT INTO articles_fts(id, title, body) VALUES (?,?,?)",
-                                (aid, normalize(a.title), normalize(a.text)))
-                added.append(aid)
-            self.db.execute("INSERT INTO batches(at, added, skipped) VALUES (?,?,?)", (now, len(added), len(skipped)))
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy(f"{self.path}: another process is writing to the store (waited "
+                                f"{self.busy_timeout:g} s). Fix: wait for it to finish, then try again") from exc
+            raise
+        try:
+            yield
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
-        return IngestReport(tuple(added), tuple(skipped), tuple(repeated))
+
+    def insert(self, articles: Iterable[Article]) -> tuple[IngestReport, list[Article]]:
+        """Store articles (inside ``writing``); those whose content is stored already are skipped, and an
+        id taken by another text becomes ``ID~HASH``. Returns the report and the stored articles (final ids)."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        added: list[Article] = []
+        skipped: list[str] = []
+        repeated: list[str] = []
+        this_batch: set[str] = set()
+        for a in articles:
+            digest = a.content_hash or content_hash(a.text)
+            if self.db.execute("SELECT 1 FROM articles WHERE content_hash=?", (digest,)).fetchone():
+                skipped.append(a.id)
+                if digest in this_batch:
+                    repeated.append(a.id)
+                continue
+            this_batch.add(digest)
+            aid = a.id
+            if self.db.execute("SELECT 1 FROM articles WHERE id=?", (aid,)).fetchone():
+                aid = f"{a.id}~{digest[:6]}"
+            self.db.execute(
+                f"INSERT INTO articles({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                (aid, digest, a.path, a.title, a.date.isoformat() if a.date else None, a.updated, a.source,
+                 a.outlet, a.dateline, a.url, a.language, a.text, json.dumps(list(a.captions), ensure_ascii=False),
+                 json.dumps(list(a.removed), ensure_ascii=False), now, int(a.folder_credit)))
+            self.db.execute("INSERT INTO articles_fts(id, title, body) VALUES (?,?,?)",
+                            (aid, normalize(a.title), normalize(a.text)))
+            added.append(replace(a, id=aid, content_hash=digest))
+        self.db.execute("INSERT INTO batches(at, added, skipped) VALUES (?,?,?)", (now, len(added), len(skipped)))
+        return IngestReport(tuple(a.id for a in added), tuple(skipped), tuple(repeated)), added
+
+    def ingest(self, articles: Iterable[Article]) -> IngestReport:
+        """Store a batch in one transaction (articles only: ``khulasa.archive.Archive.add`` also derives
+        stories); articles already stored (same content) are skipped."""
+        with self.writing():
+            report, _ = self.insert(articles)
+        return report
 
     def _article(self, row: Sequence[object]) -> Article:
         (aid, content_hash, path, title, date, updated, source, outlet, dateline, url, language, text, captions,
@@ -155,12 +220,22 @@ class Store:
 
     def articles(self) -> list[Article]:
         """Every stored article, oldest first (then by id)."""
-        rows = self.db.execute("SELECT * FROM articles ORDER BY date IS NULL, date, id").fetchall()
+        rows = self.db.execute(f"SELECT {_SELECT} FROM articles ORDER BY date IS NULL, date, id").fetchall()
         return [self._article(r) for r in rows]
+
+    def articles_by_id(self, ids: Sequence[str]) -> list[Article]:
+        """The stored articles of ``ids``, in that order (unknown ids are left out)."""
+        found: dict[str, Article] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            part = unique[start:start + 500]
+            rows = self.db.execute(f"SELECT {_SELECT} FROM articles WHERE id IN ({','.join('?' * len(part))})", part)
+            found.update((a.id, a) for a in map(self._article, rows))
+        return [found[i] for i in unique if i in found]
 
     def article(self, article_id: str) -> Article | None:
         """One article by id, or None."""
-        row = self.db.execute("SELECT * FROM articles WHERE id=?", (article_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_SELECT} FROM articles WHERE id=?", (article_id,)).fetchone()
         return self._article(row) if row else None
 
     def count(self) -> int:

@@ -25,9 +25,9 @@ import functools
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from khulasa.config import DEFAULT, ClusterConfig, Config
 from khulasa.dates import find_dates
@@ -210,8 +210,40 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
     return [live[k] for k in sorted(live)]
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """What the index keeps of an article to build its story: the canonical order key, its publisher and
+    the text that heads an event or a story it is central to (its title, else its first sentence)."""
+
+    date: dt.date | None
+    content_hash: str
+    credit: str
+    headline: str
+
+    @staticmethod
+    def of(analysis: Analysis) -> ArticleInfo:
+        """The info of an analysed article."""
+        a = analysis.article
+        head = a.title or (analysis.sentences[0].text if analysis.sentences else a.text[:120])
+        return ArticleInfo(a.date, a.content_hash, a.credit, head)
+
+
+def story_id(root: ArticleInfo, article_id: str) -> str:
+    """The stable id of a story whose earliest article (canonical order) is ``article_id``: ``s`` and 12
+    hex digits of that article's content hash, the same in the batch digest, the store and the server."""
+    from khulasa.text import content_hash
+
+    return "s" + (root.content_hash or content_hash(article_id))[:12]
+
+
 class StoryIndex:
-    """Incremental story and event clustering. Picklable; feed it with ``add``; read it with ``stories``."""
+    """Incremental story and event clustering. Picklable; feed it with ``add``; read it with ``stories``.
+
+    Its state is plain values (``group_state``, ``df``, ``postings``, ``n_docs``; ``load`` restores it),
+    so a store can keep it; ``dirty_groups`` and ``dirty_terms`` say what changed since they were last
+    cleared. ``tf`` and ``info`` (per article) are needed only to build stories: a store may drop them and
+    fill them again for the members of the stories it rebuilds.
+    """
 
     def __init__(self, config: ClusterConfig | None = None) -> None:
         self.config = config or ClusterConfig()
@@ -219,11 +251,13 @@ class StoryIndex:
         self.n_docs = 0
         self.groups: list[_Group] = []
         self.postings: dict[str, list[int]] = {}
-        self.articles: dict[str, Analysis] = {}
-        self.vectors: dict[str, dict[str, float]] = {}
+        self.info: dict[str, ArticleInfo] = {}
+        self.tf: dict[str, Counter[str]] = {}  # term counts of the articles added (a store keeps them)
         self.assignment: dict[str, tuple[int, int]] = {}
         self.observed: set[str] = set()
         self.term_counts: dict[str, Counter[str]] = {}  # of observed articles not added yet
+        self.dirty_groups: set[int] = set()
+        self.dirty_terms: set[str] = set()
 
     def observe(self, items: Iterable[Article | Analysis]) -> None:
         """Count the terms of the articles into the document frequencies (once per article id).
@@ -231,7 +265,7 @@ class StoryIndex:
         Observing a whole batch before adding it gives every article of the batch the same IDF.
         """
         for item in items:
-            if item.id in self.observed:
+            if item.id in self.observed or item.id in self.assignment:
                 continue
             self.observed.add(item.id)
             analysis = analysed(item)
@@ -243,6 +277,7 @@ class StoryIndex:
             self.term_counts[item.id] = tf
             self.n_docs += 1
             self.df.update(tf.keys())
+            self.dirty_terms.update(tf.keys())
 
     def _vectors(self, article: Analysis) -> tuple[dict[str, float], dict[str, float]]:
         """The article's story vector and event vector (place names weighted by ``event_place_weight``).
@@ -254,11 +289,19 @@ class StoryIndex:
         """
         self.observe([article])
         tf = self.term_counts.pop(article.id, None) or Counter()
-        n, df, lone = self.n_docs, self.df, self.config.unique_term_weight
-        base = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1) for t, c in tf.items()}
-        story = self._unit({t: w * lone if df[t] < 2 else w for t, w in base.items()}, self.config.place_weight)
-        event = self._unit(base, self.config.event_place_weight)
-        return story, event
+        self.tf[article.id] = tf
+        base = self._tfidf(tf)
+        return self.vector(tf, base), self._unit(base, self.config.event_place_weight)
+
+    def _tfidf(self, tf: Mapping[str, int]) -> dict[str, float]:
+        n, df = self.n_docs, self.df
+        return {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1) for t, c in tf.items()}
+
+    def vector(self, tf: Mapping[str, int], base: dict[str, float] | None = None) -> dict[str, float]:
+        """The story vector of an article's term counts ``tf`` with the document frequencies as they are now."""
+        weights = self._tfidf(tf) if base is None else base
+        df, lone = self.df, self.config.unique_term_weight
+        return self._unit({t: w * lone if df[t] < 2 else w for t, w in weights.items()}, self.config.place_weight)
 
     def _unit(self, weights: dict[str, float], place_weight: float) -> dict[str, float]:
         """Place names scaled by ``place_weight``, the ``vector_terms`` heaviest kept, unit length."""
@@ -295,10 +338,12 @@ class StoryIndex:
                     posting.remove(best)
                 posting.append(best)
                 del posting[:-64]  # bounded: recent stories stay reachable through common terms
+                self.dirty_terms.add(t)
         event_pos = self._place_event(story, event_vec, article.id, when, conf)
-        self.articles[article.id] = article
-        self.vectors[article.id] = vec
+        self.info[article.id] = ArticleInfo.of(article)
         self.assignment[article.id] = (best, event_pos)
+        self.observed.discard(article.id)
+        self.dirty_groups.add(best)
         return best, event_pos
 
     def _place_event(self, story: _Group, vec: dict[str, float], article_id: str, when: dt.date | None,
@@ -328,50 +373,107 @@ class StoryIndex:
             self.observe(batch)
             return tuple(self.add(a) for a in batch)
 
-    def _merged(self) -> list[_Group]:
-        """The single-pass stories merged by average link (``merge_threshold``)."""
+    def merged(self) -> list[_Group]:
+        """The single-pass stories merged by average link (``merge_threshold``): each a group of articles."""
         with paused_gc():
             return average_link(self.groups, self.config.merge_threshold, self.config.top_terms * 2,
                                 max_fragment=self.config.merge_max_fragment, near_days=self.config.merge_near_days,
                                 same_time_factor=self.config.merge_near_factor)
 
+    def root(self, members: Iterable[str]) -> str:
+        """The earliest of ``members`` in canonical order (their ``info`` must be known)."""
+        def key(m: str) -> tuple[dt.date, str, str]:
+            info = self.info[m]
+            return (info.date or dt.date.max, info.content_hash, m)
+
+        return min(members, key=key)
+
     def stories(self, duplicates: Sequence[DuplicateGroup] = ()) -> tuple[Story, ...]:
         """The stories so far (close stories merged), largest first, events in time order."""
         dup_of = {g.representative: g for g in duplicates}
-        built: list[tuple[tuple[int, str], _Group]] = [((-len(g.members), g.members[0]), g) for g in self._merged()]
-        built.sort(key=lambda kv: kv[0])
-        out: list[Story] = []
-        for n, (_, g) in enumerate(built, start=1):
-            merged_events = average_link(g.events, self.config.event_merge_threshold, self.config.top_terms * 2,
-                                         self.config.event_days, same_time_factor=0.5)
-            events = sorted(merged_events, key=lambda e: (e.first or dt.date.max, e.members[0]))
-            ev_out = tuple(self._event(f"s{n}e{k}", e, dup_of) for k, e in enumerate(events, start=1))
-            members = tuple(m for e in ev_out for m in e.article_ids)
-            outlets = tuple(dict.fromkeys(o for e in ev_out for o in e.outlets))
-            headline = self._headline(g)[0]
-            out.append(Story(f"s{n}", members, ev_out, headline, outlets,
-                             tuple(dup_of[m] for m in g.members if m in dup_of)))
-        return tuple(out)
+        built = [self.story(g, dup_of) for g in self.merged()]
+        built.sort(key=lambda s: (-len(s.article_ids), s.id))
+        return tuple(built)
+
+    def story(self, group: _Group, dup_of: Mapping[str, DuplicateGroup], sid: str | None = None) -> Story:
+        """The story of a merged group (``merged``): its events (merged by average link, in time order),
+        headline, outlets and copies. ``sid``: its id (default: ``story_id`` of its earliest article)."""
+        if sid is None:
+            root = self.root(group.members)
+            sid = story_id(self.info[root], root)
+        merged_events = average_link(group.events, self.config.event_merge_threshold, self.config.top_terms * 2,
+                                     self.config.event_days, same_time_factor=0.5)
+        events = sorted(merged_events, key=lambda e: (e.first or dt.date.max, e.members[0]))
+        ev_out = tuple(self._event(f"{sid}e{k}", e, dup_of) for k, e in enumerate(events, start=1))
+        members = tuple(m for e in ev_out for m in e.article_ids)
+        outlets = tuple(dict.fromkeys(o for e in ev_out for o in e.outlets))
+        headline = self._headline(group)[0]
+        return Story(sid, members, ev_out, headline, outlets, tuple(dup_of[m] for m in group.members if m in dup_of))
 
     def _headline(self, group: _Group) -> tuple[str, str]:
-        best = max(group.members, key=lambda m: (_cosine(self.vectors[m], group), m))
-        analysis = self.articles[best]
-        if analysis.article.title:
-            return analysis.article.title, best
-        first = analysis.sentences
-        return (first[0].text if first else analysis.article.text[:120]), best
+        """The headline of the member closest to the sum of the members' vectors (taken with today's
+        document frequencies: the same whatever order the articles came in), and that member."""
+        vectors = {m: self.vector(self.tf[m]) for m in group.members}
+        total: dict[str, float] = {}
+        for vec in vectors.values():
+            for t, w in vec.items():
+                total[t] = total.get(t, 0.0) + w
+        best = max(group.members, key=lambda m: (round(dot(vectors[m], total), 9), m))
+        return self.info[best].headline, best
 
-    def _event(self, eid: str, e: _Group, dup_of: dict[str, DuplicateGroup]) -> Event:
-        members = tuple(sorted(e.members, key=lambda m: (self.articles[m].article.date or dt.date.max, m)))
+    def _event(self, eid: str, e: _Group, dup_of: Mapping[str, DuplicateGroup]) -> Event:
+        members = tuple(sorted(e.members, key=lambda m: (self.info[m].date or dt.date.max, m)))
         outlets: list[str] = []
         for m in members:
-            outlets.append(self.articles[m].article.credit)
+            outlets.append(self.info[m].credit)
             if m in dup_of:
                 outlets.extend(dup_of[m].outlets)
         headline, source = self._headline(e)
         conf = sum(e.confidences) / len(e.confidences) if e.confidences else 0.0
         return Event(eid, members, e.first, e.last, round(conf, 2), headline, source,
                      tuple(dict.fromkeys(outlets)))
+
+    def replace_member(self, old: str, new: str) -> None:
+        """Put article ``new`` in the place of ``old`` (a copy found later that represents it better)."""
+        g, e = self.assignment.pop(old)
+        for members in (self.groups[g].members, self.groups[g].events[e].members):
+            members[members.index(old)] = new
+        self.assignment[new] = (g, e)
+        if old in self.tf:
+            self.tf[new] = self.tf.pop(old)
+        self.dirty_groups.add(g)
+
+    # --- the state as plain values (a store keeps it) -------------------------------------------
+
+    def group_state(self, gid: int) -> dict[str, Any]:
+        """Group ``gid`` (a single-pass story with its events) as JSON values."""
+        return _group_state(self.groups[gid])
+
+    def load(self, n_docs: int, df: Mapping[str, int], postings: Mapping[str, list[int]],
+             groups: Mapping[int, Mapping[str, Any]]) -> None:
+        """Restore the state saved with ``group_state``, ``df``, ``postings`` and ``n_docs`` (nothing dirty)."""
+        self.n_docs = n_docs
+        self.df = Counter(df)
+        self.postings = {t: list(p) for t, p in postings.items()}
+        self.groups = [_group_of_state(groups[g]) for g in range(len(groups))]
+        self.assignment = {m: (g, e) for g, grp in enumerate(self.groups)
+                           for e, ev in enumerate(grp.events) for m in ev.members}
+        self.dirty_groups.clear()
+        self.dirty_terms.clear()
+
+
+def _group_state(g: _Group) -> dict[str, Any]:
+    return {"c": {t: round(w, 6) for t, w in g.centroid.items()}, "m": g.members,
+            "f": g.first.isoformat() if g.first else None, "l": g.last.isoformat() if g.last else None,
+            "k": g.confidences, "e": [_group_state(e) for e in g.events]}
+
+
+def _group_of_state(d: Mapping[str, Any]) -> _Group:
+    g = _Group(dict(d["c"]), list(d["m"]), dt.date.fromisoformat(d["f"]) if d["f"] else None,
+               dt.date.fromisoformat(d["l"]) if d["l"] else None, list(d["k"]),
+               [_group_of_state(e) for e in d["e"]])
+    g.norm = math.sqrt(sum(v * v for v in g.centroid.values()))
+    return g
 
 
 def _order_key(item: Article | Analysis) -> tuple[dt.date, str, str]:

@@ -1,0 +1,511 @@
+"""The live archive: a store that keeps every derived result and updates only what changed.
+
+One update path (``Archive.add``) serves ``khulasa ingest``, ``POST /api/articles`` and ``khulasa watch``:
+
+1. **Per batch** (``batch_size`` articles, one transaction, so memory is flat in the batch size and a
+   batch is stored whole or not at all): the new articles are stored, analysed once, their
+   near-duplicates found (within the batch with the batch rule, then against the stored signatures
+   through the stored LSH band keys), their mentions and figures found, and the story index updated;
+   the rows of the index that changed (groups, document frequencies, postings) are written back.
+2. **Stories**: the index's stories are compared with the stored ones; only those that gained or lost
+   an article (or a copy) are rewritten, keeping their ids (a story's id comes from its earliest article
+   and stays when it grows; a story absorbed by another redirects to it).
+3. **Digests**: the summary, entities and figures of each rewritten story, from the stored analyses,
+   in bounded transactions. Until then the story is listed with its previous digest gone (``doc`` NULL).
+
+Every derived row carries the stamp of the code and settings that made it (``stamp``): a store built
+with other settings is rebuilt with ``rebuild`` (``khulasa ingest`` says so). Readers (the server)
+only read the ``stories`` rows: ``stored_digest`` builds a ``Digest`` from them without recomputing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from khulasa.config import DEFAULT, Config
+from khulasa.model import (
+    Analysis,
+    Article,
+    ArticleFacts,
+    Digest,
+    DuplicateGroup,
+    Story,
+    StoryDigest,
+    Summary,
+    from_dict,
+    to_dict,
+)
+from khulasa.store import Store
+from khulasa.text import TokenMemo, analyse
+
+Progress = Callable[[str, int, int], None]
+BATCH_SIZE = 200  # articles per transaction
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def stamp(config: Config) -> str:
+    """The version of the code and of the settings that derived results depend on."""
+    from khulasa import __version__
+
+    settings = json.dumps(to_dict((config.dedupe, config.cluster, config.summary, config.facts)), sort_keys=True)
+    return f"{__version__}+{hashlib.sha256(settings.encode()).hexdigest()[:10]}"
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateReport:
+    """What one update did: article ids added / skipped (stored already) / repeated within the input,
+    the copies found among the added, and the stories rewritten (ids) of all stored."""
+
+    added: tuple[str, ...]
+    skipped: tuple[str, ...]
+    repeated: tuple[str, ...]
+    copies: int
+    stories_changed: tuple[str, ...]
+    stories: int
+
+
+def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    chunk: list[Article] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _pack(value: Any) -> bytes:
+    return zlib.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def _unpack(data: bytes) -> Any:
+    return json.loads(zlib.decompress(data).decode("utf-8"))
+
+
+def _rank(article: Article) -> tuple[dt.date, int, str]:
+    """The near-duplicate representative rule of ``khulasa.dedupe``: earliest, then longest, then id."""
+    return (article.date or dt.date.max, -len(article.text), article.id)
+
+
+def _order_key(date: str | None, content_hash: str, article_id: str) -> str:
+    return f"{date or '9999-12-31'}|{content_hash}|{article_id}"
+
+
+class Archive:
+    """The writer of a live store: ``add`` articles, and every derived result follows.
+
+    One ``Archive`` per writing process; several processes may write the same store (each batch is one
+    ``BEGIN IMMEDIATE`` transaction, and a writer reloads the index when another one changed it).
+    """
+
+    def __init__(self, store: Store, config: Config = DEFAULT, *, batch_size: int = BATCH_SIZE) -> None:
+        from khulasa.stories import StoryIndex
+
+        self.store = store
+        self.config = config
+        self.batch_size = batch_size
+        self.stamp = stamp(config)
+        self.index = StoryIndex(config.cluster)
+        self._generation = -1  # of the index state loaded (meta 'generation')
+
+    # --- state ---------------------------------------------------------------------------------
+
+    def _meta(self, key: str, default: str = "") -> str:
+        row = self.store.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return str(row[0]) if row else default
+
+    def _set_meta(self, key: str, value: object) -> None:
+        self.store.db.execute("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET "
+                              "value=excluded.value", (key, str(value)))
+
+    @property
+    def stale(self) -> bool:
+        """True when the stored derived state was made by other code or settings (``rebuild`` it)."""
+        stored = self._meta("derived_stamp")
+        return bool(stored) and stored != self.stamp
+
+    def _sync(self) -> None:
+        """Load the story index from the store when another writer changed it (or on first use)."""
+        generation = int(self._meta("generation", "0"))
+        if generation == self._generation:
+            return
+        db = self.store.db
+        groups = {int(g): json.loads(d) for g, d in db.execute("SELECT gid, data FROM index_groups")}
+        df: dict[str, int] = {}
+        postings: dict[str, list[int]] = {}
+        for term, n, posting in db.execute("SELECT term, df, posting FROM index_terms"):
+            df[term] = int(n)
+            if posting:
+                postings[term] = json.loads(posting)
+        self.index.load(int(self._meta("index_docs", "0")), df, postings, groups)
+        self._generation = generation
+
+    def _save_index(self) -> None:
+        index, db = self.index, self.store.db
+        db.executemany("INSERT OR REPLACE INTO index_groups(gid, data) VALUES (?, ?)",
+                       [(g, json.dumps(index.group_state(g), ensure_ascii=False, separators=(",", ":")))
+                        for g in sorted(index.dirty_groups)])
+        db.executemany("INSERT OR REPLACE INTO index_terms(term, df, posting) VALUES (?, ?, ?)",
+                       [(t, index.df[t], json.dumps(index.postings[t]) if t in index.postings else None)
+                        for t in sorted(index.dirty_terms)])
+        index.dirty_groups.clear()
+        index.dirty_terms.clear()
+        self._generation = int(self._meta("generation", "0")) + 1
+        self._set_meta("generation", self._generation)
+        self._set_meta("index_docs", index.n_docs)
+        self._set_meta("derived_stamp", self.stamp)
+
+    # --- the update path -------------------------------------------------------------------------
+
+    def add(self, articles: Iterable[Article], *, on_progress: Progress = _noop, total: int | None = None,
+            digests: bool = True) -> UpdateReport:
+        """Store the articles and bring every derived result up to date (see the module docstring).
+
+        ``total``: how many articles to expect (for ``on_progress``); ``digests``: False leaves the
+        summaries of changed stories to a later ``refresh``. Raises ``StoreBusy`` when another process
+        holds the store longer than the store's busy timeout (nothing of the pending batch is written).
+        """
+        added: list[str] = []
+        skipped: list[str] = []
+        repeated: list[str] = []
+        copies = 0
+        for chunk in _chunks(articles, self.batch_size):
+            a, s, r, c = self._add_chunk(chunk)
+            added += a
+            skipped += s
+            repeated += r
+            copies += c
+            on_progress("articles", len(added) + len(skipped), total or len(added) + len(skipped))
+        changed = self.restory(on_progress=on_progress)
+        if digests:
+            self.refresh(on_progress=on_progress)
+        n = int(self.store.db.execute("SELECT count(*) FROM stories").fetchone()[0])
+        return UpdateReport(tuple(added), tuple(skipped), tuple(repeated), copies, tuple(changed), n)
+
+    def _add_chunk(self, chunk: list[Article]) -> tuple[list[str], list[str], list[str], int]:
+
+        with self.store.writing():
+            self._sync()
+            report, stored = self.store.insert(chunk)
+            copies = self._derive(stored)
+        return list(report.added), list(report.skipped), list(report.repeated), copies
+
+    def _derive(self, stored: Sequence[Article]) -> int:
+        """Analyse newly stored articles, find their copies, update the story index and write it all back
+        (inside the caller's transaction); return how many were copies."""
+        from khulasa.dedupe import band_keys, find_duplicates, signature, signature_bytes
+        from khulasa.pipeline import article_facts
+        from khulasa.stories import ArticleInfo, happening_date
+
+        threshold = self.config.dedupe.threshold
+        memo = TokenMemo()
+        analyses = [analyse(a, memo) for a in stored]
+        sigs = [signature(a) for a in analyses]
+        copy_of: dict[str, str] = {}
+        for group in find_duplicates(analyses, threshold, sigs):
+            for m in group.members[1:]:
+                copy_of[m] = group.representative
+        takes_over: dict[str, str] = {}  # stored representative -> the new article that replaces it
+        for a, sig in zip(analyses, sigs, strict=True):
+            if a.id not in copy_of:
+                original = self._stored_copy(sig, threshold)
+                if original is None:
+                    continue
+                if _rank(a.article) < self._stored_rank(original):  # the batch rule: earliest, longest, id
+                    takes_over[original] = a.id
+                else:
+                    copy_of[a.id] = original
+        for m, rep in list(copy_of.items()):
+            copy_of[m] = copy_of.get(rep, rep)  # a copy of a batch article that copies a stored one
+        fresh = [a for a in analyses if a.id not in copy_of and a.id not in takes_over.values()]
+        self.index.update(fresh)
+        db = self.store.db
+        for old, new in takes_over.items():
+            self.index.replace_member(old, new)
+            db.execute("UPDATE analyses SET copy_of=? WHERE copy_of=? OR article_id=?", (new, old, old))
+            row = db.execute("SELECT terms FROM analyses WHERE article_id=?", (old,)).fetchone()
+            self.index.tf[new] = Counter(json.loads(row[0])) if row and row[0] else Counter()
+            db.execute("DELETE FROM bands WHERE article_id=?", (old,))
+        members = [a for a in analyses if a.id not in copy_of]
+        facts = dict(zip((a.id for a in members), article_facts(members), strict=True))
+        rows = []
+        for a, sig in zip(analyses, sigs, strict=True):
+            when, conf = happening_date(a)
+            info = ArticleInfo.of(a)
+            tf = self.index.tf.get(a.id)
+            fact = facts.get(a.id)
+            rows.append((a.id, self.stamp, copy_of.get(a.id), signature_bytes(sig),
+                         when.isoformat() if when else None, conf, info.credit, info.headline,
+                         json.dumps(tf, ensure_ascii=False) if tf is not None else None,
+                         _pack(to_dict(fact)) if fact is not None else None))
+        db.executemany("INSERT INTO analyses(article_id, stamp, copy_of, signature, happening, confidence, "
+                       "credit, headline, terms, facts) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany("INSERT INTO bands(key, article_id) VALUES (?, ?)",
+                       [(k, a.id) for a, sig in zip(analyses, sigs, strict=True) if a.id not in copy_of
+                        for k in band_keys(sig, threshold)])
+        self._save_index()
+        self.index.tf.clear()  # memory stays flat: stories read them back from the store
+        self.index.info.clear()
+        return len(copy_of) + len(takes_over)
+
+    def _stored_rank(self, article_id: str) -> tuple[dt.date, int, str]:
+        row = self.store.db.execute("SELECT date, length(text) FROM articles WHERE id=?", (article_id,)).fetchone()
+        return (dt.date.fromisoformat(row[0]) if row[0] else dt.date.max, -int(row[1]), article_id)
+
+    def _stored_copy(self, sig: Any, threshold: float) -> str | None:
+        """The stored kept article whose signature ``sig`` copies (the smallest id of several), or None."""
+        from khulasa.dedupe import band_keys, signature_from_bytes
+
+        keys = band_keys(sig, threshold)
+        marks = ",".join("?" * len(keys))
+        rows = self.store.db.execute(
+            f"SELECT DISTINCT b.article_id, a.signature FROM bands b JOIN analyses a ON a.article_id=b.article_id "
+            f"WHERE b.key IN ({marks})", keys).fetchall()
+        hits = sorted(str(aid) for aid, data in rows if sig.jaccard(signature_from_bytes(data)) >= threshold)
+        return hits[0] if hits else None
+
+    # --- stories -----------------------------------------------------------------------------------
+
+    def restory(self, *, on_progress: Progress = _noop) -> list[str]:
+        """Rewrite the stored stories that gained or lost an article or a copy; return their ids."""
+        from khulasa.stories import story_id
+
+        with self.store.writing():
+            self._sync()
+            db = self.store.db
+            merged = self.index.merged()
+            story_of = {str(a): str(s) for a, s in db.execute("SELECT article_id, story_id FROM story_members")}
+            stored_n = Counter(story_of.values())
+            copies: dict[str, list[str]] = {}
+            for aid, rep in db.execute("SELECT article_id, copy_of FROM analyses WHERE copy_of IS NOT NULL "
+                                       "ORDER BY article_id"):
+                copies.setdefault(str(rep), []).append(str(aid))
+            roots = {str(s): str(r) for s, r in db.execute("SELECT id, root FROM stories")}
+            changed = []
+            for group in merged:
+                everyone = [*group.members, *(c for m in group.members for c in copies.get(m, ()))]
+                held = {story_of.get(m) for m in everyone}
+                if len(held) == 1 and None not in held and stored_n[next(iter(held)) or ""] == len(everyone):
+                    continue
+                changed.append((group, everyone, Counter(story_of.get(m) for m in everyone)))
+            if not changed:
+                return []
+            members = {m for _, everyone, _ in changed for m in everyone}
+            self._load_info(members)
+            changed.sort(key=lambda c: (-len(c[1]), self.index.root(c[0].members)))
+            claimed: set[str] = set()
+            written: list[tuple[str, Any, list[str]]] = []
+            unchanged = set(roots) - {s for _, _, held_by in changed for s in held_by if s is not None}
+            for group, everyone, _ in changed:
+                root = self.index.root(group.members)
+                sid = base = story_id(self.index.info[root], root)
+                k = 1
+                while sid in claimed or sid in unchanged:  # 48 bits of a hash: in practice never
+                    k += 1
+                    sid = f"{base}-{k}"
+                claimed.add(sid)
+                written.append((sid, group, everyone))
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            old_ids = {s for _, _, held_by in changed for s in held_by if s is not None}
+            new_of: dict[str, str] = {}
+            for sid, _, everyone in written:
+                for m in everyone:
+                    old = story_of.get(m)
+                    if old is not None and old not in claimed:
+                        new_of.setdefault(old, sid)  # the story holding most of it comes first (size order)
+            for old in old_ids:
+                db.execute("DELETE FROM story_members WHERE story_id=?", (old,))
+                if old not in claimed:
+                    db.execute("DELETE FROM stories WHERE id=?", (old,))
+                    target = new_of.get(old)
+                    if target is not None:
+                        db.execute("INSERT OR REPLACE INTO story_redirects(old, new) VALUES (?, ?)", (old, target))
+                        db.execute("UPDATE story_redirects SET new=? WHERE new=?", (target, old))
+            for n, (sid, group, everyone) in enumerate(written, start=1):
+                db.execute("DELETE FROM story_redirects WHERE old=?", (sid,))
+                story = self.index.story(group, self._duplicate_groups(group.members, copies), sid)
+                root = self.index.root(group.members)
+                info = self.index.info[root]
+                first = min((e.first for e in story.events if e.first), default=None)
+                last = max((e.last for e in story.events if e.last), default=None)
+                db.execute("INSERT OR REPLACE INTO stories(id, root, size, first, last, headline, story, doc, stamp, "
+                           "changed_at) VALUES (?,?,?,?,?,?,?,NULL,NULL,?)",
+                           (sid, _order_key(info.date.isoformat() if info.date else None, info.content_hash, root),
+                            len(story.article_ids), first.isoformat() if first else None,
+                            last.isoformat() if last else None, story.headline,
+                            json.dumps(to_dict(story), ensure_ascii=False), now))
+                db.executemany("INSERT OR REPLACE INTO story_members(article_id, story_id) VALUES (?, ?)",
+                               [(m, sid) for m in everyone])
+                on_progress("stories", n, len(written))
+            self._set_meta("stories_stamp", self.stamp)
+            self.index.tf.clear()
+            self.index.info.clear()
+        return [sid for sid, _, _ in written]
+
+    def _load_info(self, members: set[str]) -> None:
+        """Fill the index's ``info`` and ``tf`` (term counts) for ``members`` from the store."""
+        from khulasa.stories import ArticleInfo
+
+        db = self.store.db
+        ids = sorted(members)
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for aid, date, chash, credit, headline, vector in db.execute(
+                    f"SELECT a.id, a.date, a.content_hash, n.credit, n.headline, n.terms FROM articles a "
+                    f"JOIN analyses n ON n.article_id=a.id WHERE a.id IN ({marks})", part):
+                self.index.info[aid] = ArticleInfo(dt.date.fromisoformat(date) if date else None, chash, credit,
+                                                   headline)
+                if vector is not None:
+                    self.index.tf[aid] = Counter(json.loads(vector))
+
+    def _duplicate_groups(self, members: Sequence[str], copies: dict[str, list[str]]) -> dict[str, DuplicateGroup]:
+        """The copy groups of a story's members (representative first, then the copies by date, length, id)."""
+        out = {}
+        for rep in members:
+            if rep not in copies:
+                continue
+            arts = {a.id: a for a in self.store.articles_by_id([rep, *copies[rep]])}
+            ordered = [rep, *sorted(copies[rep], key=lambda m: (arts[m].date or dt.date.max, -len(arts[m].text), m))]
+            out[rep] = DuplicateGroup(rep, tuple(ordered), tuple(dict.fromkeys(arts[m].credit for m in ordered)))
+        return out
+
+    # --- digests -----------------------------------------------------------------------------------
+
+    def refresh(self, *, on_progress: Progress = _noop, max_articles: int = 2000) -> int:
+        """Compute the digest of every story without one (changed since), in transactions of at most about
+        ``max_articles`` articles; return how many were computed."""
+        from khulasa.pipeline import story_digest
+
+        db = self.store.db
+        todo = [(str(s), str(j)) for s, j in db.execute("SELECT id, story FROM stories WHERE doc IS NULL "
+                                                        "ORDER BY size DESC, id")]
+        done = 0
+        while todo:
+            part: list[tuple[str, str]] = []
+            n_articles = 0
+            while todo and (not part or n_articles < max_articles):
+                sid, story_json = todo.pop(0)
+                part.append((sid, story_json))
+                n_articles += story_json.count('"article_id"') or 1
+            results = []
+            for sid, story_json in part:
+                story = from_dict(Story, json.loads(story_json))
+                ids = [*story.article_ids, *(m for g in story.duplicates for m in g.members[1:])]
+                by_id: dict[str, Article | Analysis] = {a.id: a for a in self.store.articles_by_id(ids)}
+                facts = self._facts(story.article_ids)
+                sd = story_digest(story, by_id, config=self.config, facts=facts)
+                results.append((_pack(to_dict(sd)), self.stamp, sid, story_json))
+            with self.store.writing():
+                db.executemany("UPDATE stories SET doc=?, stamp=? WHERE id=? AND story=?", results)
+            done += len(part)
+            on_progress("summaries", done, done + len(todo))
+        return done
+
+    def _facts(self, ids: Sequence[str]) -> dict[str, ArticleFacts]:
+        out: dict[str, ArticleFacts] = {}
+        for start in range(0, len(ids), 500):
+            part = list(ids[start:start + 500])
+            marks = ",".join("?" * len(part))
+            for aid, data in self.store.db.execute(
+                    f"SELECT article_id, facts FROM analyses WHERE article_id IN ({marks})", part):
+                if data is not None:
+                    out[str(aid)] = from_dict(ArticleFacts, _unpack(data))
+        for aid in ids:  # an article stored before the store kept facts
+            out.setdefault(aid, ArticleFacts((), ()))
+        return out
+
+    def rebuild(self, *, on_progress: Progress = _noop) -> UpdateReport:
+        """Derive everything again from the stored articles (after an upgrade or a change of settings)."""
+        db = self.store.db
+        with self.store.writing():
+            for table in ("analyses", "bands", "stories", "story_members", "index_groups", "index_terms"):
+                db.execute(f"DELETE FROM {table}")  # redirects stay: old URLs keep working where they can
+            self._set_meta("index_docs", 0)
+            self._set_meta("generation", int(self._meta("generation", "0")) + 1)
+            db.execute("DELETE FROM meta WHERE key='derived_stamp'")
+        return self.catch_up(on_progress=on_progress)
+
+    def catch_up(self, *, on_progress: Progress = _noop) -> UpdateReport:
+        """Derive the results of stored articles that have none (a store from before the live archive,
+        or one whose derived state was cleared), in canonical order, then update the stories."""
+        db = self.store.db
+        pending = [str(r[0]) for r in db.execute(
+            "SELECT a.id FROM articles a LEFT JOIN analyses n ON n.article_id=a.id WHERE n.article_id IS NULL "
+            "ORDER BY a.date IS NULL, a.date, a.content_hash, a.id")]
+        total = len(pending)
+        added: list[str] = []
+        for start in range(0, total, self.batch_size):
+            part = self.store.articles_by_id(pending[start:start + self.batch_size])
+            with self.store.writing():
+                self._sync()
+                self._derive(part)
+            added += [a.id for a in part]
+            on_progress("articles", len(added), total)
+        changed = self.restory(on_progress=on_progress)
+        self.refresh(on_progress=on_progress)
+        n = int(db.execute("SELECT count(*) FROM stories").fetchone()[0])
+        return UpdateReport(tuple(added), (), (), 0, tuple(changed), n)
+
+# --- reading a store -------------------------------------------------------------------------------
+
+
+ORDERS = {"size": "size DESC, id", "recent": "last IS NULL, last DESC, size DESC, id"}
+
+
+def _story_digest(story_json: str, doc: bytes | None, max_words: int) -> StoryDigest:
+    if doc is not None:
+        return from_dict(StoryDigest, _unpack(doc))
+    story = from_dict(Story, json.loads(story_json))
+    return StoryDigest(story, Summary((), max_words, story.article_ids))
+
+
+def stored_stories(store: Store, *, limit: int | None = None, offset: int = 0, order: str = "size",
+                   max_words: int = DEFAULT.summary.max_words) -> list[StoryDigest]:
+    """Stored story digests in ``order`` ("size": largest first, as the batch digest; "recent": latest
+    happening first), ``limit`` of them from ``offset``. A story whose digest is being recomputed comes
+    with an empty summary."""
+    sql = f"SELECT story, doc FROM stories ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?"
+    rows = store.db.execute(sql, (-1 if limit is None else limit, offset)).fetchall()
+    return [_story_digest(str(s), d, max_words) for s, d in rows]
+
+
+def stored_story(store: Store, story_id: str, max_words: int = DEFAULT.summary.max_words) -> StoryDigest | None:
+    """One stored story digest by id (following redirects of absorbed stories), or None."""
+    for _ in range(8):
+        row = store.db.execute("SELECT story, doc FROM stories WHERE id=?", (story_id,)).fetchone()
+        if row is not None:
+            return _story_digest(str(row[0]), row[1], max_words)
+        moved = store.db.execute("SELECT new FROM story_redirects WHERE old=?", (story_id,)).fetchone()
+        if moved is None:
+            return None
+        story_id = str(moved[0])
+    return None
+
+
+def redirect_of(store: Store, story_id: str) -> str | None:
+    """The id of the story that absorbed ``story_id``, or None."""
+    row = store.db.execute("SELECT new FROM story_redirects WHERE old=?", (story_id,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def stored_digest(store: Store, *, limit: int | None = None, offset: int = 0, order: str = "size",
+                  max_words: int = DEFAULT.summary.max_words) -> Digest:
+    """The digest of a store as stored (nothing recomputed): its stories and the articles they cite."""
+    stories = stored_stories(store, limit=limit, offset=offset, order=order, max_words=max_words)
+    ids = [m for sd in stories for m in (*sd.story.article_ids, *(c for g in sd.story.duplicates
+                                                                  for c in g.members[1:]))]
+    articles = store.articles_by_id(ids)
+    return Digest(tuple(stories), tuple(articles), (), max_words)
+
