@@ -187,6 +187,7 @@ class Archive:
             repeated += r
             copies += c
             on_progress("articles", len(added) + len(skipped), total or len(added) + len(skipped))
+        self.repass_if_due(on_progress=on_progress)
         changed = self.restory(on_progress=on_progress)
         if digests:
             self.refresh(on_progress=on_progress)
@@ -206,7 +207,7 @@ class Archive:
         (inside the caller's transaction); return how many were copies."""
         from khulasa.dedupe import band_keys, find_duplicates, signature, signature_bytes
         from khulasa.pipeline import article_facts
-        from khulasa.stories import ArticleInfo, happening_date
+        from khulasa.stories import ArticleInfo, canonical_order, happening_date, term_counts
 
         threshold = self.config.dedupe.threshold
         memo = TokenMemo()
@@ -228,14 +229,17 @@ class Archive:
                     copy_of[a.id] = original
         for m, rep in list(copy_of.items()):
             copy_of[m] = copy_of.get(rep, rep)  # a copy of a batch article that copies a stored one
-        fresh = [a for a in analyses if a.id not in copy_of and a.id not in takes_over.values()]
-        self.index.update(fresh)
+        fresh = canonical_order(a for a in analyses if a.id not in copy_of and a.id not in takes_over.values())
+        counts = {a.id: term_counts(a) for a in analyses if a.id not in copy_of}
+        for a in fresh:
+            self.index.observe_terms(a.id, counts[a.id])
+        for a in fresh:
+            when, conf = happening_date(a)
+            self.index.place(a.id, counts[a.id], when, conf, ArticleInfo.of(a))
         db = self.store.db
         for old, new in takes_over.items():
             self.index.replace_member(old, new)
             db.execute("UPDATE analyses SET copy_of=? WHERE copy_of=? OR article_id=?", (new, old, old))
-            row = db.execute("SELECT terms FROM analyses WHERE article_id=?", (old,)).fetchone()
-            self.index.tf[new] = Counter(json.loads(row[0])) if row and row[0] else Counter()
             db.execute("DELETE FROM bands WHERE article_id=?", (old,))
         members = [a for a in analyses if a.id not in copy_of]
         facts = dict(zip((a.id for a in members), article_facts(members), strict=True))
@@ -243,7 +247,7 @@ class Archive:
         for a, sig in zip(analyses, sigs, strict=True):
             when, conf = happening_date(a)
             info = ArticleInfo.of(a)
-            tf = self.index.tf.get(a.id)
+            tf = counts.get(a.id)
             fact = facts.get(a.id)
             rows.append((a.id, self.stamp, copy_of.get(a.id), signature_bytes(sig),
                          when.isoformat() if when else None, conf, info.credit, info.headline,
@@ -258,6 +262,51 @@ class Archive:
         self.index.tf.clear()  # memory stays flat: stories read them back from the store
         self.index.info.clear()
         return len(copy_of) + len(takes_over)
+
+    def repass_if_due(self, *, on_progress: Progress = _noop, force: bool = False) -> bool:
+        """Re-cluster the whole archive when it has grown by ``cluster.repass_growth`` since the last time,
+        or holds at most ``cluster.repass_below`` articles (or with ``force``): every kept article placed again in canonical order with today's document
+        frequencies, so the stories are exactly the batch clustering's; the stories that come out the same
+        keep their rows. Amortized, each article is placed about ``growth / (growth - 1)`` times. Returns
+        whether it ran."""
+        from khulasa.stories import ArticleInfo, StoryIndex
+
+        with self.store.writing():
+            self._sync()
+            last = int(self._meta("pass_docs", "0"))
+            cfg = self.config.cluster
+            small = self.index.n_docs <= cfg.repass_below and self.index.n_docs != last
+            if not (force or small or self.index.n_docs >= cfg.repass_growth * last):
+                return False
+            db = self.store.db
+            index = StoryIndex(self.config.cluster)
+            for (terms,) in db.execute("SELECT terms FROM analyses WHERE copy_of IS NULL AND terms IS NOT NULL"):
+                tf = json.loads(terms)
+                index.n_docs += 1
+                index.df.update(tf.keys())
+            total = index.n_docs
+            rows = db.execute(
+                "SELECT a.id, a.date, a.content_hash, n.terms, n.happening, n.confidence, n.credit, n.headline "
+                "FROM articles a JOIN analyses n ON n.article_id=a.id WHERE n.copy_of IS NULL AND n.terms IS NOT NULL "
+                "ORDER BY a.date IS NULL, a.date, a.content_hash, a.id")
+            for n, (aid, date, chash, terms, when, conf, credit, headline) in enumerate(rows, start=1):
+                day = dt.date.fromisoformat(date) if date else None
+                index.place(aid, Counter(json.loads(terms)), dt.date.fromisoformat(when) if when else None, conf,
+                            ArticleInfo(day, chash, credit, headline))
+                if n % 1000 == 0:
+                    index.tf.clear()
+                    index.info.clear()
+                    on_progress("re-clustering", n, total)
+            index.tf.clear()
+            index.info.clear()
+            db.execute("DELETE FROM index_groups")
+            db.execute("DELETE FROM index_terms")
+            index.dirty_groups = set(range(len(index.groups)))
+            index.dirty_terms = set(index.df)
+            self.index = index
+            self._save_index()
+            self._set_meta("pass_docs", index.n_docs)
+        return True
 
     def _stored_rank(self, article_id: str) -> tuple[dt.date, int, str]:
         row = self.store.db.execute("SELECT date, length(text) FROM articles WHERE id=?", (article_id,)).fetchone()

@@ -226,7 +226,8 @@ def _write(path: Path, text: str, what: str) -> None:
 @app.command()
 def digest(
     ctx: typer.Context,
-    paths: PathsArg,
+    paths: Annotated[list[str] | None, typer.Argument(help="Files, folders (read recursively) or - for standard "
+                                                           "input; none with --db.", show_default=False)] = None,
     max_words: Annotated[int | None, typer.Option("--max-words", min=10, show_default=False,
                                                   help="Word budget of each story's summary (default: "
                                                        "summary.max_words, 120).")] = None,
@@ -236,32 +237,56 @@ def digest(
     workers: Annotated[int | None, typer.Option("--workers", min=1, show_default=False,
                                                 help="Processes for the per-story work (default: output.workers, "
                                                      "1).")] = None,
+    db: Annotated[Path | None, typer.Option("--db", show_default=False,
+                                            help="Print the digest a store holds (nothing recomputed) instead "
+                                                 "of reading PATHs.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, show_default=False,
+                                              help="With --db: only the N largest stories.")] = None,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
 ) -> None:
-    """Run the whole pipeline: stories, a cited summary per story, timelines, sources."""
+    """Run the whole pipeline: stories, a cited summary per story, timelines, sources.
+
+    Example: khulasa digest scrapes/ --html digest.html
+    """
     config = _config(ctx)
     if sum(str(p) == "-" for p in (json_file, markdown_file, html_file) if p is not None) > 1:
         _err().print("khulasa: error: only one of --json, --markdown, --html can be - (standard output)")
         raise typer.Exit(EXIT_USAGE)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    if bool(paths) == (db is not None):
+        _err().print("khulasa: error: give either PATHs to read or --db FILE (a store), not both or neither",
+                     markup=False)
+        raise typer.Exit(EXIT_USAGE)
 
     from khulasa.output import html, markdown, terminal
     from khulasa.output import json as documents
-    from khulasa.pipeline import digest as run
 
-    err = _err()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=err, transient=True) as progress:
-        task = progress.add_task("reading articles", total=1)
-        batch = _read(paths, field, max_mb, config)
-        progress.update(task, completed=1)
+    if db is not None:
+        from khulasa.archive import stored_digest
+        from khulasa.errors import StoreError
+        from khulasa.model import Batch
+        from khulasa.store import Store
 
-        def on_stage(stage: str, done: int, total: int) -> None:
-            progress.update(task, description=stage, completed=done, total=total)
+        try:
+            with Store(db, create=False) as store:
+                result = stored_digest(store, limit=limit, max_words=config.summary.max_words)
+        except StoreError as exc:
+            _err().print(f"khulasa: error: {exc}", markup=False)
+            raise typer.Exit(EXIT_USAGE) from exc
+        batch = Batch(result.articles, ())
+    else:
+        from khulasa.pipeline import digest as run
 
-        result = run(list(batch.articles), config=config, max_words=max_words, issues=batch.issues,
-                     workers=workers, on_stage=on_stage)
+        with _progress() as progress:
+            task = progress.add_task("reading articles", total=1)
+            batch = _read(paths or [], field, max_mb, config)
+            progress.update(task, completed=1)
+
+            def on_stage(stage: str, done: int, total: int) -> None:
+                progress.update(task, description=stage, completed=done, total=total)
+
+            result = run(list(batch.articles), config=config, max_words=max_words, issues=batch.issues,
+                         workers=workers, on_stage=on_stage)
     if not any(str(p) == "-" for p in (json_file, markdown_file, html_file) if p is not None):
         terminal.digest_panels(Console(highlight=False, emoji=False), result)
     if json_file:
@@ -298,6 +323,50 @@ def facts(
 
 
 DbOpt = Annotated[Path, typer.Option("--db", help="The SQLite store file (created when missing).")]
+WaitOpt = Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait, in all, while another process "
+                                                             "writes to the store, before giving up.")]
+
+
+def _progress() -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=_err(), transient=True)
+
+
+def _update(db: Path, config: Config, articles: Any, wait: float, progress: Any) -> Any:
+    """``Archive.add`` on the store at ``db`` with a progress bar; waits (bounded) while another process
+    writes, rebuilds a store derived with other settings first. Returns the update report."""
+    import time
+
+    from khulasa.archive import Archive
+    from khulasa.errors import StoreBusy
+    from khulasa.store import Store
+
+    task = progress.add_task("storing", total=None)
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        progress.update(task, description={"articles": "analysing and storing"}.get(stage, stage),
+                        completed=done, total=total)
+
+    deadline = time.monotonic() + wait
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with Store(db, busy_timeout=min(10.0, max(0.1, deadline - time.monotonic()))) as store:
+                archive = Archive(store, config)
+                if archive.stale:
+                    _err().print(f"khulasa: note: {db} was derived by another khulasa version or other settings; "
+                                 f"deriving its {store.count()} articles again", markup=False)
+                    archive.rebuild(on_progress=on_progress)
+                return archive.add(articles, on_progress=on_progress, total=len(articles))
+        except StoreBusy:
+            if time.monotonic() >= deadline:
+                raise
+            _err().print(f"khulasa: the store {db} is busy (another process is writing); waiting "
+                         f"(attempt {attempt}, up to {wait:g} s in all)", markup=False)
+            time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
 
 
 @app.command()
@@ -307,25 +376,101 @@ def ingest(
     db: DbOpt = Path("khulasa.db"),
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
+    wait: WaitOpt = 120.0,
 ) -> None:
-    """Add articles to the local store (idempotent: already stored articles are skipped)."""
+    """Add articles to the local store and update its stories (only those that changed).
+
+    Idempotent: articles already stored are skipped. Each batch of articles is stored whole or not at all.
+
+    Example: khulasa ingest scrapes/ --db news.db
+    """
     config = _config(ctx)
     from khulasa.errors import StoreError
+
+    with _progress() as progress:
+        batch = _read(paths, field, max_mb, config)
+        try:
+            result = _update(db, config, list(batch.articles), wait, progress)
+        except StoreError as exc:
+            progress.stop()
+            _err().print(f"khulasa: error: {exc}", markup=False)
+            raise typer.Exit(EXIT_USAGE) from exc
     from khulasa.store import Store
 
-    batch = _read(paths, field, max_mb, config)
-    try:
-        with Store(db) as store:
-            result = store.ingest(batch.articles)
-            total = store.count()
-    except StoreError as exc:
-        _err().print(f"khulasa: error: {exc}", markup=False)
-        raise typer.Exit(EXIT_USAGE) from exc
+    with Store(db) as store:
+        total = store.count()
     before = len(result.skipped) - len(result.repeated)
     sys.stdout.write(f"ingested {len(result.added)} new articles ({before} already stored, {len(result.repeated)} "
-                     "repeating the text of another article of this batch); "
-                     f"{total} in {db}\n")
+                     f"repeating the text of another article of this batch); {len(result.stories_changed)} stories "
+                     f"updated; {total} articles in {result.stories} stories in {db}\n")
     _exit(batch)
+
+
+@app.command()
+def watch(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="The folder a scraper writes into (read recursively).")],
+    db: DbOpt = Path("khulasa.db"),
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between looks at the folder.")] = 5.0,
+    once: Annotated[bool, typer.Option("--once", help="Look once, ingest what is new, and exit.")] = False,
+    field: FieldOpt = None,
+    max_mb: MaxMbOpt = None,
+    wait: WaitOpt = 120.0,
+) -> None:
+    """Keep the store up to date with a folder: every new or changed file is ingested as it appears.
+
+    Files already seen (same size and modification time) are not read again, across restarts too.
+    Stop with Ctrl-C.
+
+    Example: khulasa watch scrapes/ --db news.db --interval 10
+    """
+    import time
+
+    config = _config(ctx)
+    from khulasa.errors import StoreError
+    from khulasa.ingest.readers import ARCHIVE_SUFFIXES, SUPPORTED
+    from khulasa.store import Store
+
+    if not folder.is_dir():
+        _err().print(f"khulasa: error: {folder} is not a folder. Fix: pass the folder the scraper writes into",
+                     markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        while True:
+            with Store(db) as store:
+                seen = {str(p): (int(m), int(n)) for p, m, n in store.db.execute(
+                    "SELECT path, mtime_ns, size FROM watched")}
+            changed: dict[str, tuple[int, int]] = {}
+            for path in sorted(folder.rglob("*")):
+                name = path.name.lower()
+                if name.startswith(".") or not path.is_file() or not (
+                        path.suffix.lower() in SUPPORTED or name.endswith(ARCHIVE_SUFFIXES)):
+                    continue
+                st = path.stat()
+                if not once and time.time() - st.st_mtime < min(2.0, interval):
+                    continue  # perhaps still being written: next time
+                if seen.get(str(path)) != (st.st_mtime_ns, st.st_size):
+                    changed[str(path)] = (st.st_mtime_ns, st.st_size)
+            if changed:
+                with _progress() as progress:
+                    batch = _read(list(changed), field, max_mb, config)
+                    try:
+                        result = _update(db, config, list(batch.articles), wait, progress)
+                    except StoreError as exc:
+                        progress.stop()
+                        _err().print(f"khulasa: error: {exc}", markup=False)
+                        raise typer.Exit(EXIT_USAGE) from exc
+                with Store(db) as store, store.writing():
+                    store.db.executemany("INSERT OR REPLACE INTO watched(path, mtime_ns, size) VALUES (?,?,?)",
+                                         [(p, m, n) for p, (m, n) in changed.items()])
+                sys.stdout.write(f"{len(changed)} files: {len(result.added)} new articles, "
+                                 f"{len(result.stories_changed)} stories updated\n")
+                sys.stdout.flush()
+            if once:
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        _err().print("khulasa: stopped watching", markup=False)
 
 
 @app.command()
@@ -335,18 +480,44 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on (only this machine by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Extra Host header to accept.")] = None,
+    create: Annotated[bool, typer.Option("--create", help="Start an empty store when the --db file is missing.")]
+    = False,
 ) -> None:
-    """Serve the store: the RTL digest page, search, and a JSON API (OpenAPI at /openapi.json)."""
+    """Serve the store: the RTL digest pages, search, and a JSON API (OpenAPI at /openapi.json).
+
+    The server reads the stories the store holds; `khulasa ingest` or `khulasa watch` in another
+    terminal (or POST /api/articles) adds articles, and the pages show them at the next request.
+
+    Example: khulasa serve --db news.db --port 8000
+    """
+    import socket
+
     config = _config(ctx)
     import uvicorn
 
+    from khulasa.errors import StoreError
     from khulasa.web import create_app
 
     hosts = ("127.0.0.1", "localhost", host, *(allow_host or []))
-    app_ = create_app(str(db), allowed_hosts=tuple(dict.fromkeys(hosts)), config=config)
+    try:
+        app_ = create_app(str(db), allowed_hosts=tuple(dict.fromkeys(hosts)), config=config, create=create)
+    except StoreError as exc:
+        _err().print(f"khulasa: error: {exc}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from exc
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        _err().print(f"khulasa: error: cannot listen on {host}:{port} ({exc.strerror}). Fix: pass another --port, "
+                     "or stop the program that uses it", markup=False)
+        raise typer.Exit(EXIT_USAGE) from exc
     _err().print(f"khulasa: serving {db} on http://{host}:{port}/ (API: /api/stories, /api/search?q=, "
                  f"POST /api/articles; schema: /openapi.json)", markup=False)
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app_, log_level="warning"))
+    server.run(sockets=[sock])
 
 
 def main() -> None:

@@ -37,7 +37,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "merge_max_fragment": (1, None), "merge_near_days": (0, None), "merge_near_factor": (0.0, 1.0),
     "event_threshold": (0.0, 1.0), "event_merge_threshold": (0.0, 1.0), "event_days": (0, None),
     "top_terms": (1, None), "centroid_terms": (1, None), "vector_terms": (1, None), "unique_term_weight": (0.0, None),
-    "place_weight": (0.0, None), "event_place_weight": (0.0, None), "max_words": (1, None), "min_words": (1, None),
+    "place_weight": (0.0, None), "event_place_weight": (0.0, None), "repass_growth": (1.0, None), "repass_below": (0, None), "max_words": (1, None), "min_words": (1, None),
     "max_sentence_words": (1, None), "position_decay": (0.0, None), "position_prior": (0.0, None),
     "length_exponent": (0.0, None), "unigram_weight": (0.0, None), "new_article_bonus": (0.0, None),
     "title_weight": (0.0, None), "min_support": (1, None), "ilp_max_sentences": (1, None), "redundancy": (0.0, 1.0),
@@ -84,6 +84,8 @@ class ClusterConfig:
     unique_term_weight: float = 0.5  # scales a term no other article has (yet): it links nothing, only dilutes
     place_weight: float = 1.0  # weight of place names (gazetteer) relative to other terms, for stories
     event_place_weight: float = 2.0  # the same for events: one happening has one place (London vs Washington)
+    repass_growth: float = 2.0  # a live store re-clusters its whole archive (in canonical order, as the batch does) when it has grown by this factor since it last did...
+    repass_below: int = 2000  # ...and at every update while it holds at most this many articles (then it equals the batch)
 
     def __post_init__(self) -> None:
         _validate(self)

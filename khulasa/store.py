@@ -166,6 +166,8 @@ class Store:
             raise
         try:
             yield
+            self.db.execute("INSERT INTO meta(key, value) VALUES('changes', '1') "
+                            "ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER) + 1")
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

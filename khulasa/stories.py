@@ -210,6 +210,16 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
     return [live[k] for k in sorted(live)]
 
 
+def term_counts(analysis: Analysis) -> Counter[str]:
+    """The content stems of an article (its title's count twice) and how often each occurs: what its
+    story and event vectors weigh."""
+    stop = stopwords(analysis.language)
+    tf = Counter(2 * [s for s in content_terms(analysis.title, stop) if len(s) > 1])
+    for tokens in analysis.tokens:
+        tf.update(s for s in content_terms(tokens, stop) if len(s) > 1)
+    return tf
+
+
 @dataclass(frozen=True, slots=True)
 class ArticleInfo:
     """What the index keeps of an article to build its story: the canonical order key, its publisher and
@@ -268,12 +278,7 @@ class StoryIndex:
             if item.id in self.observed or item.id in self.assignment:
                 continue
             self.observed.add(item.id)
-            analysis = analysed(item)
-            stop = stopwords(analysis.language)
-            title = [s for s in content_terms(analysis.title, stop) if len(s) > 1]
-            tf = Counter(title * 2)
-            for tokens in analysis.tokens:
-                tf.update(s for s in content_terms(tokens, stop) if len(s) > 1)
+            tf = term_counts(analysed(item))
             self.term_counts[item.id] = tf
             self.n_docs += 1
             self.df.update(tf.keys())
@@ -289,7 +294,6 @@ class StoryIndex:
         """
         self.observe([article])
         tf = self.term_counts.pop(article.id, None) or Counter()
-        self.tf[article.id] = tf
         base = self._tfidf(tf)
         return self.vector(tf, base), self._unit(base, self.config.event_place_weight)
 
@@ -317,8 +321,32 @@ class StoryIndex:
         if item.id in self.assignment:
             return self.assignment[item.id]
         article = analysed(item)
+        self.observe([article])
+        tf = self.term_counts.pop(article.id, None) or Counter()
+        when, conf = happening_date(article)
+        return self.place(article.id, tf, when, conf, ArticleInfo.of(article))
+
+    def observe_terms(self, article_id: str, tf: Counter[str]) -> None:
+        """``observe`` for an article known by its term counts (a store re-reading its archive)."""
+        if article_id in self.observed or article_id in self.assignment:
+            return
+        self.observed.add(article_id)
+        self.term_counts[article_id] = tf
+        self.n_docs += 1
+        self.df.update(tf.keys())
+        self.dirty_terms.update(tf.keys())
+
+    def place(self, article_id: str, tf: Counter[str], when: dt.date | None, conf: float,
+              info: ArticleInfo) -> tuple[int, int]:
+        """Place an article given by its term counts, happening date and info (observed first); return the
+        positions of its story and event."""
+        if article_id in self.assignment:
+            return self.assignment[article_id]
+        self.term_counts.pop(article_id, None)
+        self.tf[article_id] = tf
         cfg = self.config
-        vec, event_vec = self._vectors(article)
+        base = self._tfidf(tf)
+        vec, event_vec = self.vector(tf, base), self._unit(base, cfg.event_place_weight)
         top = _top(vec, cfg.top_terms)
         best, best_sim = -1, cfg.story_threshold
         for g in _best_candidates(top, self.postings, _CANDIDATES):
@@ -329,8 +357,7 @@ class StoryIndex:
             self.groups.append(_Group())
             best = len(self.groups) - 1
         story = self.groups[best]
-        when, conf = happening_date(article)
-        story.add(vec, article.id, when, conf, cfg.centroid_terms)
+        story.add(vec, article_id, when, conf, cfg.centroid_terms)
         for t in _top(story.centroid, cfg.top_terms * 2):
             posting = self.postings.setdefault(t, [])
             if not posting or posting[-1] != best:
@@ -339,10 +366,10 @@ class StoryIndex:
                 posting.append(best)
                 del posting[:-64]  # bounded: recent stories stay reachable through common terms
                 self.dirty_terms.add(t)
-        event_pos = self._place_event(story, event_vec, article.id, when, conf)
-        self.info[article.id] = ArticleInfo.of(article)
-        self.assignment[article.id] = (best, event_pos)
-        self.observed.discard(article.id)
+        event_pos = self._place_event(story, event_vec, article_id, when, conf)
+        self.info[article_id] = info
+        self.assignment[article_id] = (best, event_pos)
+        self.observed.discard(article_id)
         self.dirty_groups.add(best)
         return best, event_pos
 

@@ -1,29 +1,45 @@
-"""``khulasa serve``: a FastAPI app over a local store. JSON API, the RTL digest page, search.
+"""``khulasa serve``: a FastAPI app over a live store. JSON API, the RTL digest pages, search.
+
+The server only reads what the store holds (``khulasa.archive`` keeps every story's digest): a request
+never recomputes a story. Reads use one read-only SQLite connection per thread (plain ``def`` handlers,
+run in the thread pool) and see what any process wrote as soon as it is committed; pages are cached
+until the store's change counter moves. Writes (``POST /api/articles``) go to one writer thread; a store
+another process holds longer than ``busy_timeout`` answers 503 with ``Retry-After``.
 
 Safe defaults: only the Host names given are accepted (127.0.0.1 and localhost by default), request
-bodies are limited, POSTs must be JSON and never cross-site (Origin / Sec-Fetch-Site checked), every
-bad request gets a 4xx with a message, and nothing half-written reaches the store (one transaction
-per batch).
+bodies are limited (size and JSON depth), POSTs must be ``application/json`` and never cross-site
+(Origin / Sec-Fetch-Site checked), every bad request gets a 4xx with a message, and nothing
+half-written reaches the store (one transaction per batch).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import json
+import sqlite3
 import threading
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from markupsafe import escape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from khulasa.archive import ORDERS, Archive, redirect_of, stored_digest, stored_story
 from khulasa.config import DEFAULT, Config
+from khulasa.errors import StoreBusy, StoreError
 from khulasa.ingest.clean import clean_document
 from khulasa.ingest.readers import parse_iso_date
-from khulasa.model import SCHEMA_VERSION, Digest, RawDocument
+from khulasa.model import SCHEMA_VERSION, Digest, RawDocument, StoryDigest
 from khulasa.output import html as pages
 from khulasa.output import json as documents
-from khulasa.pipeline import LiveDigest
 from khulasa.store import Store
 
 MAX_BODY = 5 * 1024 * 1024
@@ -48,18 +64,105 @@ class IngestIn(BaseModel):
     articles: list[ArticleIn] = Field(min_length=1, max_length=1000)
 
 
+class _Readers:
+    """One read-only connection per server thread (SQLite connections are not shared between threads)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.local = threading.local()
+        self.all: list[Store] = []
+        self.lock = threading.Lock()
+
+    def get(self) -> Store:
+        store = getattr(self.local, "store", None)
+        if store is None:
+            store = Store(self.path, readonly=True, busy_timeout=5.0)
+            self.local.store = store
+            with self.lock:
+                self.all.append(store)
+        return store
+
+    def close(self) -> None:
+        with self.lock:
+            for store in self.all:
+                store.close()
+            self.all.clear()
+
+
+class _Writer:
+    """The one writer of the server: a single worker thread that owns the write connection and the
+    archive; the event loop hands it work and waits without blocking."""
+
+    def __init__(self, path: str, config: Config, busy_timeout: float, max_queue: int = 8) -> None:
+        self.store = Store(path, busy_timeout=busy_timeout)
+        self.archive = Archive(self.store, config)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khulasa-writer")
+        self.pending = 0
+        self.max_queue = max_queue
+        self.lock = threading.Lock()
+        self.stale = self.archive.stale  # read by request threads: never touch the writer's connection there
+
+    def submit(self, fn: Callable[[], Any]) -> Future[Any]:
+        with self.lock:
+            if self.pending >= self.max_queue:
+                raise StoreBusy(f"{self.pending} batches are waiting to be written")
+            self.pending += 1
+
+        def run() -> Any:
+            try:
+                return fn()
+            finally:
+                with self.lock:
+                    self.pending -= 1
+
+        return self.pool.submit(run)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.store.close()
+
+
+def _busy(detail: str, seconds: int = 5) -> JSONResponse:
+    return JSONResponse({"detail": f"the store is busy ({detail}); try again in {seconds} s"}, status_code=503,
+                        headers={"Retry-After": str(seconds)})
+
+
+def _media_type(value: str) -> str:
+    return value.split(";", 1)[0].strip().lower()
+
+
 def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
-               max_body: int = MAX_BODY, max_words: int | None = None, config: Config = DEFAULT) -> FastAPI:
-    """The app serving the store at ``db_path`` (opened once; one writer), digesting with ``config``
-    (``max_words`` overrides its summary budget)."""
-    store = Store(db_path)
-    lock = threading.Lock()
-    live = LiveDigest(config=config, max_words=max_words)
-    live.add(store.articles())
-    app = FastAPI(title="khulasa", version=SCHEMA_VERSION, docs_url=None, redoc_url=None,
+               max_body: int = MAX_BODY, max_words: int | None = None, config: Config = DEFAULT,
+               create: bool = False, busy_timeout: float = 5.0, page_size: int = 20) -> FastAPI:
+    """The app serving the store at ``db_path``: pages and API read the stored digests (nothing is
+    recomputed per request), writes go to one writer thread (``khulasa.archive``).
+
+    ``create``: make a new store when the file is missing (else ``StoreError``); ``max_words`` overrides
+    the summary budget of ``config``; ``busy_timeout``: seconds a write waits for another process's
+    lock before the request gets 503; ``page_size``: stories per page of the home page.
+    """
+    if max_words is not None:
+        config = dataclasses.replace(config, summary=dataclasses.replace(config.summary, max_words=max_words))
+    if not create and not Path(db_path).is_file():
+        raise StoreError(f"{db_path}: no such store. Fix: check the path, or pass --create to start an empty one")
+    writer = _Writer(db_path, config, busy_timeout)  # opens (and migrates) the store once
+    readers = _Readers(db_path)
+    words = config.summary.max_words
+    cache: dict[str, tuple[str, str]] = {}  # page key -> (store change counter, html)
+
+    if not writer.stale:  # a store from before the live archive (or written by Store.ingest): derive, meanwhile serve
+        writer.submit(writer.archive.catch_up)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        writer.close()
+        readers.close()
+
+    app = FastAPI(title="khulasa", version=SCHEMA_VERSION, docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Offline Arabic news digest: stories, cited summaries, timelines, figures.")
     _offline_docs(app)
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*allowed_hosts, "testserver"])
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Any:
@@ -72,107 +175,251 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             origin = request.headers.get("origin")
             if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
                 return JSONResponse({"detail": f"origin {origin} may not change the store"}, status_code=403)
-        return await call_next(request)
+        try:
+            return await call_next(request)
+        except StoreBusy as exc:
+            return _busy(str(exc))
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return _busy("another process holds it")
+            raise
 
-    def current() -> Digest:
-        with lock:
-            return live.digest()
+    def changes(store: Store) -> str:
+        row = store.db.execute("SELECT value FROM meta WHERE key='changes'").fetchone()
+        return str(row[0]) if row else "0"
 
-    def story_doc(story_id: str) -> dict[str, Any]:
-        doc = documents.digest_document(current())
-        for s in doc["stories"]:
-            if s["id"] == story_id:
-                return dict(s)
-        raise HTTPException(404, f"no story has the id {story_id!r}; GET /api/stories lists them")
+    def cached(key: str, store: Store, render: Callable[[], str]) -> str:
+        now = changes(store)
+        hit = cache.get(key)
+        if hit is not None and hit[0] == now:
+            return hit[1]
+        html = render()
+        if len(cache) > 256:
+            cache.clear()
+        cache[key] = (now, html)
+        return html
+
+    def story_listing(store: Store, limit: int, offset: int, order: str) -> list[dict[str, Any]]:
+        rows = store.db.execute(f"SELECT id, headline, size, first, last, story, doc IS NULL FROM stories "
+                                f"ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+        out = []
+        for sid, headline, size, first, last, story_json, pending in rows:
+            story = json.loads(story_json)
+            out.append({"id": sid, "headline": headline, "articles": size, "first": first, "last": last,
+                        "outlets": story["outlets"], "summary_pending": bool(pending),
+                        "timeline": [{"id": e["id"], "first": e["first"], "last": e["last"], "headline": e["headline"]}
+                                     for e in story["events"]]})
+        return out
+
+    def n_stories(store: Store) -> int:
+        return int(store.db.execute("SELECT count(*) FROM stories").fetchone()[0])
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
-        return {"status": "ok", "articles": store.count(), "schema_version": store.version}
+        store = readers.get()
+        pending = store.db.execute("SELECT count(*) FROM stories WHERE doc IS NULL").fetchone()[0]
+        underived = store.db.execute("SELECT (SELECT count(*) FROM articles) - (SELECT count(*) FROM analyses)"
+                                     ).fetchone()[0]
+        return {"status": "ok", "articles": store.count(), "stories": n_stories(store),
+                "articles_pending": underived, "summaries_pending": pending, "schema_version": store.version,
+                "stale": writer.stale, "writes_queued": writer.pending}
 
     @app.get("/api/articles")
-    def list_articles() -> dict[str, Any]:
-        return {"articles": [{"id": a.id, "title": a.title, "date": a.date.isoformat() if a.date else None,
-                              "source": a.credit, "path": a.path} for a in store.articles()]}
+    def list_articles(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+        store = readers.get()
+        rows = store.db.execute("SELECT id FROM articles ORDER BY date IS NULL, date, id LIMIT ? OFFSET ?",
+                                (limit, offset)).fetchall()
+        arts = store.articles_by_id([str(r[0]) for r in rows])
+        return {"total": store.count(), "limit": limit, "offset": offset, "articles": [
+            {"id": a.id, "title": a.title, "date": a.date.isoformat() if a.date else None, "source": a.credit,
+             "path": a.path} for a in arts]}
 
     @app.get("/api/articles/{article_id:path}")
     def get_article(article_id: str) -> dict[str, Any]:
-        article = store.article(article_id)
+        article = readers.get().article(article_id)
         if article is None:
             raise HTTPException(404, f"no article has the id {article_id!r}; GET /api/articles lists them")
         return documents.article_to_dict(article)
 
     @app.get("/api/stories")
-    def list_stories() -> dict[str, Any]:
-        doc = documents.digest_document(current())
-        return {"schema": "khulasa.stories", "version": SCHEMA_VERSION, "stories": [
-            {"id": s["id"], "headline": s["headline"], "articles": sum(len(e["articles"]) for e in s["timeline"]),
-             "outlets": s["outlets"], "timeline": [{k: e[k] for k in ("id", "first", "last", "headline")}
-                                                   for e in s["timeline"]]} for s in doc["stories"]]}
+    def list_stories(limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+                     order: Literal["size", "recent"] = "size") -> dict[str, Any]:
+        store = readers.get()
+        total = n_stories(store)
+        nxt = offset + limit if offset + limit < total else None
+        return {"schema": "khulasa.stories", "version": SCHEMA_VERSION, "total": total, "limit": limit,
+                "offset": offset, "next": None if nxt is None else f"/api/stories?limit={limit}&offset={nxt}&order={order}",
+                "stories": story_listing(store, limit, offset, order)}
 
-    @app.get("/api/stories/{story_id}")
-    def get_story(story_id: str) -> dict[str, Any]:
-        return story_doc(story_id)
+    @app.get("/api/stories/{story_id}", response_model=None)
+    def get_story(story_id: str) -> dict[str, Any] | RedirectResponse:
+        store = readers.get()
+        moved = redirect_of(store, story_id)
+        if moved is not None:
+            return RedirectResponse(f"/api/stories/{moved}", status_code=308)
+        sd = stored_story(store, story_id, words)
+        if sd is None:
+            raise HTTPException(404, f"no story has the id {story_id!r}; GET /api/stories lists them")
+        return dict(documents.digest_document(_one(store, sd, words))["stories"][0])
 
     @app.get("/api/search")
     def search(q: str = "", limit: int = 20) -> dict[str, Any]:
         if len(q) > 500:
             raise HTTPException(400, "the query is too long (500 characters at most)")
-        hits = store.search(q, limit=max(1, min(limit, 100)))
+        hits = readers.get().search(q, limit=max(1, min(limit, 100)))
         return {"query": q, "hits": [{"id": h.id, "title": h.title, "snippet": h.snippet} for h in hits]}
 
-    @app.post("/api/articles", status_code=201)
-    async def post_articles(request: Request) -> dict[str, Any]:
-        if "application/json" not in request.headers.get("content-type", ""):
-            raise HTTPException(415, "send the batch as application/json: {\"articles\": [{\"text\": ...}]}")
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > max_body:
-                raise HTTPException(413, f"request body over the {max_body} byte limit")
-        try:
-            payload = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise HTTPException(400, f"the body is not valid JSON ({exc})") from exc
-        try:
-            batch = IngestIn.model_validate(payload)
-        except ValidationError as exc:
-            raise HTTPException(422, [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]) from exc
+    def ingest_job(items: list[ArticleIn]) -> dict[str, Any]:
         articles = []
-        for n, item in enumerate(batch.articles, start=1):
+        for n, item in enumerate(items, start=1):
             doc = RawDocument(id=item.id or f"posted-{n}", path=item.url or "POST /api/articles", text=item.text,
                               title=item.title, date=parse_iso_date(item.date), source=item.source, url=item.url)
             article = clean_document(doc)
             if not article.text.strip():
                 raise HTTPException(422, f"article {n} has no text left after cleaning")
             articles.append(article)
-        with lock:
-            result = store.ingest(articles)
-            live.add([a for a in store.articles() if a.id in set(result.added)])
+        result = writer.archive.add(articles)
         return {"added": list(result.added), "skipped": list(result.skipped), "repeated": list(result.repeated),
-                "articles": store.count()}
+                "stories_changed": list(result.stories_changed), "articles": writer.store.count()}
+
+    @app.post("/api/articles", status_code=201)
+    async def post_articles(request: Request) -> Any:
+        if _media_type(request.headers.get("content-type", "")) != "application/json":
+            raise HTTPException(415, "send the batch as application/json: {\"articles\": [{\"text\": ...}]}")
+        if writer.stale:
+            raise HTTPException(409, "the store was derived with other settings or another khulasa version; run "
+                                     "`khulasa ingest --db FILE` (it derives the store again) or serve it with the "
+                                     "same --config")
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > max_body:
+                raise HTTPException(413, f"request body over the {max_body} byte limit")
+        batch = await run_in_threadpool(_parse_batch, bytes(body))
+        try:
+            future = writer.submit(lambda: ingest_job(batch.articles))
+        except StoreBusy as exc:
+            return _busy(str(exc))
+        try:
+            return await asyncio.wrap_future(future)
+        except StoreBusy as exc:
+            return _busy(str(exc))
 
     search_form = ('<form action="/search" method="get" role="search" style="margin-top:.5rem">'
                    '<input name="q" placeholder="ابحث في المقالات" aria-label="بحث" '
                    'style="font:inherit;padding:.2rem .5rem"> <button>بحث</button></form>')
 
     @app.get("/", response_class=HTMLResponse)
-    def home() -> str:
-        return pages.digest_html(current(), extra_header=search_form)
+    def home(page: int = Query(1, ge=1, le=100_000), order: Literal["size", "recent"] = "size") -> str:
+        store = readers.get()
+
+        def render() -> str:
+            offset = (page - 1) * page_size
+            result = stored_digest(store, limit=page_size, offset=offset, order=order, max_words=words)
+            total = n_stories(store)
+            return pages.digest_html(result, extra_header=search_form + _index_html(result, order),
+                                     count=_count_line(store.count(), total, offset, len(result.stories)),
+                                     footer=_pager_html(page, page_size, total, order))
+
+        return cached(f"home:{page}:{order}", store, render)
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, response_model=None)
+    def story_page(story_id: str) -> str | RedirectResponse:
+        store = readers.get()
+        moved = redirect_of(store, story_id)
+        if moved is not None:
+            return RedirectResponse(f"/stories/{moved}", status_code=308)
+        sd = stored_story(store, story_id, words)
+        if sd is None:
+            raise HTTPException(404, f"no story has the id {story_id!r}")
+        return cached(f"story:{story_id}", store, lambda: pages.digest_html(
+            _one(store, sd, words), title=sd.story.headline, extra_header=search_form +
+            '<p><a href="/">كل القصص</a></p>'))
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(q: str = "") -> str:
-        hits = store.search(q[:500]) if q else []
+        hits = readers.get().search(q[:500]) if q else []
         return pages.search_html(q, hits, extra_header=search_form)
 
     @app.get("/articles/{article_id:path}", response_class=HTMLResponse)
     def article_page(article_id: str) -> str:
-        article = store.article(article_id)
+        article = readers.get().article(article_id)
         if article is None:
             raise HTTPException(404, f"no article has the id {article_id!r}")
         return pages.article_html(article)
 
-    app.state.store = store
+    app.state.store = writer.store
+    app.state.archive = writer.archive
+    app.state.writer_idle = lambda: writer.submit(lambda: None)  # done when the writes queued before it are
     return app
+
+
+def _parse_batch(body: bytes) -> IngestIn:
+    """The POST body as a validated batch (4xx ``HTTPException`` otherwise); JSON nested deeper than
+    ``MAX_DEPTH`` is refused before it is parsed."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:  # brackets outside strings: the nesting depth, without parsing
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                raise HTTPException(400, f"the JSON is nested more than {MAX_DEPTH} levels deep")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, f"the body is not valid JSON ({exc})") from exc
+    try:
+        return IngestIn.model_validate(payload)
+    except ValidationError as exc:
+        raise HTTPException(422, [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]) from exc
+
+
+MAX_DEPTH = 16
+
+
+def _one(store: Store, sd: StoryDigest, words: int) -> Digest:
+    """A digest of one stored story with the articles it cites."""
+    ids = [*sd.story.article_ids, *(m for g in sd.story.duplicates for m in g.members[1:])]
+    return Digest((sd,), tuple(store.articles_by_id(ids)), (), words)
+
+
+def _count_line(articles: int, stories: int, offset: int, shown: int) -> str:
+    from khulasa.output.labels import ARTICLES_GEN, STORIES, count_ar
+
+    span = f" (القصص {offset + 1}–{offset + shown})" if shown and stories > shown else ""
+    return f"{count_ar(stories, STORIES)} من {count_ar(articles, ARTICLES_GEN)}{span}"
+
+
+def _index_html(result: Digest, order: str) -> str:
+    """The story index of a page: a link to each story's section and to its own page."""
+    if not result.stories:
+        return "<p>لا قصص بعد: أضف مقالات بـ khulasa ingest أو POST /api/articles</p>"
+    other = ("recent", "الأحدث أولا") if order == "size" else ("size", "الأكبر أولا")
+    items = "".join(f'<li><a href="#{escape(sd.story.id)}">{escape(sd.story.headline)}</a> '
+                    f'<a href="/stories/{escape(sd.story.id)}" class="meta">[صفحتها]</a></li>' for sd in result.stories)
+    return (f'<nav aria-label="فهرس القصص"><p><a href="/?order={other[0]}">{other[1]}</a></p>'
+            f'<ol class="story-index">{items}</ol></nav>')
+
+
+def _pager_html(page: int, size: int, total: int, order: str) -> str:
+    links = []
+    if page > 1:
+        links.append(f'<a rel="prev" href="/?page={page - 1}&amp;order={order}">السابق</a>')
+    if page * size < total:
+        links.append(f'<a rel="next" href="/?page={page + 1}&amp;order={order}">المزيد من القصص</a>')
+    return f'<nav class="pager" aria-label="الصفحات"><p>{" · ".join(links)}</p></nav>' if links else ""
 
 
 def _offline_docs(app: FastAPI) -> None:

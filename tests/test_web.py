@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from khulasa.archive import Archive
+from khulasa.errors import StoreError
 from khulasa.ingest import read_articles
 from khulasa.store import Store
 from khulasa.web import create_app
 
 from .conftest import EXAMPLES
 
+HOSTS = ("127.0.0.1", "localhost", "testserver")
+
+
+def _built(path: Path) -> Path:
+    with Store(path) as store:
+        Archive(store).add(read_articles([str(EXAMPLES)]).articles)
+    return path
+
 
 @pytest.fixture
-def client(tmp_path: Path) -> TestClient:
-    path = tmp_path / "k.db"
-    with Store(path) as store:
-        store.ingest(read_articles([str(EXAMPLES)]).articles)
-    return TestClient(create_app(str(path), max_body=200_000), raise_server_exceptions=False)
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(str(_built(tmp_path / "k.db")), max_body=200_000, allowed_hosts=HOSTS)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
 
 
 def test_read_endpoints(client: TestClient) -> None:
@@ -80,6 +92,9 @@ def test_post_ingests_once(client: TestClient) -> None:
         (json.dumps({"articles": [{"text": "نص", "bogus": 1}]}), {"content-type": "application/json"}, 422),
         (json.dumps({"articles": [{"text": "XS\nSM"}]}), {"content-type": "application/json"}, 422),
         ("text=x", {"content-type": "application/x-www-form-urlencoded"}, 415),
+        (json.dumps({"articles": [{"text": "نص"}]}), {"content-type": "text/plain; x=application/json"}, 415),
+        ("[" * 5000 + "]" * 5000, {"content-type": "application/json"}, 400),
+        ('{"articles": [{"text": "نص", "title": "' + "[" * 50 + '"}]}', {"content-type": "application/json"}, 422),
         (json.dumps({"articles": [{"text": "ن" * 300_000}]}), {"content-type": "application/json"}, 413),
     ],
 )
@@ -103,3 +118,91 @@ def test_unknown_ids_are_404(client: TestClient) -> None:
     assert client.get("/api/articles/nope").status_code == 404
     assert client.get("/api/stories/s99").status_code == 404
     assert client.get("/articles/nope").status_code == 404
+
+
+def test_the_server_reads_what_the_batch_digest_computes(client: TestClient) -> None:
+    """The stored stories are the batch digest's (same ids, summaries, citations): nothing recomputed."""
+    from khulasa.output.json import digest_document
+    from khulasa.pipeline import digest
+
+    batch = digest_document(digest(read_articles([str(EXAMPLES)]).articles))["stories"]
+    listed = client.get("/api/stories").json()
+    assert [s["id"] for s in listed["stories"]] == [s["id"] for s in batch]
+    assert listed["total"] == len(batch) and listed["next"] is None
+    for doc in batch:
+        assert client.get(f"/api/stories/{doc['id']}").json() == doc
+    page = client.get(f"/stories/{batch[0]['id']}")
+    assert page.status_code == 200 and batch[0]["headline"] in page.text
+
+
+def test_stories_are_paginated(tmp_path: Path) -> None:
+    app = create_app(str(_built(tmp_path / "k.db")), allowed_hosts=HOSTS, page_size=2)
+    with TestClient(app) as client:
+        first = client.get("/api/stories", params={"limit": 2}).json()
+        assert len(first["stories"]) == 2 and first["total"] == 3 and first["next"]
+        rest = client.get(first["next"]).json()
+        assert len(rest["stories"]) == 1 and rest["next"] is None
+        assert {s["id"] for s in first["stories"]}.isdisjoint(s["id"] for s in rest["stories"])
+        home = client.get("/").text
+        assert 'rel="next"' in home and 'href="/?page=2' in home
+        assert 'rel="prev"' in client.get("/", params={"page": 2}).text
+        assert client.get("/api/stories", params={"limit": 0}).status_code == 422
+
+
+def test_writes_by_another_process_are_seen(tmp_path: Path) -> None:
+    """An ingest by another process (here another connection) shows at the next request: no restart."""
+    path = tmp_path / "k.db"
+    articles = read_articles([str(EXAMPLES)]).articles
+    with Store(path) as store:
+        Archive(store).add(articles[:6])
+    with TestClient(create_app(str(path), allowed_hosts=HOSTS)) as client:
+        before = client.get("/api/health").json()["articles"]
+        page_before = client.get("/").text
+        with Store(path) as store:
+            Archive(store).add(articles[6:])
+        assert before == 6 and client.get("/api/health").json()["articles"] == len(articles)
+        assert client.get("/").text != page_before
+
+
+def test_a_busy_store_answers_503_with_retry_after(tmp_path: Path) -> None:
+    path = _built(tmp_path / "k.db")
+    app = create_app(str(path), allowed_hosts=HOSTS, busy_timeout=0.2)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            body = {"articles": [{"text": "قال المتحدث إن الاجتماع سيعقد غدا في العاصمة لبحث الأزمة الراهنة."}]}
+            response = client.post("/api/articles", json=body)
+            assert response.status_code == 503 and int(response.headers["retry-after"]) > 0
+            assert client.get("/api/health").status_code == 200  # reads go on
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert client.post("/api/articles", json=body).status_code == 201
+
+
+def test_a_missing_store_is_not_created_silently(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no such store"):
+        create_app(str(tmp_path / "typo.db"))
+    assert not (tmp_path / "typo.db").exists()
+    create_app(str(tmp_path / "new.db"), create=True)
+    assert (tmp_path / "new.db").exists()
+
+
+def test_testserver_is_not_a_default_host(tmp_path: Path) -> None:
+    with TestClient(create_app(str(_built(tmp_path / "k.db")))) as client:
+        assert client.get("/api/health").status_code == 400
+
+
+def test_an_old_store_is_derived_in_the_background(tmp_path: Path) -> None:
+    """Articles stored without their derived state (an older khulasa) get it while the server runs."""
+    path = tmp_path / "k.db"
+    with Store(path) as store:
+        store.ingest(read_articles([str(EXAMPLES)]).articles)
+    app = create_app(str(path), allowed_hosts=HOSTS)
+    with TestClient(app) as client:
+        done = threading.Event()
+        app.state.writer_idle().add_done_callback(lambda _: done.set())
+        assert done.wait(60)
+        health = client.get("/api/health").json()
+        assert health["articles_pending"] == 0 and health["stories"] == 3 and health["summaries_pending"] == 0

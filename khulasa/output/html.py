@@ -102,16 +102,20 @@ def _story_view(k: int, sd: StoryDigest, by_id: dict[str, Article]) -> dict[str,
     }
 
 
-def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "") -> str:
+def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "", *, count: str | None = None,
+                footer: str = "") -> str:
     """One self-contained RTL page (no network): summaries with clickable citations, timelines, figures,
-    entities, sources. ``extra_header`` is trusted HTML put under the title (the server's search box)."""
+    entities, sources. ``extra_header`` and ``footer`` are trusted HTML put under the title and after the
+    stories (the server's search box, story index and page links); ``count`` replaces the line that
+    counts the stories and articles."""
     by_id = {a.id: a for a in result.articles}
     # Every "<" escaped: text holding "</script>" or "<!--<script>" cannot end or swallow the data block.
     payload = json.dumps(page_data(result), ensure_ascii=False).replace("<", "\\u003c")
     return str(_environment().get_template("digest.html.j2").render(
         title=title, version=_version(), css=Markup(_static("digest.css")), js=Markup(_static("digest.js")),
-        payload=Markup(payload), extra_header=Markup(extra_header),
-        count=f"{count_ar(len(result.stories), STORIES)} من {count_ar(len(result.articles), ARTICLES_GEN)}",
+        payload=Markup(payload), extra_header=Markup(extra_header), footer=Markup(footer),
+        count=count if count is not None else
+        f"{count_ar(len(result.stories), STORIES)} من {count_ar(len(result.articles), ARTICLES_GEN)}",
         stories=[_story_view(k, sd, by_id) for k, sd in enumerate(result.stories, start=1)]))
 
 
