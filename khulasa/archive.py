@@ -21,6 +21,7 @@ only read the ``stories`` rows: ``stored_digest`` builds a ``Digest`` from them 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import zlib
@@ -85,6 +86,47 @@ def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
         yield chunk
 
 
+class _StoredGroups:
+    """The story index's groups as a store keeps them: each read on first use (its events on first use of
+    them), new ones appended in memory until saved."""
+
+    def __init__(self, db: Any, n: int) -> None:
+        self.db = db
+        self.n = n
+        self.cache: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, gid: int) -> Any:
+        from khulasa.stories import group_of_state
+
+        group = self.cache.get(gid)
+        if group is None:
+            if not 0 <= gid < self.n:
+                raise IndexError(gid)
+            row = self.db.execute("SELECT data FROM index_groups WHERE gid=?", (gid,)).fetchone()
+            group = self.cache[gid] = group_of_state(json.loads(row[0]), functools.partial(self._events, gid))
+        return group
+
+    def _events(self, gid: int) -> list[Any]:
+        from khulasa.stories import group_of_state
+
+        row = self.db.execute("SELECT data FROM index_events WHERE gid=?", (gid,)).fetchone()
+        return [group_of_state(e) for e in json.loads(row[0])] if row else []
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[g] for g in range(self.n))
+
+    def append(self, group: Any) -> None:
+        self.cache[self.n] = group
+        self.n += 1
+
+    def forget(self) -> None:
+        """Drop the groups read so far (after they were saved)."""
+        self.cache.clear()
+
+
 def _pack(value: Any) -> bytes:
     return zlib.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
 
@@ -136,31 +178,51 @@ class Archive:
         return bool(stored) and stored != self.stamp
 
     def _sync(self) -> None:
-        """Load the story index from the store when another writer changed it (or on first use)."""
+        """Load the story index from the store when another writer changed it (or on first use): document
+        frequencies, postings and the merge's partition in memory; each group read on first use."""
         generation = int(self._meta("generation", "0"))
         if generation == self._generation:
             return
         db = self.store.db
-        groups = {int(g): json.loads(d) for g, d in db.execute("SELECT gid, data FROM index_groups")}
         df: dict[str, int] = {}
         postings: dict[str, list[int]] = {}
         for term, n, posting in db.execute("SELECT term, df, posting FROM index_terms"):
             df[term] = int(n)
             if posting:
                 postings[term] = json.loads(posting)
-        self.index.load(int(self._meta("index_docs", "0")), df, postings, groups)
+        clusters = {int(c): (json.loads(g), json.loads(t)) for c, g, t in
+                    db.execute("SELECT cid, gids, terms FROM index_clusters")}
+        n_groups = int(db.execute("SELECT count(*) FROM index_groups").fetchone()[0])
+        self.index.load(int(self._meta("index_docs", "0")), df, postings, _StoredGroups(db, n_groups), clusters)
         self._generation = generation
 
     def _save_index(self) -> None:
+        """Write back what changed in the index (inside the caller's transaction); then forget the groups
+        read for it, so memory holds only the frequencies, postings and partition."""
+        from khulasa.stories import state_of_group
+
         index, db = self.index, self.store.db
+        dump = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+        dirty = sorted(index.dirty_groups)
         db.executemany("INSERT OR REPLACE INTO index_groups(gid, data) VALUES (?, ?)",
-                       [(g, json.dumps(index.group_state(g), ensure_ascii=False, separators=(",", ":")))
-                        for g in sorted(index.dirty_groups)])
+                       [(g, dump(index.group_state(g, events=False))) for g in dirty])
+        db.executemany("INSERT OR REPLACE INTO index_events(gid, data) VALUES (?, ?)",
+                       [(g, dump([state_of_group(e) for e in index.groups[g].events])) for g in dirty
+                        if index.groups[g].loaded_events is not None])
         db.executemany("INSERT OR REPLACE INTO index_terms(term, df, posting) VALUES (?, ?, ?)",
                        [(t, index.df[t], json.dumps(index.postings[t]) if t in index.postings else None)
                         for t in sorted(index.dirty_terms)])
-        index.dirty_groups.clear()
-        index.dirty_terms.clear()
+        db.executemany("DELETE FROM index_clusters WHERE cid=?", [(c,) for c in sorted(index.dropped_clusters)])
+        db.executemany("INSERT OR REPLACE INTO index_clusters(cid, gids, terms, pending) VALUES (?, ?, ?, 1)",
+                       [(c, json.dumps(index.clusters[c]), dump(index.cluster_terms[c]))
+                        for c in sorted(index.dirty_clusters)])
+        for changed in (index.dirty_groups, index.dirty_terms, index.dirty_clusters, index.dropped_clusters):
+            changed.clear()
+        if isinstance(index.groups, _StoredGroups):
+            index.groups.forget()
+        else:  # a re-pass built the groups in memory: from now on they are read from the store
+            index.groups = _StoredGroups(db, len(index.groups))
+        index.assignment.clear()
         self._generation = int(self._meta("generation", "0")) + 1
         self._set_meta("generation", self._generation)
         self._set_meta("index_docs", index.n_docs)
@@ -238,9 +300,21 @@ class Archive:
             self.index.place(a.id, counts[a.id], when, conf, ArticleInfo.of(a))
         db = self.store.db
         for old, new in takes_over.items():
-            self.index.replace_member(old, new)
+            gid, eid = db.execute("SELECT gid, eid FROM analyses WHERE article_id=?", (old,)).fetchone()
+            self.index.replace_member(old, new, (int(gid), int(eid)))
             db.execute("UPDATE analyses SET copy_of=? WHERE copy_of=? OR article_id=?", (new, old, old))
             db.execute("DELETE FROM bands WHERE article_id=?", (old,))
+        self.index.merge_dirty()
+        where = dict(self.index.assignment)
+        touched: set[int] = set()  # clusters whose stories gained a copy: their stories change too
+        for rep in {*copy_of.values(), *takes_over.values()}:
+            if rep in where:
+                gid = where[rep][0]
+            else:
+                row = db.execute("SELECT gid FROM analyses WHERE article_id=?", (rep,)).fetchone()
+                gid = row[0] if row and row[0] is not None else None
+            if gid is not None and int(gid) in self.index.cluster_of:
+                touched.add(self.index.cluster_of[int(gid)])
         members = [a for a in analyses if a.id not in copy_of]
         facts = dict(zip((a.id for a in members), article_facts(members), strict=True))
         rows = []
@@ -249,16 +323,18 @@ class Archive:
             info = ArticleInfo.of(a)
             tf = counts.get(a.id)
             fact = facts.get(a.id)
+            gid, eid = where.get(a.id, (None, None))
             rows.append((a.id, self.stamp, copy_of.get(a.id), signature_bytes(sig),
                          when.isoformat() if when else None, conf, info.credit, info.headline,
                          json.dumps(tf, ensure_ascii=False) if tf is not None else None,
-                         _pack(to_dict(fact)) if fact is not None else None))
+                         _pack(to_dict(fact)) if fact is not None else None, gid, eid))
         db.executemany("INSERT INTO analyses(article_id, stamp, copy_of, signature, happening, confidence, "
-                       "credit, headline, terms, facts) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+                       "credit, headline, terms, facts, gid, eid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         db.executemany("INSERT INTO bands(key, article_id) VALUES (?, ?)",
                        [(k, a.id) for a, sig in zip(analyses, sigs, strict=True) if a.id not in copy_of
                         for k in band_keys(sig, threshold)])
         self._save_index()
+        db.executemany("UPDATE index_clusters SET pending=1 WHERE cid=?", [(c,) for c in sorted(touched)])
         self.index.tf.clear()  # memory stays flat: stories read them back from the store
         self.index.info.clear()
         return len(copy_of) + len(takes_over)
@@ -299,10 +375,15 @@ class Archive:
                     on_progress("re-clustering", n, total)
             index.tf.clear()
             index.info.clear()
-            db.execute("DELETE FROM index_groups")
-            db.execute("DELETE FROM index_terms")
+            on_progress("merging stories", 0, 1)
+            index.merge_all()
+            for table in ("index_groups", "index_events", "index_terms", "index_clusters"):
+                db.execute(f"DELETE FROM {table}")
+            db.executemany("UPDATE analyses SET gid=?, eid=? WHERE article_id=?",
+                           [(g, e, aid) for aid, (g, e) in index.assignment.items()])
             index.dirty_groups = set(range(len(index.groups)))
             index.dirty_terms = set(index.df)
+            index.dropped_clusters.clear()
             self.index = index
             self._save_index()
             self._set_meta("pass_docs", index.n_docs)
@@ -333,21 +414,39 @@ class Archive:
         with self.store.writing():
             self._sync()
             db = self.store.db
-            merged = self.index.merged()
-            story_of = {str(a): str(s) for a, s in db.execute("SELECT article_id, story_id FROM story_members")}
-            stored_n = Counter(story_of.values())
+            pending = [int(r[0]) for r in db.execute("SELECT cid FROM index_clusters WHERE pending=1 ORDER BY cid")]
+            clusters = [self.index.cluster(c) for c in pending if c in self.index.clusters]
+            everyone_ids = [m for g in clusters for m in g.members]
             copies: dict[str, list[str]] = {}
-            for aid, rep in db.execute("SELECT article_id, copy_of FROM analyses WHERE copy_of IS NOT NULL "
-                                       "ORDER BY article_id"):
-                copies.setdefault(str(rep), []).append(str(aid))
-            roots = {str(s): str(r) for s, r in db.execute("SELECT id, root FROM stories")}
+            story_of: dict[str, str] = {}
+            for start in range(0, len(everyone_ids), 500):
+                part = everyone_ids[start:start + 500]
+                marks = ",".join("?" * len(part))
+                for aid, rep in db.execute(f"SELECT article_id, copy_of FROM analyses WHERE copy_of IN ({marks}) "
+                                           "ORDER BY article_id", part):
+                    copies.setdefault(str(rep), []).append(str(aid))
+            every = everyone_ids + [c for cs in copies.values() for c in cs]
+            for start in range(0, len(every), 500):
+                part = every[start:start + 500]
+                marks = ",".join("?" * len(part))
+                story_of.update((str(a), str(b)) for a, b in db.execute(
+                    f"SELECT article_id, story_id FROM story_members WHERE article_id IN ({marks})", part))
+            held_ids = sorted(set(story_of.values()))
+            stored_n: Counter[str] = Counter()
+            for start in range(0, len(held_ids), 500):
+                part = held_ids[start:start + 500]
+                marks = ",".join("?" * len(part))
+                stored_n.update({str(s): int(n) for s, n in db.execute(
+                    f"SELECT story_id, count(*) FROM story_members WHERE story_id IN ({marks}) GROUP BY story_id",
+                    part)})
             changed = []
-            for group in merged:
+            for group in clusters:
                 everyone = [*group.members, *(c for m in group.members for c in copies.get(m, ()))]
                 held = {story_of.get(m) for m in everyone}
                 if len(held) == 1 and None not in held and stored_n[next(iter(held)) or ""] == len(everyone):
                     continue
                 changed.append((group, everyone, Counter(story_of.get(m) for m in everyone)))
+            db.executemany("UPDATE index_clusters SET pending=0 WHERE cid=?", [(c,) for c in pending])
             if not changed:
                 return []
             members = {m for _, everyone, _ in changed for m in everyone}
@@ -355,18 +454,21 @@ class Archive:
             changed.sort(key=lambda c: (-len(c[1]), self.index.root(c[0].members)))
             claimed: set[str] = set()
             written: list[tuple[str, Any, list[str]]] = []
-            unchanged = set(roots) - {s for _, _, held_by in changed for s in held_by if s is not None}
+            old_ids = {s for _, _, held_by in changed for s in held_by if s is not None}
+
+            def taken(sid: str) -> bool:  # by a story this update leaves alone
+                return sid not in old_ids and db.execute("SELECT 1 FROM stories WHERE id=?", (sid,)).fetchone() is not None
+
             for group, everyone, _ in changed:
                 root = self.index.root(group.members)
                 sid = base = story_id(self.index.info[root], root)
                 k = 1
-                while sid in claimed or sid in unchanged:  # 48 bits of a hash: in practice never
+                while sid in claimed or taken(sid):  # 48 bits of a hash: in practice never
                     k += 1
                     sid = f"{base}-{k}"
                 claimed.add(sid)
                 written.append((sid, group, everyone))
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            old_ids = {s for _, _, held_by in changed for s in held_by if s is not None}
             new_of: dict[str, str] = {}
             for sid, _, everyone in written:
                 for m in everyone:
@@ -479,9 +581,11 @@ class Archive:
         """Derive everything again from the stored articles (after an upgrade or a change of settings)."""
         db = self.store.db
         with self.store.writing():
-            for table in ("analyses", "bands", "stories", "story_members", "index_groups", "index_terms"):
+            for table in ("analyses", "bands", "stories", "story_members", "index_groups", "index_events",
+                          "index_terms", "index_clusters"):
                 db.execute(f"DELETE FROM {table}")  # redirects stay: old URLs keep working where they can
             self._set_meta("index_docs", 0)
+            self._set_meta("pass_docs", 0)
             self._set_meta("generation", int(self._meta("generation", "0")) + 1)
             db.execute("DELETE FROM meta WHERE key='derived_stamp'")
         return self.catch_up(on_progress=on_progress)

@@ -48,7 +48,7 @@ def _migration_4(db: sqlite3.Connection) -> None:
     db.execute("""CREATE TABLE analyses (
         article_id TEXT PRIMARY KEY, stamp TEXT NOT NULL, copy_of TEXT, signature BLOB NOT NULL,
         happening TEXT, confidence REAL NOT NULL, credit TEXT NOT NULL, headline TEXT NOT NULL, terms TEXT,
-        facts TEXT)""")
+        facts TEXT, gid INTEGER, eid INTEGER)""")
     db.execute("CREATE INDEX analyses_copy_of ON analyses(copy_of) WHERE copy_of IS NOT NULL")
     db.execute("CREATE TABLE bands (key INTEGER NOT NULL, article_id TEXT NOT NULL)")
     db.execute("CREATE INDEX bands_key ON bands(key)")
@@ -63,6 +63,10 @@ def _migration_4(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE story_redirects (old TEXT PRIMARY KEY, new TEXT NOT NULL)")
     db.execute("CREATE INDEX story_redirects_new ON story_redirects(new)")
     db.execute("CREATE TABLE index_groups (gid INTEGER PRIMARY KEY, data TEXT NOT NULL)")
+    db.execute("CREATE TABLE index_events (gid INTEGER PRIMARY KEY, data TEXT NOT NULL)")
+    db.execute("CREATE TABLE index_clusters (cid INTEGER PRIMARY KEY, gids TEXT NOT NULL, terms TEXT NOT NULL, "
+               "pending INTEGER NOT NULL DEFAULT 1)")
+    db.execute("CREATE INDEX index_clusters_pending ON index_clusters(cid) WHERE pending=1")
     db.execute("CREATE TABLE index_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, posting TEXT)")
     db.execute("CREATE TABLE watched (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL)")
 

@@ -25,9 +25,9 @@ import functools
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from khulasa.config import DEFAULT, ClusterConfig, Config
 from khulasa.dates import find_dates
@@ -61,8 +61,16 @@ class _Group:
     first: dt.date | None = None
     last: dt.date | None = None
     confidences: list[float] = field(default_factory=list)
-    events: list[_Group] = field(default_factory=list)
+    loaded_events: list[_Group] | None = field(default_factory=list)  # None: not read from the store yet
     norm: float = 0.0
+    load_events: Callable[[], list[_Group]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def events(self) -> list[_Group]:
+        """The group's events (a store reads them on first use)."""
+        if self.loaded_events is None:
+            self.loaded_events = self.load_events() if self.load_events is not None else []
+        return self.loaded_events
 
     def add(self, vec: dict[str, float], article_id: str, when: dt.date | None, conf: float, keep: int) -> None:
         for t, w in vec.items():
@@ -138,6 +146,13 @@ def _dates_compatible(a: _Group, b: _Group, days: int) -> bool:
 def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_days: int | None = None,
                  same_time_factor: float = 1.0, max_fragment: int | None = None,
                  near_days: int | None = None) -> list[_Group]:
+    """``average_link_parts`` without the parts."""
+    return average_link_parts(groups, threshold, top, max_gap_days, same_time_factor, max_fragment, near_days)[0]
+
+
+def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max_gap_days: int | None = None,
+                       same_time_factor: float = 1.0, max_fragment: int | None = None,
+                       near_days: int | None = None) -> tuple[list[_Group], list[list[int]]]:
     """Average-link agglomeration of groups (each holding the sum of its members' unit vectors), best pair first.
 
     The average cosine between the members of two groups is ``dot(S_a, S_b) / (n_a * n_b)``, so no
@@ -149,9 +164,13 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
     With ``near_days``, only dated groups within that many days of each other get the lower threshold
     (other pairs need the full one): the articles of one story come in bursts (topic detection and
     tracking's time window).
+
+    Returns the merged groups and, for each, the positions in ``groups`` of the groups it is made of
+    (in the order their members were joined).
     """
 
     live: dict[int, _Group] = dict(enumerate(groups))
+    parts: dict[int, list[int]] = {i: [i] for i in live}
     window = near_days if near_days is not None else max_gap_days  # dated this close: the lower threshold
 
     def top_terms(g: _Group) -> list[str]:
@@ -203,11 +222,30 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
                     merged.last = when if merged.last is None else max(merged.last, when)
         merged.norm = math.sqrt(sum(v * v for v in merged.centroid.values()))
         live[next_id] = merged
+        parts[next_id] = parts.pop(a) + parts.pop(b)
         for t in top_terms(merged):
             postings.setdefault(t, set()).add(next_id)
         push_candidates(next_id)
         next_id += 1
-    return [live[k] for k in sorted(live)]
+    return [live[k] for k in sorted(live)], [parts[k] for k in sorted(live)]
+
+
+def combine(groups: Sequence[_Group]) -> _Group:
+    """One group holding ``groups`` in order, as ``average_link`` joins them (members, events, dates,
+    summed centroid)."""
+    merged = _Group()
+    for g in groups:
+        for t, w in g.centroid.items():
+            merged.centroid[t] = merged.centroid.get(t, 0.0) + w
+        merged.members.extend(g.members)
+        merged.confidences.extend(g.confidences)
+        merged.events.extend(g.events)
+        for when in (g.first, g.last):
+            if when is not None:
+                merged.first = when if merged.first is None else min(merged.first, when)
+                merged.last = when if merged.last is None else max(merged.last, when)
+    merged.norm = math.sqrt(sum(v * v for v in merged.centroid.values()))
+    return merged
 
 
 def term_counts(analysis: Analysis) -> Counter[str]:
@@ -259,7 +297,7 @@ class StoryIndex:
         self.config = config or ClusterConfig()
         self.df: Counter[str] = Counter()
         self.n_docs = 0
-        self.groups: list[_Group] = []
+        self.groups: _GroupList = []
         self.postings: dict[str, list[int]] = {}
         self.info: dict[str, ArticleInfo] = {}
         self.tf: dict[str, Counter[str]] = {}  # term counts of the articles added (a store keeps them)
@@ -268,6 +306,13 @@ class StoryIndex:
         self.term_counts: dict[str, Counter[str]] = {}  # of observed articles not added yet
         self.dirty_groups: set[int] = set()
         self.dirty_terms: set[str] = set()
+        self.clusters: dict[int, list[int]] = {}  # the merge's partition: cluster id -> its groups
+        self.cluster_of: dict[int, int] = {}
+        self.cluster_terms: dict[int, list[str]] = {}
+        self.cluster_postings: dict[str, set[int]] = {}
+        self.next_cluster = 0
+        self.dirty_clusters: set[int] = set()
+        self.dropped_clusters: set[int] = set()
 
     def observe(self, items: Iterable[Article | Analysis]) -> None:
         """Count the terms of the articles into the document frequencies (once per article id).
@@ -403,7 +448,7 @@ class StoryIndex:
     def merged(self) -> list[_Group]:
         """The single-pass stories merged by average link (``merge_threshold``): each a group of articles."""
         with paused_gc():
-            return average_link(self.groups, self.config.merge_threshold, self.config.top_terms * 2,
+            return average_link(list(self.groups), self.config.merge_threshold, self.config.top_terms * 2,
                                 max_fragment=self.config.merge_max_fragment, near_days=self.config.merge_near_days,
                                 same_time_factor=self.config.merge_near_factor)
 
@@ -460,9 +505,11 @@ class StoryIndex:
         return Event(eid, members, e.first, e.last, round(conf, 2), headline, source,
                      tuple(dict.fromkeys(outlets)))
 
-    def replace_member(self, old: str, new: str) -> None:
-        """Put article ``new`` in the place of ``old`` (a copy found later that represents it better)."""
-        g, e = self.assignment.pop(old)
+    def replace_member(self, old: str, new: str, where: tuple[int, int] | None = None) -> None:
+        """Put article ``new`` in the place of ``old`` (a copy found later that represents it better);
+        ``where``: old's (group, event) when the index does not hold its assignment (a store's)."""
+        g, e = where if where is not None else self.assignment[old]
+        self.assignment.pop(old, None)
         for members in (self.groups[g].members, self.groups[g].events[e].members):
             members[members.index(old)] = new
         self.assignment[new] = (g, e)
@@ -470,35 +517,115 @@ class StoryIndex:
             self.tf[new] = self.tf.pop(old)
         self.dirty_groups.add(g)
 
+    # --- the merge's partition, kept up to date as articles arrive (a store) ---------------------
+
+    def _merge(self, groups: Sequence[_Group]) -> tuple[list[_Group], list[list[int]]]:
+        cfg = self.config
+        with paused_gc():
+            return average_link_parts(groups, cfg.merge_threshold, cfg.top_terms * 2, max_fragment=cfg.merge_max_fragment,
+                                      near_days=cfg.merge_near_days, same_time_factor=cfg.merge_near_factor)
+
+    def _set_cluster(self, gids: list[int], terms: list[str]) -> int:
+        cid = self.next_cluster
+        self.next_cluster += 1
+        self.clusters[cid] = gids
+        self.cluster_terms[cid] = terms
+        for g in gids:
+            self.cluster_of[g] = cid
+        for t in terms:
+            self.cluster_postings.setdefault(t, set()).add(cid)
+        self.dirty_clusters.add(cid)
+        return cid
+
+    def _drop_cluster(self, cid: int) -> None:
+        for t in self.cluster_terms.pop(cid):
+            posting = self.cluster_postings.get(t)
+            if posting is not None:
+                posting.discard(cid)
+                if not posting:
+                    del self.cluster_postings[t]
+        for g in self.clusters.pop(cid):
+            if self.cluster_of.get(g) == cid:
+                del self.cluster_of[g]
+        if cid in self.dirty_clusters:
+            self.dirty_clusters.discard(cid)
+        else:
+            self.dropped_clusters.add(cid)
+
+    def merge_all(self) -> None:
+        """Merge every group (as ``merged``) and keep the partition: the clusters, each a list of groups."""
+        gids = list(range(len(self.groups)))
+        merged, parts = self._merge([self.groups[g] for g in gids])
+        for cid in list(self.clusters):
+            self._drop_cluster(cid)
+        for m, p in zip(merged, parts, strict=True):
+            self._set_cluster([gids[i] for i in p], _top(m.centroid, self.config.top_terms * 2))
+
+    def merge_dirty(self) -> None:
+        """Bring the partition up to date after ``dirty_groups`` changed: the clusters holding them and the
+        clusters near them (sharing top terms) are split into their groups and merged again by average
+        link; the rest of the archive is not looked at. New clusters go to ``dirty_clusters``."""
+        top = self.config.top_terms * 2
+        dirty = set(self.dirty_groups)
+        hood = {self.cluster_of[g] for g in dirty if g in self.cluster_of}
+        for g in sorted(dirty):
+            hood.update(_best_candidates(_top(self.groups[g].centroid, top), self.cluster_postings, _CANDIDATES * 2))
+        gids = sorted(dirty | {g for c in hood for g in self.clusters[c]})
+        merged, parts = self._merge([self.groups[g] for g in gids])
+        for cid in sorted(hood):
+            self._drop_cluster(cid)
+        for m, p in zip(merged, parts, strict=True):
+            self._set_cluster([gids[i] for i in p], _top(m.centroid, top))
+
+    def cluster(self, cid: int) -> _Group:
+        """Cluster ``cid`` as one group (``combine`` of its groups, in the merge's order)."""
+        return combine([self.groups[g] for g in self.clusters[cid]])
+
     # --- the state as plain values (a store keeps it) -------------------------------------------
 
-    def group_state(self, gid: int) -> dict[str, Any]:
-        """Group ``gid`` (a single-pass story with its events) as JSON values."""
-        return _group_state(self.groups[gid])
+    def group_state(self, gid: int, events: bool = True) -> dict[str, Any]:
+        """Group ``gid`` (a single-pass story) as JSON values; ``events``: with its events' states."""
+        return state_of_group(self.groups[gid], events)
 
-    def load(self, n_docs: int, df: Mapping[str, int], postings: Mapping[str, list[int]],
-             groups: Mapping[int, Mapping[str, Any]]) -> None:
-        """Restore the state saved with ``group_state``, ``df``, ``postings`` and ``n_docs`` (nothing dirty)."""
+    def load(self, n_docs: int, df: Mapping[str, int], postings: Mapping[str, list[int]], groups: _GroupList,
+             clusters: Mapping[int, tuple[list[int], list[str]]] | None = None) -> None:
+        """Restore a saved state: ``groups`` may read each group on first use (a store's); ``clusters``:
+        the merge's partition (id -> groups, top terms). Nothing is dirty after."""
         self.n_docs = n_docs
         self.df = Counter(df)
         self.postings = {t: list(p) for t, p in postings.items()}
-        self.groups = [_group_of_state(groups[g]) for g in range(len(groups))]
-        self.assignment = {m: (g, e) for g, grp in enumerate(self.groups)
-                           for e, ev in enumerate(grp.events) for m in ev.members}
-        self.dirty_groups.clear()
-        self.dirty_terms.clear()
+        self.groups = groups
+        self.assignment = {}
+        self.clusters, self.cluster_of, self.cluster_terms, self.cluster_postings = {}, {}, {}, {}
+        for cid, (gids, terms) in sorted((clusters or {}).items()):
+            self.next_cluster = cid
+            self._set_cluster(list(gids), list(terms))
+        self.next_cluster = max(self.clusters, default=-1) + 1
+        for dirty in (self.dirty_groups, self.dirty_terms, self.dirty_clusters, self.dropped_clusters):
+            dirty.clear()
 
 
-def _group_state(g: _Group) -> dict[str, Any]:
-    return {"c": {t: round(w, 6) for t, w in g.centroid.items()}, "m": g.members,
-            "f": g.first.isoformat() if g.first else None, "l": g.last.isoformat() if g.last else None,
-            "k": g.confidences, "e": [_group_state(e) for e in g.events]}
+class _GroupList(Protocol):
+    def __getitem__(self, gid: int) -> _Group: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[_Group]: ...
+    def append(self, group: _Group) -> None: ...
 
 
-def _group_of_state(d: Mapping[str, Any]) -> _Group:
+def state_of_group(g: _Group, events: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {"c": {t: round(w, 9) for t, w in g.centroid.items()}, "m": g.members,
+           "f": g.first.isoformat() if g.first else None, "l": g.last.isoformat() if g.last else None,
+           "k": g.confidences}
+    if events:
+        out["e"] = [state_of_group(e) for e in g.events]
+    return out
+
+
+def group_of_state(d: Mapping[str, Any], load_events: Callable[[], list[_Group]] | None = None) -> _Group:
+    """The group saved by ``group_state``; without its events in ``d``, ``load_events`` reads them."""
     g = _Group(dict(d["c"]), list(d["m"]), dt.date.fromisoformat(d["f"]) if d["f"] else None,
                dt.date.fromisoformat(d["l"]) if d["l"] else None, list(d["k"]),
-               [_group_of_state(e) for e in d["e"]])
+               [group_of_state(e) for e in d["e"]] if "e" in d else None, load_events=load_events)
     g.norm = math.sqrt(sum(v * v for v in g.centroid.values()))
     return g
 
