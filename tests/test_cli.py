@@ -92,3 +92,63 @@ def test_facts_json() -> None:
 def test_facts_table() -> None:
     result = runner.invoke(app, ["facts", str(EXAMPLES)])
     assert result.exit_code == 0 and "Key figures" in result.stdout and "disagree" in result.stdout
+
+
+def test_ingest_then_digest_of_the_store_is_the_batch_digest(tmp_path: Path) -> None:
+    db = str(tmp_path / "news.db")
+    folders = sorted(str(p) for p in EXAMPLES.iterdir() if p.is_dir())
+    first = runner.invoke(app, ["ingest", "--db", db, *folders[:2]])
+    assert first.exit_code == 0, first.output
+    assert "stories updated" in first.stdout
+    runner.invoke(app, ["ingest", "--db", db, *folders[2:], str(EXAMPLES / "mashriq-wire.jsonl")])
+    again = runner.invoke(app, ["ingest", "--db", db, *folders])
+    assert again.exit_code == 0 and "ingested 0 new articles" in again.stdout and "0 stories updated" in again.stdout
+    stored = runner.invoke(app, ["digest", "--db", db, "--json", "-"])
+    batch = runner.invoke(app, ["digest", *folders, str(EXAMPLES / "mashriq-wire.jsonl"), "--json", "-"])
+    assert stored.exit_code == 0 and batch.exit_code == 0, stored.output
+    assert json.loads(stored.stdout)["stories"] == json.loads(batch.stdout)["stories"]
+    assert runner.invoke(app, ["digest", "--db", db, "--limit", "1", "--json", "-"]).stdout.count('"headline_article"') \
+        < stored.stdout.count('"headline_article"')
+
+
+def test_digest_needs_paths_or_a_store_and_a_missing_store_is_named(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["digest"]).exit_code == 2
+    missing = runner.invoke(app, ["digest", "--db", str(tmp_path / "typo.db")])
+    assert missing.exit_code == 2 and "no such store" in missing.stderr
+    assert not (tmp_path / "typo.db").exists()
+    served = runner.invoke(app, ["serve", "--db", str(tmp_path / "typo.db")])
+    assert served.exit_code == 2 and "--create" in served.stderr and not (tmp_path / "typo.db").exists()
+
+
+def test_a_busy_store_makes_ingest_wait_then_say_so(tmp_path: Path) -> None:
+    import sqlite3
+
+    from khulasa.store import Store
+
+    db = tmp_path / "news.db"
+    Store(db).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = runner.invoke(app, ["ingest", "--db", str(db), "--wait", "0.5", FLOODS[0]])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "busy" in result.stderr and "another process" in result.stderr
+
+
+def test_watch_ingests_new_files_once(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "scrapes"
+    folder.mkdir()
+    db = str(tmp_path / "news.db")
+    shutil.copy(FLOODS[0], folder / "a.txt")
+    first = runner.invoke(app, ["watch", str(folder), "--db", db, "--once"])
+    assert first.exit_code == 0 and "1 new articles" in first.stdout, first.output
+    assert runner.invoke(app, ["watch", str(folder), "--db", db, "--once"]).stdout == ""  # nothing new
+    shutil.copy(FLOODS[1], folder / "b.txt")
+    third = runner.invoke(app, ["watch", str(folder), "--db", db, "--once"])
+    assert "1 files: 1 new articles" in third.stdout
+    assert runner.invoke(app, ["watch", str(tmp_path / "nope"), "--db", db, "--once"]).exit_code == 2

@@ -19,7 +19,8 @@ __all__ = ["DEFAULT_FIELDS", "MAX_BYTES", "RawDocument", "clean_batch", "read_ar
 def clean_batch(docs: Iterable[RawDocument]) -> tuple[list[Article], list[FileIssue]]:
     """Clean raw documents as one batch (recurring outlet lines are learned from the batch).
 
-    Returns the articles (ids made unique in input order) and issues for articles left with no
+    Returns the articles (an id already taken gets ``~`` and 6 digits of the article's content hash, as
+    in the store) and issues for articles left with no
     text, and warnings for articles that are not in Arabic (kept, flagged). Articles of a folder
     whose articles name two or more outlets are not credited to the folder (``folder_credit``).
     """
@@ -40,10 +41,12 @@ def clean_batch(docs: Iterable[RawDocument]) -> tuple[list[Article], list[FileIs
             issues.append(FileIssue(doc.path, f"the article is {what}; it is kept and marked "
                                     f"language={article.language}", "drop it if only Arabic is wanted",
                                     severity="warning"))
-        n = seen.get(article.id, 0)
-        seen[article.id] = n + 1
-        if n:
-            article = replace(article, id=f"{article.id}~{n + 1}")
+        if article.id in seen:  # the store's rule too: the same id whatever the order or the run
+            base = f"{article.id}~{article.content_hash[:6]}"
+            n = seen.get(base, 0)
+            article = replace(article, id=base if not n else f"{base}-{n + 1}")  # the same text twice
+            seen[base] = n + 1
+        seen[article.id] = 1
         parts = split_giant(article)
         if len(parts) > 1:
             issues.append(FileIssue(doc.path, f"the text is {len(article.text) / 1e6:.1f} million characters, far "
