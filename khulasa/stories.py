@@ -209,18 +209,7 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
         _, a, b = heapq.heappop(heap)
         if a not in live or b not in live:
             continue
-        merged = _Group()
-        for g in (live.pop(a), live.pop(b)):
-            for t, w in g.centroid.items():
-                merged.centroid[t] = merged.centroid.get(t, 0.0) + w
-            merged.members.extend(g.members)
-            merged.confidences.extend(g.confidences)
-            merged.events.extend(g.events)
-            for when in (g.first, g.last):
-                if when is not None:
-                    merged.first = when if merged.first is None else min(merged.first, when)
-                    merged.last = when if merged.last is None else max(merged.last, when)
-        merged.norm = math.sqrt(sum(v * v for v in merged.centroid.values()))
+        merged = combine((live.pop(a), live.pop(b)))
         live[next_id] = merged
         parts[next_id] = parts.pop(a) + parts.pop(b)
         for t in top_terms(merged):
@@ -233,13 +222,13 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
 def combine(groups: Sequence[_Group]) -> _Group:
     """One group holding ``groups`` in order, as ``average_link`` joins them (members, events, dates,
     summed centroid)."""
-    merged = _Group()
-    for g in groups:
+    parts = list(groups)
+    merged = _Group(loaded_events=None, load_events=lambda: [e for g in parts for e in g.events])  # read on use
+    for g in parts:
         for t, w in g.centroid.items():
             merged.centroid[t] = merged.centroid.get(t, 0.0) + w
         merged.members.extend(g.members)
         merged.confidences.extend(g.confidences)
-        merged.events.extend(g.events)
         for when in (g.first, g.last):
             if when is not None:
                 merged.first = when if merged.first is None else min(merged.first, when)
@@ -562,20 +551,27 @@ class StoryIndex:
             self._set_cluster([gids[i] for i in p], _top(m.centroid, self.config.top_terms * 2))
 
     def merge_dirty(self) -> None:
-        """Bring the partition up to date after ``dirty_groups`` changed: the clusters holding them and the
-        clusters near them (sharing top terms) are split into their groups and merged again by average
-        link; the rest of the archive is not looked at. New clusters go to ``dirty_clusters``."""
+        """Bring the partition up to date after ``dirty_groups`` changed, looking only near them: the new
+        groups (in no cluster yet) are merged by average link with each other and with the clusters that
+        hold the changed groups or share top terms with the new ones, each cluster taken whole (the
+        merge that made it is not re-decided; a re-pass does that). The rest of the archive is not
+        looked at. New clusters go to ``dirty_clusters``."""
         top = self.config.top_terms * 2
-        dirty = set(self.dirty_groups)
-        hood = {self.cluster_of[g] for g in dirty if g in self.cluster_of}
-        for g in sorted(dirty):
-            hood.update(_best_candidates(_top(self.groups[g].centroid, top), self.cluster_postings, _CANDIDATES * 2))
-        gids = sorted(dirty | {g for c in hood for g in self.clusters[c]})
-        merged, parts = self._merge([self.groups[g] for g in gids])
-        for cid in sorted(hood):
-            self._drop_cluster(cid)
+        dirty = sorted(self.dirty_groups)
+        loose = [g for g in dirty if g not in self.cluster_of]
+        near = {self.cluster_of[g] for g in dirty if g in self.cluster_of}
+        for g in loose:
+            near.update(_best_candidates(_top(self.groups[g].centroid, top), self.cluster_postings, _CANDIDATES * 2))
+        whole = sorted(near)
+        units: list[list[int]] = [[g] for g in loose] + [self.clusters[c] for c in whole]
+        merged, parts = self._merge([self.groups[g] for g in loose] + [self.cluster(c) for c in whole])
         for m, p in zip(merged, parts, strict=True):
-            self._set_cluster([gids[i] for i in p], _top(m.centroid, top))
+            if len(p) == 1 and p[0] >= len(loose) and not set(units[p[0]]) & set(dirty):
+                continue  # a cluster that neither changed nor took anything in stays as it is
+            for i in p:
+                if i >= len(loose):
+                    self._drop_cluster(whole[i - len(loose)])
+            self._set_cluster([g for i in p for g in units[i]], _top(m.centroid, top))
 
     def cluster(self, cid: int) -> _Group:
         """Cluster ``cid`` as one group (``combine`` of its groups, in the merge's order)."""
