@@ -107,11 +107,49 @@ def _read(paths: list[str], field: list[str] | None, max_mb: float | None, confi
 
     mb = config.ingest.max_mb if max_mb is None else max_mb
     batch = read_articles(paths, fields=_fields(field), max_bytes=int(mb * 1e6))
+    _report(batch)
+    return batch
+
+
+def _read_for_store(paths: list[str], field: list[str] | None, max_mb: float | None, config: Config,
+                    db: Path) -> tuple[Batch, Any]:
+    """``_read`` learning each outlet's recurring lines also from what the store at ``db`` has seen."""
+    from khulasa.errors import StoreError
+    from khulasa.ingest import read_with_history
+    from khulasa.store import Store
+
+    mb = config.ingest.max_mb if max_mb is None else max_mb
+    try:
+        with Store(db) as store:
+            batch, per_doc = read_with_history(paths, store.recurring, fields=_fields(field),
+                                               max_bytes=int(mb * 1e6))
+    except StoreError as exc:
+        _err().print(f"khulasa: error: {exc}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from exc
+    _report(batch)
+    return batch, per_doc
+
+
+def _remember_lines(db: Path, per_doc: Any, added: Any) -> None:
+    from khulasa.errors import StoreBusy
+    from khulasa.ingest import lines_of
+    from khulasa.store import Store
+
+    counts = lines_of(per_doc, added)
+    if counts:
+        try:
+            with Store(db) as store:
+                store.add_recurring(counts)
+        except StoreBusy:  # only the history of recurring lines waits for the next batch
+            _err().print(f"khulasa: note: {db} is busy; the outlets' recurring lines of this batch are not counted",
+                         markup=False)
+
+
+def _report(batch: Batch) -> None:
     err = _err()
     for issue in batch.issues:
         label = {"error": "[red]error[/red]", "warning": "[yellow]warning[/yellow]", "note": "note"}[issue.severity]
         err.print(f"khulasa: {label}: {escape(issue.message())}", markup=True, soft_wrap=True)
-    return batch
 
 
 def _print_json(doc: dict[str, Any]) -> None:
@@ -388,13 +426,14 @@ def ingest(
     from khulasa.errors import StoreError
 
     with _progress() as progress:
-        batch = _read(paths, field, max_mb, config)
+        batch, per_doc = _read_for_store(paths, field, max_mb, config, db)
         try:
             result = _update(db, config, list(batch.articles), wait, progress)
         except StoreError as exc:
             progress.stop()
             _err().print(f"khulasa: error: {exc}", markup=False)
             raise typer.Exit(EXIT_USAGE) from exc
+    _remember_lines(db, per_doc, result.added)
     from khulasa.store import Store
 
     with Store(db) as store:
@@ -453,13 +492,14 @@ def watch(
                     changed[str(path)] = (st.st_mtime_ns, st.st_size)
             if changed:
                 with _progress() as progress:
-                    batch = _read(list(changed), field, max_mb, config)
+                    batch, per_doc = _read_for_store(list(changed), field, max_mb, config, db)
                     try:
                         result = _update(db, config, list(batch.articles), wait, progress)
                     except StoreError as exc:
                         progress.stop()
                         _err().print(f"khulasa: error: {exc}", markup=False)
                         raise typer.Exit(EXIT_USAGE) from exc
+                _remember_lines(db, per_doc, result.added)
                 with Store(db) as store, store.writing():
                     store.db.executemany("INSERT OR REPLACE INTO watched(path, mtime_ns, size) VALUES (?,?,?)",
                                          [(p, m, n) for p, (m, n) in changed.items()])

@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -69,6 +69,9 @@ def _migration_4(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX index_clusters_pending ON index_clusters(cid) WHERE pending=1")
     db.execute("CREATE TABLE index_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, posting TEXT)")
     db.execute("CREATE TABLE watched (path TEXT PRIMARY KEY, mtime_ns INTEGER NOT NULL, size INTEGER NOT NULL)")
+    db.execute("CREATE TABLE group_docs (grp TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+    db.execute("CREATE TABLE line_counts (grp TEXT NOT NULL, key INTEGER NOT NULL, n INTEGER NOT NULL, "
+               "PRIMARY KEY (grp, key)) WITHOUT ROWID")
 
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3,
@@ -213,6 +216,33 @@ class Store:
         with self.writing():
             report, _ = self.insert(articles)
         return report
+
+    def recurring(self, wanted: Mapping[str, Iterable[int]]) -> dict[str, tuple[int, dict[int, int]]]:
+        """The stored line counts of each group (articles seen, and per wanted line hash its count):
+        what ``khulasa.ingest.clean.learn_recurring`` adds to a batch's own counts."""
+        out: dict[str, tuple[int, dict[int, int]]] = {}
+        for group, keys in wanted.items():
+            row = self.db.execute("SELECT n FROM group_docs WHERE grp=?", (group,)).fetchone()
+            if row is None:
+                continue
+            found: dict[int, int] = {}
+            ks = list(keys)
+            for start in range(0, len(ks), 500):
+                part = ks[start:start + 500]
+                found.update((int(k), int(n)) for k, n in self.db.execute(
+                    f"SELECT key, n FROM line_counts WHERE grp=? AND key IN ({','.join('?' * len(part))})",
+                    [group, *part]))
+            out[group] = (int(row[0]), found)
+        return out
+
+    def add_recurring(self, counts: Mapping[str, tuple[int, Mapping[int, int]]]) -> None:
+        """Add a batch's line counts (``recurring_counts`` of its new articles) to the stored ones."""
+        with self.writing():
+            for group, (n, lines) in counts.items():
+                self.db.execute("INSERT INTO group_docs(grp, n) VALUES (?, ?) ON CONFLICT(grp) DO UPDATE SET "
+                                "n = n + excluded.n", (group, n))
+                self.db.executemany("INSERT INTO line_counts(grp, key, n) VALUES (?, ?, ?) ON CONFLICT(grp, key) "
+                                    "DO UPDATE SET n = n + excluded.n", [(group, k, c) for k, c in lines.items()])
 
     def _article(self, row: Sequence[object]) -> Article:
         (aid, content_hash, path, title, date, updated, source, outlet, dateline, url, language, text, captions,

@@ -35,7 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from khulasa.archive import ORDERS, Archive, redirect_of, stored_digest, stored_story
 from khulasa.config import DEFAULT, Config
 from khulasa.errors import StoreBusy, StoreError
-from khulasa.ingest.clean import clean_document
+from khulasa.ingest import lines_of
+from khulasa.ingest.clean import candidate_keys, clean_document, learn_recurring, line_hash, recurring_counts
 from khulasa.ingest.readers import parse_iso_date
 from khulasa.model import SCHEMA_VERSION, Digest, RawDocument, StoryDigest
 from khulasa.output import html as pages
@@ -270,15 +271,21 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         return {"query": q, "hits": [{"id": h.id, "title": h.title, "snippet": h.snippet} for h in hits]}
 
     def ingest_job(items: list[ArticleIn]) -> dict[str, Any]:
+        docs = [RawDocument(id=item.id or f"posted-{n}", path=item.url or "POST /api/articles", text=item.text,
+                            title=item.title, date=parse_iso_date(item.date), source=item.source, url=item.url,
+                            group=item.source or "POST /api/articles") for n, item in enumerate(items, start=1)]
+        counts = recurring_counts(docs)  # an outlet's recurring lines: this batch and what the store has seen
+        recurring = learn_recurring(docs, prior=writer.store.recurring(
+            {group: sorted(lines) for group, (_, lines) in counts.items()}))
         articles = []
-        for n, item in enumerate(items, start=1):
-            doc = RawDocument(id=item.id or f"posted-{n}", path=item.url or "POST /api/articles", text=item.text,
-                              title=item.title, date=parse_iso_date(item.date), source=item.source, url=item.url)
-            article = clean_document(doc)
+        for n, doc in enumerate(docs, start=1):
+            article = clean_document(doc, recurring)
             if not article.text.strip():
                 raise HTTPException(422, f"article {n} has no text left after cleaning")
             articles.append(article)
         result = writer.archive.add(articles)
+        per_doc = {d.id: (d.group, frozenset(line_hash(k) for k in candidate_keys(d) if k)) for d in docs}
+        writer.store.add_recurring(lines_of(per_doc, result.added))
         return {"added": list(result.added), "skipped": list(result.skipped), "repeated": list(result.repeated),
                 "stories_changed": list(result.stories_changed), "articles": writer.store.count()}
 

@@ -152,3 +152,23 @@ def test_watch_ingests_new_files_once(tmp_path: Path) -> None:
     third = runner.invoke(app, ["watch", str(folder), "--db", db, "--once"])
     assert "1 files: 1 new articles" in third.stdout
     assert runner.invoke(app, ["watch", str(tmp_path / "nope"), "--db", db, "--once"]).exit_code == 2
+
+
+def test_an_outlets_recurring_line_is_learned_across_ingests(tmp_path: Path) -> None:
+    """One article per run, each with the outlet's programme line: from the third on it is known furniture."""
+    from khulasa.store import Store
+
+    folder = tmp_path / "wadi"
+    folder.mkdir()
+    db = tmp_path / "news.db"
+    bodies = ["أعلنت وزارة الزراعة اليوم بدء موسم الحصاد في السهول الشمالية مع توقعات بمحصول وفير.",
+              "افتتح المجلس البلدي الطريق الجديد الذي يربط القرى الجبلية بمركز المحافظة بعد عامين من العمل.",
+              "قالت مديرية الصحة إن حملة التطعيم في المدارس شملت أكثر من عشرة آلاف طالب هذا الأسبوع."]
+    for k, body in enumerate(bodies):
+        path = folder / f"a{k}.txt"
+        path.write_text(f"{body}\nنشرة الظهيرة من إذاعة الوادي\n{body}\n", encoding="utf-8")
+        assert runner.invoke(app, ["ingest", "--db", str(db), str(path)]).exit_code == 0
+    with Store(db) as store:
+        texts = {a.id: a for a in store.articles()}
+    assert "نشرة الظهيرة" in texts["a0"].text and "نشرة الظهيرة" in texts["a1"].text
+    assert "نشرة الظهيرة" not in texts["a2"].text and any("نشرة الظهيرة" in r for r in texts["a2"].removed)

@@ -206,3 +206,18 @@ def test_an_old_store_is_derived_in_the_background(tmp_path: Path) -> None:
         assert done.wait(60)
         health = client.get("/api/health").json()
         assert health["articles_pending"] == 0 and health["stories"] == 3 and health["summaries_pending"] == 0
+
+
+def test_posts_learn_an_outlets_recurring_lines(client: TestClient) -> None:
+    bodies = ["أعلنت وزارة الزراعة اليوم بدء موسم الحصاد في السهول الشمالية مع توقعات بمحصول وفير.",
+              "افتتح المجلس البلدي الطريق الجديد الذي يربط القرى الجبلية بمركز المحافظة بعد عامين من العمل.",
+              "قالت مديرية الصحة إن حملة التطعيم في المدارس شملت أكثر من عشرة آلاف طالب هذا الأسبوع."]
+    ids = []
+    for k, body in enumerate(bodies):
+        item = {"text": f"{body}\nنشرة الظهيرة من إذاعة الوادي\n{body}", "title": f"خبر {k}", "source": "إذاعة الوادي",
+                "id": f"wadi-{k}"}
+        response = client.post("/api/articles", json={"articles": [item]})
+        assert response.status_code == 201, response.text
+        ids += response.json()["added"]
+    texts = [client.get(f"/api/articles/{i}").json()["text"] for i in ids]
+    assert "نشرة الظهيرة" in texts[0] and "نشرة الظهيرة" not in texts[2]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
-from khulasa.ingest.clean import clean_document, learn_recurring
+from khulasa.ingest.clean import (
+    RecurringCounts,
+    candidate_keys,
+    clean_document,
+    learn_recurring,
+    line_hash,
+    recurring_counts,
+)
 from khulasa.ingest.readers import DEFAULT_FIELDS, MAX_BYTES, read_raw
 from khulasa.model import Article, Batch, FileIssue, RawDocument
 from khulasa.text import LANGUAGE_NAMES, content_hash
@@ -16,8 +23,10 @@ log = logging.getLogger(__name__)
 __all__ = ["DEFAULT_FIELDS", "MAX_BYTES", "RawDocument", "clean_batch", "read_articles"]
 
 
-def clean_batch(docs: Iterable[RawDocument]) -> tuple[list[Article], list[FileIssue]]:
-    """Clean raw documents as one batch (recurring outlet lines are learned from the batch).
+def clean_batch(docs: Iterable[RawDocument], prior: Mapping[str, tuple[int, Mapping[int, int]]] | None = None
+                ) -> tuple[list[Article], list[FileIssue]]:
+    """Clean raw documents as one batch (recurring outlet lines are learned from the batch, and from
+    ``prior``: a store's counts of the outlets' earlier articles, see ``learn_recurring``).
 
     Returns the articles (an id already taken gets ``~`` and 6 digits of the article's content hash, as
     in the store) and issues for articles left with no
@@ -25,7 +34,7 @@ def clean_batch(docs: Iterable[RawDocument]) -> tuple[list[Article], list[FileIs
     whose articles name two or more outlets are not credited to the folder (``folder_credit``).
     """
     docs = list(docs)
-    recurring = learn_recurring(docs)
+    recurring = learn_recurring(docs, prior=prior)
     articles: list[Article] = []
     issues: list[FileIssue] = []
     seen: dict[str, int] = {}
@@ -108,3 +117,36 @@ def read_articles(paths: Iterable[str], *, fields: Mapping[str, tuple[str, ...]]
         if issue.severity == "error":
             log.info("skipped %s: %s", issue.path, issue.reason)
     return Batch(tuple(articles), tuple(read_issues + clean_issues))
+
+
+LineHistory = Callable[[Mapping[str, Iterable[int]]], Mapping[str, tuple[int, Mapping[int, int]]]]
+
+
+def read_with_history(paths: Iterable[str], history: LineHistory, *,
+                      fields: Mapping[str, tuple[str, ...]] | None = None, max_bytes: int = MAX_BYTES,
+                      stdin: bytes | None = None) -> tuple[Batch, dict[str, tuple[str, frozenset[int]]]]:
+    """``read_articles`` for a store: an outlet's recurring lines are learned from the batch and from
+    ``history`` (the store's counts for the groups and line hashes asked, ``Store.recurring``). Returns
+    the batch and, per document id, its group and line hashes, to add to the history for the articles
+    that were new (``lines_of``)."""
+    docs, read_issues = read_raw(list(paths), fields=fields, max_bytes=max_bytes, stdin=stdin)
+    counts = recurring_counts(docs)
+    prior = history({group: sorted(lines) for group, (_, lines) in counts.items()})
+    articles, clean_issues = clean_batch(docs, prior)
+    per_doc = {doc.id: (doc.group, frozenset(line_hash(k) for k in candidate_keys(doc) if k)) for doc in docs}
+    return Batch(tuple(articles), tuple(read_issues + clean_issues)), per_doc
+
+
+def lines_of(per_doc: Mapping[str, tuple[str, frozenset[int]]], added: Iterable[str]) -> RecurringCounts:
+    """The line counts of the documents whose articles were added (ids as the store reports them:
+    ``ID``, ``ID~...``, ``ID#part...``), to add to the store's history."""
+    out: RecurringCounts = {}
+    for aid in dict.fromkeys(a.split("#part")[0] for a in added):
+        doc_id = aid if aid in per_doc else aid.rsplit("~", 1)[0]
+        if doc_id not in per_doc:
+            continue
+        group, lines = per_doc[doc_id]
+        n, counts = out.get(group, (0, Counter()))
+        counts.update(lines)
+        out[group] = (n + 1, counts)
+    return out

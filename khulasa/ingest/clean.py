@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from khulasa.dates import parse_date_line, split_date_prefix
 from khulasa.ingest.meta import dateline_of, is_terminated, is_title_like, source_of, update_stamp
@@ -64,25 +64,55 @@ def is_widget(line: str, key: str | None = None) -> bool:
     return any(map(key.__contains__, _FLOATING_WORDS)) and bool(_WIDGETS[1].search(key))
 
 
-def learn_recurring(docs: Sequence[RawDocument], min_docs: int = 3, min_share: float = 0.4) -> frozenset[str]:
-    """Keys ``group + "\\x00" + line`` of short unterminated lines that recur across a group's articles.
+def line_hash(key: str) -> int:
+    """A line key (``line_key``) as a signed 64-bit integer: how a store counts lines without keeping them."""
+    import hashlib
+
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "big", signed=True)
+
+
+RecurringCounts = dict[str, tuple[int, Counter[int]]]  # group -> (articles, how many hold each line hash)
+
+
+def candidate_keys(doc: RawDocument) -> set[str]:
+    """The keys of the document's lines that could be an outlet's recurring lines (short, unterminated)."""
+    return {line_key(ln) for ln in doc.text.splitlines() if ln.strip() and len(ln.split()) <= 12 and not is_terminated(ln)}
+
+
+def recurring_counts(docs: Sequence[RawDocument]) -> RecurringCounts:
+    """Per group: how many articles, and in how many of them each short unterminated line occurs (by
+    ``line_hash``): what a store adds up across batches so ``learn_recurring`` sees an outlet's history."""
+    out: RecurringCounts = {}
+    for doc in docs:
+        n, counts = out.get(doc.group, (0, Counter()))
+        counts.update(line_hash(k) for k in candidate_keys(doc) if k)
+        out[doc.group] = (n + 1, counts)
+    return out
+
+
+def learn_recurring(docs: Sequence[RawDocument], min_docs: int = 3, min_share: float = 0.4,
+                    prior: Mapping[str, tuple[int, Mapping[int, int]]] | None = None) -> frozenset[str]:
+    """Keys ``group + "\x00" + line`` of short unterminated lines that recur across a group's articles.
 
     A line counts when it appears in at least ``min_docs`` articles and ``min_share`` of its group;
     sentences (terminated lines) never count, so shared wire copy is not mistaken for boilerplate.
+    ``prior``: the counts of the group's earlier articles (``recurring_counts`` summed by a store), so a
+    line recurring across batches is learned even when each batch brings one article.
     """
     by_group: dict[str, list[RawDocument]] = defaultdict(list)
     for doc in docs:
         by_group[doc.group].append(doc)
     keys: set[str] = set()
     for group, members in by_group.items():
-        if len(members) < min_docs:
+        before, seen = (prior or {}).get(group, (0, {}))
+        if len(members) + before < min_docs:
             continue
         counts: Counter[str] = Counter()
         for doc in members:
-            counts.update({line_key(ln) for ln in doc.text.splitlines()
-                           if ln.strip() and len(ln.split()) <= 12 and not is_terminated(ln)})
-        threshold = max(min_docs, min_share * len(members))
-        keys.update(f"{group}\x00{k}" for k, n in counts.items() if n >= threshold and k)
+            counts.update(candidate_keys(doc))
+        threshold = max(min_docs, min_share * (len(members) + before))
+        keys.update(f"{group}\x00{k}" for k, n in counts.items()
+                    if k and n + (seen.get(line_hash(k), 0) if seen else 0) >= threshold)
     return frozenset(keys)
 
 
