@@ -231,11 +231,12 @@ class Archive:
     # --- the update path -------------------------------------------------------------------------
 
     def add(self, articles: Iterable[Article], *, on_progress: Progress = _noop, total: int | None = None,
-            digests: bool = True) -> UpdateReport:
+            digests: bool = True, stories: bool = True) -> UpdateReport:
         """Store the articles and bring every derived result up to date (see the module docstring).
 
         ``total``: how many articles to expect (for ``on_progress``); ``digests``: False leaves the
-        summaries of changed stories to a later ``refresh``. Raises ``StoreBusy`` when another process
+        summaries of changed stories to a later ``refresh``; ``stories``: False leaves the stories too,
+        to a later ``finish`` (a caller adding many batches in a row). Raises ``StoreBusy`` when another process
         holds the store longer than the store's busy timeout (nothing of the pending batch is written).
         """
         added: list[str] = []
@@ -249,12 +250,18 @@ class Archive:
             repeated += r
             copies += c
             on_progress("articles", len(added) + len(skipped), total or len(added) + len(skipped))
+        changed = self.finish(on_progress=on_progress, digests=digests) if stories else []
+        n = int(self.store.db.execute("SELECT count(*) FROM stories").fetchone()[0])
+        return UpdateReport(tuple(added), tuple(skipped), tuple(repeated), copies, tuple(changed), n)
+
+    def finish(self, *, on_progress: Progress = _noop, digests: bool = True) -> list[str]:
+        """The stories after the articles added: a re-pass when due, the changed stories rewritten, their
+        digests computed (unless ``digests`` is False). Returns the ids of the stories rewritten."""
         self.repass_if_due(on_progress=on_progress)
         changed = self.restory(on_progress=on_progress)
         if digests:
             self.refresh(on_progress=on_progress)
-        n = int(self.store.db.execute("SELECT count(*) FROM stories").fetchone()[0])
-        return UpdateReport(tuple(added), tuple(skipped), tuple(repeated), copies, tuple(changed), n)
+        return changed
 
     def _add_chunk(self, chunk: list[Article]) -> tuple[list[str], list[str], list[str], int]:
 

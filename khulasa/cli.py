@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,6 +32,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
+T = TypeVar("T")
 
 PathsArg = Annotated[list[str], typer.Argument(help="Files, folders (read recursively) or - for standard input.")]
 FieldOpt = Annotated[
@@ -109,40 +111,6 @@ def _read(paths: list[str], field: list[str] | None, max_mb: float | None, confi
     batch = read_articles(paths, fields=_fields(field), max_bytes=int(mb * 1e6))
     _report(batch)
     return batch
-
-
-def _read_for_store(paths: list[str], field: list[str] | None, max_mb: float | None, config: Config,
-                    db: Path) -> tuple[Batch, Any]:
-    """``_read`` learning each outlet's recurring lines also from what the store at ``db`` has seen."""
-    from khulasa.errors import StoreError
-    from khulasa.ingest import read_with_history
-    from khulasa.store import Store
-
-    mb = config.ingest.max_mb if max_mb is None else max_mb
-    try:
-        with Store(db) as store:
-            batch, per_doc = read_with_history(paths, store.recurring, fields=_fields(field),
-                                               max_bytes=int(mb * 1e6))
-    except StoreError as exc:
-        _err().print(f"khulasa: error: {exc}", markup=False)
-        raise typer.Exit(EXIT_USAGE) from exc
-    _report(batch)
-    return batch, per_doc
-
-
-def _remember_lines(db: Path, per_doc: Any, added: Any) -> None:
-    from khulasa.errors import StoreBusy
-    from khulasa.ingest import lines_of
-    from khulasa.store import Store
-
-    counts = lines_of(per_doc, added)
-    if counts:
-        try:
-            with Store(db) as store:
-                store.add_recurring(counts)
-        except StoreBusy:  # only the history of recurring lines waits for the next batch
-            _err().print(f"khulasa: note: {db} is busy; the outlets' recurring lines of this batch are not counted",
-                         markup=False)
 
 
 def _report(batch: Batch) -> None:
@@ -372,39 +340,79 @@ def _progress() -> Any:
                     TimeElapsedColumn(), console=_err(), transient=True)
 
 
-def _update(db: Path, config: Config, articles: Any, wait: float, progress: Any) -> Any:
-    """``Archive.add`` on the store at ``db`` with a progress bar; waits (bounded) while another process
-    writes, rebuilds a store derived with other settings first. Returns the update report."""
+def _retrying(db: Path, deadline: float, fn: Callable[[], T]) -> T:
+    """``fn()``, again after a pause while another process holds the store, until ``deadline``."""
     import time
 
-    from khulasa.archive import Archive
     from khulasa.errors import StoreBusy
-    from khulasa.store import Store
 
-    task = progress.add_task("storing", total=None)
-
-    def on_progress(stage: str, done: int, total: int) -> None:
-        progress.update(task, description={"articles": "analysing and storing"}.get(stage, stage),
-                        completed=done, total=total)
-
-    deadline = time.monotonic() + wait
     attempt = 0
     while True:
         attempt += 1
         try:
-            with Store(db, busy_timeout=min(10.0, max(0.1, deadline - time.monotonic()))) as store:
-                archive = Archive(store, config)
-                if archive.stale:
-                    _err().print(f"khulasa: note: {db} was derived by another khulasa version or other settings; "
-                                 f"deriving its {store.count()} articles again", markup=False)
-                    archive.rebuild(on_progress=on_progress)
-                return archive.add(articles, on_progress=on_progress, total=len(articles))
+            return fn()
         except StoreBusy:
             if time.monotonic() >= deadline:
                 raise
             _err().print(f"khulasa: the store {db} is busy (another process is writing); waiting "
-                         f"(attempt {attempt}, up to {wait:g} s in all)", markup=False)
+                         f"(attempt {attempt})", markup=False)
             time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
+
+
+def _ingest(paths: list[str], db: Path, config: Config, field: list[str] | None, max_mb: float | None,
+            wait: float) -> tuple[int, list[str], int, int, list[Any], list[str]]:
+    """Read ``paths`` in batches and add each to the store at ``db`` (one archive for the whole run, so
+    memory holds one batch), then update the stories once. Waits (bounded by ``wait`` seconds in all)
+    while another process writes; derives a store made with other settings again first.
+
+    Returns (articles read, ids added, already stored, repeated within the input, issues, ids of the
+    stories rewritten).
+    """
+    import functools
+    import time
+
+    from khulasa.archive import Archive
+    from khulasa.ingest import iter_with_history, lines_of
+    from khulasa.store import Store
+
+    deadline = time.monotonic() + wait
+    mb = config.ingest.max_mb if max_mb is None else max_mb
+    read = skipped = repeated = 0
+    added: list[str] = []
+    issues: list[Any] = []
+    with _progress() as progress, Store(db, busy_timeout=max(0.1, min(10.0, wait))) as store:
+        task = progress.add_task("reading", total=None)
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            progress.update(task, description={"articles": "analysing and storing"}.get(stage, stage),
+                            completed=done, total=total)
+
+        archive = Archive(store, config)
+        if archive.stale:
+            progress.console.print(f"khulasa: note: {db} was derived by another khulasa version or other settings; "
+                                   f"deriving its {store.count()} articles again", markup=False)
+            _retrying(db, deadline, lambda: archive.rebuild(on_progress=on_progress))
+        for batch, per_doc in iter_with_history(paths, store.recurring, fields=_fields(field),
+                                                max_bytes=int(mb * 1e6)):
+            _report(batch)
+            issues.extend(batch.issues)
+            read += len(batch.articles)
+            result = _retrying(db, deadline, functools.partial(archive.add, batch.articles, stories=False))
+            added += result.added
+            skipped += len(result.skipped)
+            repeated += len(result.repeated)
+            progress.update(task, description="analysing and storing", completed=read, total=None)
+            counts = lines_of(per_doc, result.added)
+            if counts:
+                _retrying(db, deadline, functools.partial(store.add_recurring, counts))
+        changed = _retrying(db, deadline, lambda: archive.finish(on_progress=on_progress))
+    return read, added, skipped, repeated, issues, changed
+
+
+def _exit_for(read: int, issues: list[Any]) -> None:
+    if issues and not read:
+        raise typer.Exit(EXIT_NOTHING)
+    raise typer.Exit(EXIT_PARTIAL if any(i.severity != "note" for i in issues) else EXIT_OK)
 
 
 @app.command()
@@ -424,25 +432,20 @@ def ingest(
     """
     config = _config(ctx)
     from khulasa.errors import StoreError
-
-    with _progress() as progress:
-        batch, per_doc = _read_for_store(paths, field, max_mb, config, db)
-        try:
-            result = _update(db, config, list(batch.articles), wait, progress)
-        except StoreError as exc:
-            progress.stop()
-            _err().print(f"khulasa: error: {exc}", markup=False)
-            raise typer.Exit(EXIT_USAGE) from exc
-    _remember_lines(db, per_doc, result.added)
     from khulasa.store import Store
 
-    with Store(db) as store:
-        total = store.count()
-    before = len(result.skipped) - len(result.repeated)
-    sys.stdout.write(f"ingested {len(result.added)} new articles ({before} already stored, {len(result.repeated)} "
-                     f"repeating the text of another article of this batch); {len(result.stories_changed)} stories "
-                     f"updated; {total} articles in {result.stories} stories in {db}\n")
-    _exit(batch)
+    try:
+        read, added, skipped, repeated, issues, changed = _ingest(paths, db, config, field, max_mb, wait)
+        with Store(db) as store:
+            total = store.count()
+            n_stories = int(store.db.execute("SELECT count(*) FROM stories").fetchone()[0])
+    except StoreError as exc:
+        _err().print(f"khulasa: error: {exc}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from exc
+    sys.stdout.write(f"ingested {len(added)} new articles ({skipped - repeated} already stored, {repeated} "
+                     f"repeating the text of another article of this batch); {len(changed)} stories updated; "
+                     f"{total} articles in {n_stories} stories in {db}\n")
+    _exit_for(read, issues)
 
 
 @app.command()
@@ -491,20 +494,15 @@ def watch(
                 if seen.get(str(path)) != (st.st_mtime_ns, st.st_size):
                     changed[str(path)] = (st.st_mtime_ns, st.st_size)
             if changed:
-                with _progress() as progress:
-                    batch, per_doc = _read_for_store(list(changed), field, max_mb, config, db)
-                    try:
-                        result = _update(db, config, list(batch.articles), wait, progress)
-                    except StoreError as exc:
-                        progress.stop()
-                        _err().print(f"khulasa: error: {exc}", markup=False)
-                        raise typer.Exit(EXIT_USAGE) from exc
-                _remember_lines(db, per_doc, result.added)
+                try:
+                    _, added, _, _, _, stories = _ingest(list(changed), db, config, field, max_mb, wait)
+                except StoreError as exc:
+                    _err().print(f"khulasa: error: {exc}", markup=False)
+                    raise typer.Exit(EXIT_USAGE) from exc
                 with Store(db) as store, store.writing():
                     store.db.executemany("INSERT OR REPLACE INTO watched(path, mtime_ns, size) VALUES (?,?,?)",
                                          [(p, m, n) for p, (m, n) in changed.items()])
-                sys.stdout.write(f"{len(changed)} files: {len(result.added)} new articles, "
-                                 f"{len(result.stories_changed)} stories updated\n")
+                sys.stdout.write(f"{len(changed)} files: {len(added)} new articles, {len(stories)} stories updated\n")
                 sys.stdout.flush()
             if once:
                 return

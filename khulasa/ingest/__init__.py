@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from khulasa.ingest.clean import (
@@ -15,7 +15,7 @@ from khulasa.ingest.clean import (
     line_hash,
     recurring_counts,
 )
-from khulasa.ingest.readers import DEFAULT_FIELDS, MAX_BYTES, read_raw
+from khulasa.ingest.readers import DEFAULT_FIELDS, MAX_BYTES, iter_raw, read_raw
 from khulasa.model import Article, Batch, FileIssue, RawDocument
 from khulasa.text import LANGUAGE_NAMES, content_hash
 
@@ -122,19 +122,35 @@ def read_articles(paths: Iterable[str], *, fields: Mapping[str, tuple[str, ...]]
 LineHistory = Callable[[Mapping[str, Iterable[int]]], Mapping[str, tuple[int, Mapping[int, int]]]]
 
 
-def read_with_history(paths: Iterable[str], history: LineHistory, *,
+def iter_with_history(paths: Iterable[str], history: LineHistory, *, chunk: int = 1000,
                       fields: Mapping[str, tuple[str, ...]] | None = None, max_bytes: int = MAX_BYTES,
-                      stdin: bytes | None = None) -> tuple[Batch, dict[str, tuple[str, frozenset[int]]]]:
-    """``read_articles`` for a store: an outlet's recurring lines are learned from the batch and from
-    ``history`` (the store's counts for the groups and line hashes asked, ``Store.recurring``). Returns
-    the batch and, per document id, its group and line hashes, to add to the history for the articles
-    that were new (``lines_of``)."""
-    docs, read_issues = read_raw(list(paths), fields=fields, max_bytes=max_bytes, stdin=stdin)
-    counts = recurring_counts(docs)
-    prior = history({group: sorted(lines) for group, (_, lines) in counts.items()})
-    articles, clean_issues = clean_batch(docs, prior)
-    per_doc = {doc.id: (doc.group, frozenset(line_hash(k) for k in candidate_keys(doc) if k)) for doc in docs}
-    return Batch(tuple(articles), tuple(read_issues + clean_issues)), per_doc
+                      stdin: bytes | None = None) -> Iterator[tuple[Batch, dict[str, tuple[str, frozenset[int]]]]]:
+    """``read_articles`` for a store, in batches of ``chunk`` documents read as the caller asks for them
+    (memory holds one batch). An outlet's recurring lines are learned from the batch and from ``history``
+    (the store's counts for the groups and line hashes asked, ``Store.recurring``); the caller stores
+    each batch and adds its new articles' lines (``lines_of`` the per-document hashes yielded with it)
+    before the next one is cleaned. The last batch carries the issues left (it may hold no article)."""
+    docs: list[RawDocument] = []
+    issues: list[FileIssue] = []
+
+    def batch() -> tuple[Batch, dict[str, tuple[str, frozenset[int]]]]:
+        counts = recurring_counts(docs)
+        prior = history({group: sorted(lines) for group, (_, lines) in counts.items()})
+        articles, clean_issues = clean_batch(docs, prior)
+        per_doc = {d.id: (d.group, frozenset(line_hash(k) for k in candidate_keys(d) if k)) for d in docs}
+        out = Batch(tuple(articles), tuple(issues + clean_issues))
+        docs.clear()
+        issues.clear()
+        return out, per_doc
+
+    for item in iter_raw(list(paths), fields=fields, max_bytes=max_bytes, stdin=stdin):
+        if isinstance(item, FileIssue):
+            issues.append(item)
+        else:
+            docs.append(item)
+            if len(docs) >= chunk:
+                yield batch()
+    yield batch()
 
 
 def lines_of(per_doc: Mapping[str, tuple[str, frozenset[int]]], added: Iterable[str]) -> RecurringCounts:

@@ -341,9 +341,26 @@ def read_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None =
         max_bytes: larger files are refused with an issue.
         stdin: bytes to use for "-" (default: read ``sys.stdin``).
     """
+    docs: list[RawDocument] = []
+    issues: list[FileIssue] = []
+    for item in iter_raw(paths, fields=fields, max_bytes=max_bytes, stdin=stdin):
+        (issues if isinstance(item, FileIssue) else docs).append(item)  # type: ignore[arg-type]
+    return docs, issues
+
+
+def iter_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None = None,
+             max_bytes: int = MAX_BYTES, stdin: bytes | None = None) -> Iterator[RawDocument | FileIssue]:
+    """``read_raw`` as a stream: documents and issues in input order, one file in memory at a time."""
     field_names = {**DEFAULT_FIELDS, **(fields or {})}
     docs: list[RawDocument] = []
     issues: list[FileIssue] = []
+
+    def drain() -> Iterator[RawDocument | FileIssue]:
+        yield from issues
+        yield from docs
+        issues.clear()
+        docs.clear()
+
     for given in paths:
         if given == "-":
             data = stdin if stdin is not None else sys.stdin.buffer.read(max_bytes + 1)
@@ -352,6 +369,7 @@ def read_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None =
                 issues.append(FileIssue(exc.path, exc.reason, exc.fix))
             else:
                 _read_one(data, "<stdin>", "stdin", "stdin", None, field_names, docs, issues)
+            yield from drain()
             continue
         root = Path(given)
         if not root.exists():
@@ -371,6 +389,7 @@ def read_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None =
                     stem = f"{base}/{Path(name).with_suffix('').as_posix()}"
                     _read_one(data, f"{file}!{name}", stem, f"{file}!{Path(name).parent}", _kind(name), field_names,
                               docs, issues)
+                    yield from drain()
                 continue
             if root.is_dir() and suffix not in SUPPORTED and (file.is_file() or file.is_dir()):
                 continue  # images, notes, READMEs beside the articles (but a FIFO or a dangling link is named)
@@ -385,10 +404,11 @@ def read_raw(paths: list[str], *, fields: Mapping[str, tuple[str, ...]] | None =
             group = str(file.parent)
             stem = file.relative_to(root).with_suffix("").as_posix() if root.is_dir() else file.stem
             _read_one(data, str(file), stem, group, kind, field_names, docs, issues)
+            yield from drain()
         if root.is_dir() and not found:
             issues.append(FileIssue(given, "the folder holds no .txt, .html or .jsonl files",
                                     "point at the folder that holds the articles"))
-    return docs, issues
+    yield from drain()
 
 
 def _read_one(data: bytes, path: str, stem: str, group: str, kind: str | None,
