@@ -1,5 +1,7 @@
 """The live store: build, serve, add, load, and arrival order (issue: a live archive).
 
+    python benchmarks/live.py export --source synthetic --n 100000 --out /tmp/pile  # then: /usr/bin/time -v
+        khulasa ingest /tmp/pile --db /tmp/syn.db   (the real ingest path: peak memory, CPU)
     python benchmarks/live.py build --source ant --db /tmp/ant.db [--hold-out 1000]
     python benchmarks/live.py build --source synthetic --n 100000 --db /tmp/syn.db
     python benchmarks/live.py serve --db /tmp/ant.db          # ready time, p50/p99 of every read endpoint
@@ -66,6 +68,21 @@ def _source(name: str, n: int | None, hold_out: int, held: bool) -> list[Article
         arts = arts[:n + hold_out]
     cut = len(arts) - hold_out
     return arts[cut:] if held else arts[:cut]
+
+
+def cmd_export(args: argparse.Namespace) -> dict[str, object]:
+    """The articles (all but the held-out ones) as JSONL files of 1,000 lines in ``--out``: a pile to
+    time ``khulasa ingest`` on (``/usr/bin/time -v`` gives its peak memory)."""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    articles = _source(args.source, args.n, args.hold_out, held=False)
+    for k in range(0, len(articles), 1000):
+        with (out / f"part-{k // 1000:05d}.jsonl").open("w", encoding="utf-8") as f:
+            for a in articles[k:k + 1000]:
+                f.write(json.dumps({"id": a.id, "text": a.text, "title": a.title, "source": a.outlet or "synthetic",
+                                    "date": a.date.isoformat() if a.date else None, "url": a.url},
+                                   ensure_ascii=False) + "\n")
+    return {"step": "export", "articles": len(articles), "files": -(-len(articles) // 1000), "out": str(out)}
 
 
 def cmd_build(args: argparse.Namespace) -> dict[str, object]:
@@ -283,7 +300,8 @@ def cmd_order(args: argparse.Namespace) -> dict[str, object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("step", choices=["build", "serve", "add", "load", "order"])
+    parser.add_argument("step", choices=["export", "build", "serve", "add", "load", "order"])
+    parser.add_argument("--out", default="/tmp/khulasa-pile", help="export: the folder to write")
     parser.add_argument("--db", default="/tmp/khulasa-live.db")
     parser.add_argument("--source", choices=["ant", "synthetic"], default="ant")
     parser.add_argument("--n", type=int, default=None, help="articles to build from (default: all of ANT, 100k synthetic)")
@@ -298,7 +316,7 @@ def main() -> int:
     if not DATA.exists():
         print(f"skipped: {DATA} is missing (the shared evaluation data)", file=sys.stderr)
         return 0
-    steps = {"build": cmd_build, "serve": cmd_serve, "add": cmd_add, "load": cmd_load, "order": cmd_order}
+    steps = {"export": cmd_export, "build": cmd_build, "serve": cmd_serve, "add": cmd_add, "load": cmd_load, "order": cmd_order}
     print(json.dumps(steps[args.step](args), ensure_ascii=False))
     return 0
 

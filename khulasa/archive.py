@@ -419,9 +419,11 @@ class Archive:
         from khulasa.stories import story_id
 
         with self.store.writing():
-            self._sync()
             db = self.store.db
             pending = [int(r[0]) for r in db.execute("SELECT cid FROM index_clusters WHERE pending=1 ORDER BY cid")]
+            if not pending:
+                return []
+            self._sync()
             clusters = [self.index.cluster(c) for c in pending if c in self.index.clusters]
             everyone_ids = [m for g in clusters for m in g.members]
             copies: dict[str, list[str]] = {}
@@ -497,12 +499,13 @@ class Archive:
                 info = self.index.info[root]
                 first = min((e.first for e in story.events if e.first), default=None)
                 last = max((e.last for e in story.events if e.last), default=None)
-                db.execute("INSERT OR REPLACE INTO stories(id, root, size, first, last, headline, story, doc, stamp, "
-                           "changed_at) VALUES (?,?,?,?,?,?,?,NULL,NULL,?)",
+                db.execute("INSERT OR REPLACE INTO stories(id, root, size, first, last, headline, story, listing, doc, "
+                           "stamp, changed_at) VALUES (?,?,?,?,?,?,?,?,NULL,NULL,?)",
                            (sid, _order_key(info.date.isoformat() if info.date else None, info.content_hash, root),
                             len(story.article_ids), first.isoformat() if first else None,
                             last.isoformat() if last else None, story.headline,
-                            json.dumps(to_dict(story), ensure_ascii=False), now))
+                            json.dumps(to_dict(story), ensure_ascii=False),
+                            json.dumps(listing(story), ensure_ascii=False), now))
                 db.executemany("INSERT OR REPLACE INTO story_members(article_id, story_id) VALUES (?, ?)",
                                [(m, sid) for m in everyone])
                 on_progress("stories", n, len(written))
@@ -544,6 +547,8 @@ class Archive:
     def refresh(self, *, on_progress: Progress = _noop, max_articles: int = 2000) -> int:
         """Compute the digest of every story without one (changed since), in transactions of at most about
         ``max_articles`` articles; return how many were computed."""
+        from khulasa.output import html as pages
+        from khulasa.output import json as documents
         from khulasa.pipeline import story_digest
 
         db = self.store.db
@@ -564,9 +569,13 @@ class Archive:
                 by_id: dict[str, Article | Analysis] = {a.id: a for a in self.store.articles_by_id(ids)}
                 facts = self._facts(story.article_ids)
                 sd = story_digest(story, by_id, config=self.config, facts=facts)
-                results.append((_pack(to_dict(sd)), self.stamp, sid, story_json))
+                articles = {a.id: a for a in by_id.values() if isinstance(a, Article)}
+                one = Digest((sd,), tuple(articles.values()), (), self.config.summary.max_words)
+                api = documents.digest_document(one)["stories"][0]
+                results.append((_pack(to_dict(sd)), _pack(api), _pack(pages.story_part(sd, articles)), self.stamp,
+                                sid, story_json))
             with self.store.writing():
-                db.executemany("UPDATE stories SET doc=?, stamp=? WHERE id=? AND story=?", results)
+                db.executemany("UPDATE stories SET doc=?, api=?, page=?, stamp=? WHERE id=? AND story=?", results)
             done += len(part)
             on_progress("summaries", done, done + len(todo))
         return done
@@ -613,7 +622,7 @@ class Archive:
                 self._derive(part)
             added += [a.id for a in part]
             on_progress("articles", len(added), total)
-        changed = self.restory(on_progress=on_progress)
+        changed = self.finish(on_progress=on_progress) if added else self.restory(on_progress=on_progress)
         self.refresh(on_progress=on_progress)
         n = int(db.execute("SELECT count(*) FROM stories").fetchone()[0])
         return UpdateReport(tuple(added), (), (), 0, tuple(changed), n)
@@ -622,6 +631,27 @@ class Archive:
 
 
 ORDERS = {"size": "size DESC, id", "recent": "last IS NULL, last DESC, size DESC, id"}
+
+
+def listing(story: Story) -> dict[str, Any]:
+    """A story as ``GET /api/stories`` lists it: id, headline, size, outlets, dates, and its timeline's events."""
+    first = min((e.first for e in story.events if e.first), default=None)
+    last = max((e.last for e in story.events if e.last), default=None)
+    return {"id": story.id, "headline": story.headline, "articles": len(story.article_ids),
+            "first": first.isoformat() if first else None, "last": last.isoformat() if last else None,
+            "outlets": list(story.outlets),
+            "timeline": [{"id": e.id, "first": e.first.isoformat() if e.first else None,
+                          "last": e.last.isoformat() if e.last else None, "headline": e.headline} for e in story.events]}
+
+
+def unpack(data: bytes) -> Any:
+    """A stored JSON value (the ``api`` and ``page`` columns of a story)."""
+    return _unpack(data)
+
+
+def raw_json(data: bytes) -> bytes:
+    """A stored JSON value as UTF-8 JSON text, not parsed (for an HTTP answer)."""
+    return zlib.decompress(data)
 
 
 def _story_digest(story_json: str, doc: bytes | None, max_words: int) -> StoryDigest:

@@ -54,7 +54,8 @@ def _migration_4(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX bands_key ON bands(key)")
     db.execute("""CREATE TABLE stories (
         id TEXT PRIMARY KEY, root TEXT NOT NULL, size INTEGER NOT NULL, first TEXT, last TEXT,
-        headline TEXT NOT NULL, story TEXT NOT NULL, doc BLOB, stamp TEXT, changed_at TEXT NOT NULL)""")
+        headline TEXT NOT NULL, story TEXT NOT NULL, listing TEXT, doc BLOB, api BLOB, page BLOB, stamp TEXT,
+        changed_at TEXT NOT NULL)""")
     db.execute("CREATE INDEX stories_size ON stories(size DESC, id)")
     db.execute("CREATE INDEX stories_last ON stories(last DESC, id)")
     db.execute("CREATE INDEX stories_dirty ON stories(id) WHERE doc IS NULL")

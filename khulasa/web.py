@@ -28,11 +28,11 @@ from typing import Any, Literal
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.trustedhost import TrustedHostMiddleware
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from markupsafe import escape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from khulasa.archive import ORDERS, Archive, redirect_of, stored_digest, stored_story
+from khulasa.archive import ORDERS, Archive, raw_json, redirect_of, stored_story, unpack
 from khulasa.config import DEFAULT, Config
 from khulasa.errors import StoreBusy, StoreError
 from khulasa.ingest import lines_of
@@ -151,6 +151,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     words = config.summary.max_words
     cache: dict[str, tuple[str, str]] = {}  # page key -> (store change counter, html)
 
+    pages.parts_html([], count="")  # the templates compiled now, not on the first visitor's request
     if not writer.stale:  # a store from before the live archive (or written by Store.ingest): derive, meanwhile serve
         writer.submit(writer.archive.catch_up)
 
@@ -200,30 +201,30 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         cache[key] = (now, html)
         return html
 
-    def story_listing(store: Store, limit: int, offset: int, order: str) -> list[dict[str, Any]]:
-        rows = store.db.execute(f"SELECT id, headline, size, first, last, story, doc IS NULL FROM stories "
-                                f"ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?", (limit, offset)).fetchall()
-        out = []
-        for sid, headline, size, first, last, story_json, pending in rows:
-            story = json.loads(story_json)
-            out.append({"id": sid, "headline": headline, "articles": size, "first": first, "last": last,
-                        "outlets": story["outlets"], "summary_pending": bool(pending),
-                        "timeline": [{"id": e["id"], "first": e["first"], "last": e["last"], "headline": e["headline"]}
-                                     for e in story["events"]]})
-        return out
+    def story_listing(store: Store, limit: int, offset: int, order: str) -> list[str]:
+        """The stored listings (JSON texts, sent as they are), with whether each summary is pending."""
+        rows = store.db.execute(f"SELECT listing, doc IS NULL FROM stories ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?",
+                                (limit, offset)).fetchall()
+        return [f'{str(text)[:-1]}, "summary_pending": {"true" if pending else "false"}}}' for text, pending in rows]
 
     def n_stories(store: Store) -> int:
         return int(store.db.execute("SELECT count(*) FROM stories").fetchone()[0])
 
+    counts: dict[str, Any] = {}  # the store's counts, as of the change counter in "at"
+
     @app.get("/api/health")
     def health() -> dict[str, Any]:
         store = readers.get()
-        pending = store.db.execute("SELECT count(*) FROM stories WHERE doc IS NULL").fetchone()[0]
-        underived = store.db.execute("SELECT (SELECT count(*) FROM articles) - (SELECT count(*) FROM analyses)"
-                                     ).fetchone()[0]
-        return {"status": "ok", "articles": store.count(), "stories": n_stories(store),
-                "articles_pending": underived, "summaries_pending": pending, "schema_version": store.version,
-                "stale": writer.stale, "writes_queued": writer.pending}
+        now = changes(store)
+        if counts.get("at") != now:
+            row = store.db.execute(
+                "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM stories), "
+                "(SELECT count(*) FROM stories WHERE doc IS NULL), (SELECT count(*) FROM analyses)").fetchone()
+            counts.update(at=now, articles=row[0], stories=row[1], summaries_pending=row[2],
+                          articles_pending=row[0] - row[3])
+        return {"status": "ok", "articles": counts["articles"], "stories": counts["stories"],
+                "articles_pending": counts["articles_pending"], "summaries_pending": counts["summaries_pending"],
+                "schema_version": store.version, "stale": writer.stale, "writes_queued": writer.pending}
 
     @app.get("/api/articles")
     def list_articles(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
@@ -244,24 +245,30 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
 
     @app.get("/api/stories")
     def list_stories(limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
-                     order: Literal["size", "recent"] = "size") -> dict[str, Any]:
+                     order: Literal["size", "recent"] = "size") -> Response:
         store = readers.get()
         total = n_stories(store)
         nxt = offset + limit if offset + limit < total else None
-        return {"schema": "khulasa.stories", "version": SCHEMA_VERSION, "total": total, "limit": limit,
-                "offset": offset, "next": None if nxt is None else f"/api/stories?limit={limit}&offset={nxt}&order={order}",
-                "stories": story_listing(store, limit, offset, order)}
+        head = json.dumps({"schema": "khulasa.stories", "version": SCHEMA_VERSION, "total": total, "limit": limit,
+                           "offset": offset, "next": None if nxt is None else
+                           f"/api/stories?limit={limit}&offset={nxt}&order={order}"})
+        body = f'{head[:-1]}, "stories": [{", ".join(story_listing(store, limit, offset, order))}]}}'
+        return Response(body.encode("utf-8"), media_type="application/json")
 
     @app.get("/api/stories/{story_id}", response_model=None)
-    def get_story(story_id: str) -> dict[str, Any] | RedirectResponse:
+    def get_story(story_id: str) -> Response:
         store = readers.get()
         moved = redirect_of(store, story_id)
         if moved is not None:
             return RedirectResponse(f"/api/stories/{moved}", status_code=308)
-        sd = stored_story(store, story_id, words)
-        if sd is None:
+        row = store.db.execute("SELECT api FROM stories WHERE id=?", (story_id,)).fetchone()
+        if row is None:
             raise HTTPException(404, f"no story has the id {story_id!r}; GET /api/stories lists them")
-        return dict(documents.digest_document(_one(store, sd, words))["stories"][0])
+        if row[0] is not None:  # stored as it is sent
+            return Response(raw_json(row[0]), media_type="application/json")
+        sd = stored_story(store, story_id, words)  # its summary is being recomputed: the story without it
+        assert sd is not None
+        return JSONResponse(documents.digest_document(_one(store, sd, words))["stories"][0])
 
     @app.get("/api/search")
     def search(q: str = "", limit: int = 20) -> dict[str, Any]:
@@ -322,11 +329,14 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
 
         def render() -> str:
             offset = (page - 1) * page_size
-            result = stored_digest(store, limit=page_size, offset=offset, order=order, max_words=words)
+            rows = store.db.execute(f"SELECT id, headline, page FROM stories ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?",
+                                    (page_size, offset)).fetchall()
+            parts = [_part(store, str(sid), data, words) for sid, _, data in rows]
             total = n_stories(store)
-            return pages.digest_html(result, extra_header=search_form + _index_html(result, order),
-                                     count=_count_line(store.count(), total, offset, len(result.stories)),
-                                     footer=_pager_html(page, page_size, total, order))
+            return pages.parts_html(parts, extra_header=search_form + _index_html([(str(i), str(h)) for i, h, _ in rows],
+                                                                                 order),
+                                    count=_count_line(store.count(), total, offset, len(rows)),
+                                    footer=_pager_html(page, page_size, total, order))
 
         return cached(f"home:{page}:{order}", store, render)
 
@@ -336,12 +346,12 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         moved = redirect_of(store, story_id)
         if moved is not None:
             return RedirectResponse(f"/stories/{moved}", status_code=308)
-        sd = stored_story(store, story_id, words)
-        if sd is None:
+        row = store.db.execute("SELECT headline, page FROM stories WHERE id=?", (story_id,)).fetchone()
+        if row is None:
             raise HTTPException(404, f"no story has the id {story_id!r}")
-        return cached(f"story:{story_id}", store, lambda: pages.digest_html(
-            _one(store, sd, words), title=sd.story.headline, extra_header=search_form +
-            '<p><a href="/">كل القصص</a></p>'))
+        return cached(f"story:{story_id}", store, lambda: pages.parts_html(
+            [_part(store, story_id, row[1], words)], title=str(row[0]), extra_header=search_form +
+            '<p><a href="/">كل القصص</a></p>', count=""))
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(q: str = "") -> str:
@@ -409,13 +419,22 @@ def _count_line(articles: int, stories: int, offset: int, shown: int) -> str:
     return f"{count_ar(stories, STORIES)} من {count_ar(articles, ARTICLES_GEN)}{span}"
 
 
-def _index_html(result: Digest, order: str) -> str:
+def _part(store: Store, story_id: str, data: bytes | None, words: int) -> dict[str, Any]:
+    """A story's stored page part, or, while its summary is recomputed, one built without a summary."""
+    if data is not None:
+        return dict(unpack(data))
+    sd = stored_story(store, story_id, words)
+    assert sd is not None
+    return pages.story_part(sd, {a.id: a for a in _one(store, sd, words).articles})
+
+
+def _index_html(stories: list[tuple[str, str]], order: str) -> str:
     """The story index of a page: a link to each story's section and to its own page."""
-    if not result.stories:
+    if not stories:
         return "<p>لا قصص بعد: أضف مقالات بـ khulasa ingest أو POST /api/articles</p>"
     other = ("recent", "الأحدث أولا") if order == "size" else ("size", "الأكبر أولا")
-    items = "".join(f'<li><a href="#{escape(sd.story.id)}">{escape(sd.story.headline)}</a> '
-                    f'<a href="/stories/{escape(sd.story.id)}" class="meta">[صفحتها]</a></li>' for sd in result.stories)
+    items = "".join(f'<li><a href="#{escape(sid)}">{escape(headline)}</a> '
+                    f'<a href="/stories/{escape(sid)}" class="meta">[صفحتها]</a></li>' for sid, headline in stories)
     return (f'<nav aria-label="فهرس القصص"><p><a href="/?order={other[0]}">{other[1]}</a></p>'
             f'<ol class="story-index">{items}</ol></nav>')
 

@@ -2,7 +2,7 @@
 
 Rendered with Jinja2 from the templates in ``khulasa/output/templates/`` (autoescaping on); the page's
 CSS and JavaScript (``khulasa/output/static/``) are inlined, so the page needs no network. Every citation
-button carries a citation id (``s2-1-0``: story 2, summary sentence 1, citation 0) that keys the page data:
+button carries a citation id (``s5f0511e63c87-1-0``: story id, summary sentence 1, citation 0) that keys the page data:
 ``citations[id]`` is the cited span, ``sentences[id of the sentence]`` the ids of all its citations.
 """
 
@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
 from markupsafe import Markup
 
-from khulasa.model import Article, Digest, SearchHit, StoryDigest
+from khulasa.model import Article, Citation, Digest, SearchHit, StoryDigest
 from khulasa.output.labels import (
     ARTICLES,
     ARTICLES_GEN,
@@ -25,7 +25,6 @@ from khulasa.output.labels import (
     count_ar,
     figure_value,
     iso_date,
-    source_numbers,
     thing_label,
     when,
 )
@@ -52,54 +51,81 @@ def _version() -> str:
     return __version__
 
 
-def citation_id(story: int, sentence: int, citation: int) -> str:
-    """The id of a citation in the page: story number (from 1), summary sentence and citation index (from 0)."""
-    return f"s{story}-{sentence}-{citation}"
+def citation_id(story: str, sentence: int, citation: int) -> str:
+    """The id of a citation in the page: story id, summary sentence and citation index (from 0)."""
+    return f"{story}-{sentence}-{citation}"
 
 
-def page_data(result: Digest) -> dict[str, Any]:
-    """The page's JSON data: the cited articles' texts, every citation by id, and per summary sentence the
-    ids of its citations (its own first)."""
-    by_id = {a.id: a for a in result.articles}
+def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
+    """Everything a page shows of one story, as JSON values (a store keeps it, so a page is put together
+    without rebuilding the story): ``view`` for the template, ``data`` for the citation viewer (the cited
+    articles' texts, every citation by id, and per summary sentence the ids of its citations)."""
+    story = sd.story
+    shown = [_one_per_source(s.citations) for s in sd.summary.sentences]
+    numbers: dict[str, int] = {}
+    for cits in shown:
+        for _, c in cits:
+            numbers.setdefault(c.article_id, len(numbers) + 1)
     citations: dict[str, dict[str, Any]] = {}
     sentences: dict[str, list[str]] = {}
-    for k, sd in enumerate(result.stories, start=1):
-        for j, s in enumerate(sd.summary.sentences):
-            sentence = f"s{k}-{j}"
-            ids = [citation_id(k, j, i) for i in range(len(s.citations))]
-            sentences[sentence] = ids
-            for cid, c in zip(ids, s.citations, strict=True):
-                citations[cid] = {"article_id": c.article_id, "source": c.source, "date": iso_date(c.date),
-                                  "start": c.start, "end": c.end, "sentence": sentence}
+    for j, cits in enumerate(shown):
+        sentence = f"{story.id}-{j}"
+        ids = [citation_id(story.id, j, i) for i, _ in cits]
+        sentences[sentence] = ids
+        for cid, (_, c) in zip(ids, cits, strict=True):
+            citations[cid] = {"article_id": c.article_id, "source": c.source, "date": iso_date(c.date),
+                              "start": c.start, "end": c.end, "sentence": sentence}
     cited = sorted({c["article_id"] for c in citations.values()})
-    return {
-        "articles": {aid: {"title": by_id[aid].display_title, "source": by_id[aid].credit,
-                           "date": iso_date(by_id[aid].date), "path": by_id[aid].path, "text": by_id[aid].text}
-                     for aid in cited},
-        "citations": citations,
-        "sentences": sentences,
-    }
-
-
-def _story_view(k: int, sd: StoryDigest, by_id: dict[str, Article]) -> dict[str, Any]:
-    """What the template shows of one story (numbers, labels and ids computed here, not in the template)."""
-    story = sd.story
-    numbers = source_numbers(sd.summary)
-    return {
-        "story": {"id": story.id, "headline": story.headline, "outlets": story.outlets,
-                  "events": [{"when": when(e.first, e.last), "headline": e.headline, "outlets": e.outlets}
+    view = {
+        "story": {"id": story.id, "headline": story.headline, "outlets": list(story.outlets),
+                  "events": [{"when": when(e.first, e.last), "headline": e.headline, "outlets": list(e.outlets)}
                              for e in story.events]},
         "size": count_ar(len(story.article_ids), ARTICLES),
+        "articles": len(story.article_ids),
         "sentences": [{"text": s.text, "citations": [
-            {"id": citation_id(k, j, i), "source": c.source, "number": numbers[c.article_id]}
-            for i, c in enumerate(s.citations)]} for j, s in enumerate(sd.summary.sentences)],
+            {"id": citation_id(story.id, j, i), "source": c.source, "number": numbers[c.article_id]}
+            for i, c in shown[j]], "more": len(s.citations) - len(shown[j])}
+            for j, s in enumerate(sd.summary.sentences)],
         "figures": [{"verdict": g.verdict, "verdict_ar": VERDICT_AR[g.verdict], "label": thing_label(g),
                      "by_source": [{"value": figure_value(f), "source": by_id[f.article_id].credit} for f in g.figures]}
                     for g in sd.figures],
-        "entities": sd.entities,
+        "entities": [{"name": e.name, "type": e.type, "role": e.role, "count": len(e.mentions)} for e in sd.entities],
         "sources": [{"credit": by_id[a].credit, "display_title": by_id[a].display_title, "date": iso_date(by_id[a].date)}
                     for a in numbers],
     }
+    data = {"articles": {aid: {"title": by_id[aid].display_title, "source": by_id[aid].credit,
+                               "date": iso_date(by_id[aid].date), "path": by_id[aid].path, "text": by_id[aid].text}
+                         for aid in cited},
+            "citations": citations, "sentences": sentences}
+    return {"view": view, "data": data}
+
+
+def _one_per_source(citations: Sequence[Citation]) -> list[tuple[int, Citation]]:
+    """The citations a page shows of a sentence: its own, then the first of every other outlet (a wire
+    story carried by 100 articles of 5 outlets gets 5 buttons; the JSON keeps all 100), with their
+    indexes in the sentence's citations."""
+    seen: set[str] = set()
+    out = []
+    for i, c in enumerate(citations):
+        if c.source not in seen or i == 0:
+            seen.add(c.source)
+            out.append((i, c))
+    return out
+
+
+def page_data(result: Digest) -> dict[str, Any]:
+    """The page's JSON data for the citation viewer (see ``story_part``)."""
+    by_id = {a.id: a for a in result.articles}
+    return _merged_data([story_part(sd, by_id) for sd in result.stories])
+
+
+def _merged_data(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"articles": {}, "citations": {}, "sentences": {}}
+    for part in parts:
+        for key, values in out.items():
+            values.update(part["data"][key])
+    out["articles"] = dict(sorted(out["articles"].items()))
+    return out
 
 
 def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "", *, count: str | None = None,
@@ -109,14 +135,21 @@ def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "
     stories (the server's search box, story index and page links); ``count`` replaces the line that
     counts the stories and articles."""
     by_id = {a.id: a for a in result.articles}
+    count = count if count is not None else \
+        f"{count_ar(len(result.stories), STORIES)} من {count_ar(len(result.articles), ARTICLES_GEN)}"
+    return parts_html([story_part(sd, by_id) for sd in result.stories], title, extra_header, count=count,
+                      footer=footer)
+
+
+def parts_html(parts: Sequence[Mapping[str, Any]], title: str = "خلاصة", extra_header: str = "", *, count: str,
+               footer: str = "") -> str:
+    """The page of ``digest_html`` from stories' ``story_part`` values (a store's, read as they are)."""
     # Every "<" escaped: text holding "</script>" or "<!--<script>" cannot end or swallow the data block.
-    payload = json.dumps(page_data(result), ensure_ascii=False).replace("<", "\\u003c")
+    payload = json.dumps(_merged_data(parts), ensure_ascii=False).replace("<", "\\u003c")
     return str(_environment().get_template("digest.html.j2").render(
         title=title, version=_version(), css=Markup(_static("digest.css")), js=Markup(_static("digest.js")),
-        payload=Markup(payload), extra_header=Markup(extra_header), footer=Markup(footer),
-        count=count if count is not None else
-        f"{count_ar(len(result.stories), STORIES)} من {count_ar(len(result.articles), ARTICLES_GEN)}",
-        stories=[_story_view(k, sd, by_id) for k, sd in enumerate(result.stories, start=1)]))
+        payload=Markup(payload), extra_header=Markup(extra_header), footer=Markup(footer), count=count,
+        stories=[p["view"] for p in parts]))
 
 
 def search_html(query: str, hits: Sequence[SearchHit], extra_header: str = "") -> str:
