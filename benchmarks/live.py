@@ -25,10 +25,10 @@ import resource
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from khulasa.model import Article
 from khulasa.text import content_hash
@@ -189,70 +189,88 @@ def cmd_add(args: argparse.Namespace) -> dict[str, object]:
             "cpu_s": round(_cpu() - cpu, 1), "peak_mb": round(_peak_mb())}
 
 
-def cmd_load(args: argparse.Namespace) -> dict[str, object]:
-    """GETs on every endpoint from 4 threads while a fifth POSTs batches; health timed throughout."""
+def _reader(base: str, ids: list[str], seed: int, rate: float, stop: Any, out: Any) -> None:
+    """GETs on every read endpoint at about ``rate`` per second until ``stop``; errors go to ``out``."""
+    rnd = random.Random(seed)
+    errors = 0
+    n = 0
+    while not stop.is_set():
+        url = rnd.choice([f"{base}/api/stories?limit=20", f"{base}/api/stories/{rnd.choice(ids)}",
+                          f"{base}/stories/{rnd.choice(ids)}", f"{base}/?page={rnd.randrange(1, 4)}",
+                          f"{base}/api/articles?limit=20", f"{base}/api/search?q=%D8%A7%D9%84%D8%AD%D9%83%D9%88%D9%85%D8%A9"])
+        status, seconds, _ = _get(url)
+        n += 1
+        errors += status not in (200, 308)
+        time.sleep(max(0.0, 1 / rate - seconds))
+    out.put(("reader", n, errors))
+
+
+def _poster(base: str, posts: int, out: Any) -> None:
     import urllib.request
+
+    rnd = random.Random(3)
+    posted: list[str] = []
+    errors: list[str] = []
+    for k in range(posts):
+        body = {"articles": [{"text": f"قال مسؤول في وزارة الاختبار رقم {k}-{j} إن الاجتماع الدوري عقد اليوم "
+                                      f"لبحث خطة العمل للعام المقبل وإن النتائج ستعلن لاحقا {rnd.random()}.",
+                              "title": f"اجتماع اختبار {k}-{j}", "date": "2018-10-01", "source": "وكالة الاختبار"}
+                             for j in range(20)]}
+        req = urllib.request.Request(f"{base}/api/articles", data=json.dumps(body).encode(),
+                                     headers={"content-type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                posted.extend(json.loads(r.read())["added"])
+        except Exception as exc:
+            errors.append(f"POST {exc}")
+    out.put(("poster", posted, errors))
+
+
+def cmd_load(args: argparse.Namespace) -> dict[str, object]:
+    """A bounded mixed load: 3 reader processes (about ``--rate`` GETs a second each, on every read
+    endpoint) while a fourth POSTs ``--posts`` batches of 20 articles; this process times /api/health
+    every 50 ms meanwhile (alone, so the client's own work does not count)."""
+    import multiprocessing as mp
 
     port = args.port
     proc, _ = _start_server(args.db, port)
     base = f"http://127.0.0.1:{port}"
-    stop = threading.Event()
-    errors: list[str] = []
-    health: list[float] = []
-    posted: list[str] = []
     ids = [s["id"] for s in json.loads(_get(base + "/api/stories?limit=100")[2])["stories"]]
-    rnd = random.Random(2)
-
-    def reader() -> None:
-        while not stop.is_set():
-            url = rnd.choice([f"{base}/api/stories?limit=20", f"{base}/api/stories/{rnd.choice(ids)}",
-                              f"{base}/stories/{rnd.choice(ids)}", f"{base}/", f"{base}/api/search?q=%D8%A7%D9%84%D8%AD%D9%83%D9%88%D9%85%D8%A9"])
-            status, _, _ = _get(url)
-            if status not in (200, 308):
-                errors.append(f"{status} {url}")
-
-    def writer() -> None:
-        for k in range(args.posts):
-            body = {"articles": [{"text": f"قال مسؤول في وزارة الاختبار رقم {k}-{j} إن الاجتماع الدوري عقد اليوم "
-                                          f"لبحث خطة العمل للعام المقبل وإن النتائج ستعلن لاحقا {rnd.random()}.",
-                                  "title": f"اجتماع اختبار {k}-{j}", "date": "2018-10-01", "source": "وكالة الاختبار"}
-                                 for j in range(20)]}
-            req = urllib.request.Request(f"{base}/api/articles", data=json.dumps(body).encode(),
-                                         headers={"content-type": "application/json"}, method="POST")
-            try:
-                with urllib.request.urlopen(req, timeout=120) as r:
-                    posted.extend(json.loads(r.read())["added"])
-            except Exception as exc:
-                errors.append(f"POST {exc}")
-
+    stop, out = mp.Event(), mp.Queue()
+    health: list[float] = []
+    errors: list[str] = []
     try:
-        threads = [threading.Thread(target=reader) for _ in range(3)]
-        w = threading.Thread(target=writer)
-        for t in threads:
-            t.start()
-        w.start()
-        while w.is_alive():
+        readers = [mp.Process(target=_reader, args=(base, ids, k, args.rate, stop, out)) for k in range(3)]
+        poster = mp.Process(target=_poster, args=(base, args.posts, out))
+        for p in (*readers, poster):
+            p.start()
+        while poster.is_alive():
             status, seconds, _ = _get(base + "/api/health")
             if status != 200:
                 errors.append(f"health {status}")
             health.append(seconds)
             time.sleep(0.05)
         stop.set()
-        for t in threads:
-            t.join()
+        results = [out.get(timeout=60) for _ in range(4)]
+        for p in (*readers, poster):
+            p.join()
         final = json.loads(_get(base + "/api/health")[2])
     finally:
         proc.terminate()
         proc.wait()
     from khulasa.store import Store
 
+    posted = next(r[1] for r in results if r[0] == "poster")
+    errors += next(r[2] for r in results if r[0] == "poster")
+    gets = sum(r[1] for r in results if r[0] == "reader")
+    get_errors = sum(r[2] for r in results if r[0] == "reader")
     with Store(args.db) as store:
         fts = store.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
         n = store.count()
         present = len(store.articles_by_id(posted))
-    return {"step": "load", "health": _percentiles(health), "errors": len(errors), "first_errors": errors[:5],
-            "posted": len(posted), "posted_present": present, "articles": n, "fts_rows": fts,
-            "server_articles": final["articles"]}
+    return {"step": "load", "health": _percentiles(health), "gets": gets, "get_errors": get_errors,
+            "errors": len(errors) + get_errors, "first_errors": errors[:5], "posted": len(posted),
+            "posted_present": present, "articles": n, "fts_rows": fts, "server_articles": final["articles"]}
 
 
 def cmd_order(args: argparse.Namespace) -> dict[str, object]:
@@ -308,6 +326,7 @@ def main() -> int:
     parser.add_argument("--hold-out", type=int, default=1000, help="articles kept back for the add step")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--posts", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=10.0, help="load: GETs a second per reader")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--repass-below", type=int, default=None,

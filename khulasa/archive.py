@@ -477,7 +477,7 @@ class Archive:
                     sid = f"{base}-{k}"
                 claimed.add(sid)
                 written.append((sid, group, everyone))
-            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")  # pages are cached by it
             new_of: dict[str, str] = {}
             for sid, _, everyone in written:
                 for m in everyone:

@@ -554,6 +554,7 @@ def serve(
         raise typer.Exit(EXIT_USAGE) from exc
     _err().print(f"khulasa: serving {db} on http://{host}:{port}/ (API: /api/stories, /api/search?q=, "
                  f"POST /api/articles; schema: /openapi.json)", markup=False)
+    sys.setswitchinterval(0.001)  # threads hand over sooner: a quick request never waits long behind a page
     server = uvicorn.Server(uvicorn.Config(app_, log_level="warning"))
     server.run(sockets=[sock])
 

@@ -3,7 +3,7 @@
 The server only reads what the store holds (``khulasa.archive`` keeps every story's digest): a request
 never recomputes a story. Reads use one read-only SQLite connection per thread (plain ``def`` handlers,
 run in the thread pool) and see what any process wrote as soon as it is committed; pages are cached
-until the store's change counter moves. Writes (``POST /api/articles``) go to one writer thread; a store
+until the store's change counter moves. Writes (``POST /api/articles``) go to one writer process; a store
 another process holds longer than ``busy_timeout`` answers 503 with ``Retry-After``.
 
 Safe defaults: only the Host names given are accepted (127.0.0.1 and localhost by default), request
@@ -18,10 +18,11 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import multiprocessing
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -91,36 +92,80 @@ class _Readers:
 
 
 class _Writer:
-    """The one writer of the server: a single worker thread that owns the write connection and the
-    archive; the event loop hands it work and waits without blocking."""
+    """The one writer of the server: a worker process that owns the write connection and the archive
+    (the analysis of posted articles is CPU work: in a process of its own it never slows the readers);
+    the event loop hands it jobs and awaits them without blocking."""
 
     def __init__(self, path: str, config: Config, busy_timeout: float, max_queue: int = 8) -> None:
-        self.store = Store(path, busy_timeout=busy_timeout)
-        self.archive = Archive(self.store, config)
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khulasa-writer")
+        with Store(path, busy_timeout=busy_timeout) as store:  # created and migrated here, once
+            self.stale = Archive(store, config).stale
+        self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_writer_start, initargs=(path, config, busy_timeout))
         self.pending = 0
         self.max_queue = max_queue
         self.lock = threading.Lock()
-        self.stale = self.archive.stale  # read by request threads: never touch the writer's connection there
 
-    def submit(self, fn: Callable[[], Any]) -> Future[Any]:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run the module-level function ``fn(*args)`` in the writer process (``StoreBusy`` when too many
+        jobs wait already)."""
         with self.lock:
             if self.pending >= self.max_queue:
                 raise StoreBusy(f"{self.pending} batches are waiting to be written")
             self.pending += 1
+        future = self.pool.submit(fn, *args)
 
-        def run() -> Any:
-            try:
-                return fn()
-            finally:
-                with self.lock:
-                    self.pending -= 1
+        def done(_: Future[Any]) -> None:
+            with self.lock:
+                self.pending -= 1
 
-        return self.pool.submit(run)
+        future.add_done_callback(done)
+        return future
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
-        self.store.close()
+
+
+_WRITER: dict[str, Any] = {}  # the writer process's store and archive (set by _writer_start, in that process only)
+
+
+def _writer_start(path: str, config: Config, busy_timeout: float) -> None:
+    import os
+
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)  # the readers come first: writing waits a little, answering does not
+    store = Store(path, busy_timeout=busy_timeout)
+    _WRITER.update(store=store, archive=Archive(store, config))
+
+
+def _idle() -> None:
+    return None
+
+
+def _catch_up() -> None:
+    _WRITER["archive"].catch_up()
+
+
+def _ingest_job(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Clean and add a posted batch (in the writer process); a 4xx is returned as ``{"error": ...}``."""
+    store: Store = _WRITER["store"]
+    archive: Archive = _WRITER["archive"]
+    docs = [RawDocument(id=item.get("id") or f"posted-{n}", path=item.get("url") or "POST /api/articles",
+                        text=item["text"], title=item.get("title", ""), date=parse_iso_date(item.get("date")),
+                        source=item.get("source", ""), url=item.get("url", ""),
+                        group=item.get("source") or "POST /api/articles") for n, item in enumerate(items, start=1)]
+    counts = recurring_counts(docs)  # an outlet's recurring lines: this batch and what the store has seen
+    recurring = learn_recurring(docs, prior=store.recurring({g: sorted(lines) for g, (_, lines) in counts.items()}))
+    articles = []
+    for n, doc in enumerate(docs, start=1):
+        article = clean_document(doc, recurring)
+        if not article.text.strip():
+            return {"error": [422, f"article {n} has no text left after cleaning"]}
+        articles.append(article)
+    result = archive.add(articles)
+    per_doc = {d.id: (d.group, frozenset(line_hash(k) for k in candidate_keys(d) if k)) for d in docs}
+    store.add_recurring(lines_of(per_doc, result.added))
+    return {"added": list(result.added), "skipped": list(result.skipped), "repeated": list(result.repeated),
+            "stories_changed": list(result.stories_changed), "articles": store.count()}
 
 
 def _busy(detail: str, seconds: int = 5) -> JSONResponse:
@@ -136,7 +181,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
                max_body: int = MAX_BODY, max_words: int | None = None, config: Config = DEFAULT,
                create: bool = False, busy_timeout: float = 5.0, page_size: int = 20) -> FastAPI:
     """The app serving the store at ``db_path``: pages and API read the stored digests (nothing is
-    recomputed per request), writes go to one writer thread (``khulasa.archive``).
+    recomputed per request), writes go to one writer process (``khulasa.archive``).
 
     ``create``: make a new store when the file is missing (else ``StoreError``); ``max_words`` overrides
     the summary budget of ``config``; ``busy_timeout``: seconds a write waits for another process's
@@ -153,13 +198,14 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
 
     pages.parts_html([], count="")  # the templates compiled now, not on the first visitor's request
     if not writer.stale:  # a store from before the live archive (or written by Store.ingest): derive, meanwhile serve
-        writer.submit(writer.archive.catch_up)
+        writer.submit(_catch_up)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         writer.close()
         readers.close()
+        loop_reader.close()
 
     app = FastAPI(title="khulasa", version=SCHEMA_VERSION, docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Offline Arabic news digest: stories, cited summaries, timelines, figures.")
@@ -190,15 +236,15 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         row = store.db.execute("SELECT value FROM meta WHERE key='changes'").fetchone()
         return str(row[0]) if row else "0"
 
-    def cached(key: str, store: Store, render: Callable[[], str]) -> str:
-        now = changes(store)
+    def cached(key: str, version: str, render: Callable[[], str]) -> str:
+        """A page rendered once per ``version`` of what it shows (a write elsewhere does not re-render it)."""
         hit = cache.get(key)
-        if hit is not None and hit[0] == now:
+        if hit is not None and hit[0] == version:
             return hit[1]
         html = render()
         if len(cache) > 256:
             cache.clear()
-        cache[key] = (now, html)
+        cache[key] = (version, html)
         return html
 
     def story_listing(store: Store, limit: int, offset: int, order: str) -> list[str]:
@@ -211,9 +257,9 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         return int(store.db.execute("SELECT count(*) FROM stories").fetchone()[0])
 
     counts: dict[str, Any] = {}  # the store's counts, as of the change counter in "at"
+    loop_reader = Store(db_path, readonly=True, busy_timeout=5.0)  # the event loop's own connection
 
-    @app.get("/api/health")
-    def health() -> dict[str, Any]:
+    def refresh_counts() -> None:
         store = readers.get()
         now = changes(store)
         if counts.get("at") != now:
@@ -221,10 +267,17 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
                 "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM stories), "
                 "(SELECT count(*) FROM stories WHERE doc IS NULL), (SELECT count(*) FROM analyses)").fetchone()
             counts.update(at=now, articles=row[0], stories=row[1], summaries_pending=row[2],
-                          articles_pending=row[0] - row[3])
+                          articles_pending=row[0] - row[3], schema_version=store.version)
+
+    @app.get("/api/health")
+    async def health() -> dict[str, Any]:
+        # On the event loop: one indexed read of the change counter (microseconds; WAL readers never wait
+        # for writers), and the counts read again in the thread pool only when the store changed.
+        if counts.get("at") != changes(loop_reader):
+            await run_in_threadpool(refresh_counts)
         return {"status": "ok", "articles": counts["articles"], "stories": counts["stories"],
                 "articles_pending": counts["articles_pending"], "summaries_pending": counts["summaries_pending"],
-                "schema_version": store.version, "stale": writer.stale, "writes_queued": writer.pending}
+                "schema_version": counts["schema_version"], "stale": writer.stale, "writes_queued": writer.pending}
 
     @app.get("/api/articles")
     def list_articles(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
@@ -277,25 +330,6 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         hits = readers.get().search(q, limit=max(1, min(limit, 100)))
         return {"query": q, "hits": [{"id": h.id, "title": h.title, "snippet": h.snippet} for h in hits]}
 
-    def ingest_job(items: list[ArticleIn]) -> dict[str, Any]:
-        docs = [RawDocument(id=item.id or f"posted-{n}", path=item.url or "POST /api/articles", text=item.text,
-                            title=item.title, date=parse_iso_date(item.date), source=item.source, url=item.url,
-                            group=item.source or "POST /api/articles") for n, item in enumerate(items, start=1)]
-        counts = recurring_counts(docs)  # an outlet's recurring lines: this batch and what the store has seen
-        recurring = learn_recurring(docs, prior=writer.store.recurring(
-            {group: sorted(lines) for group, (_, lines) in counts.items()}))
-        articles = []
-        for n, doc in enumerate(docs, start=1):
-            article = clean_document(doc, recurring)
-            if not article.text.strip():
-                raise HTTPException(422, f"article {n} has no text left after cleaning")
-            articles.append(article)
-        result = writer.archive.add(articles)
-        per_doc = {d.id: (d.group, frozenset(line_hash(k) for k in candidate_keys(d) if k)) for d in docs}
-        writer.store.add_recurring(lines_of(per_doc, result.added))
-        return {"added": list(result.added), "skipped": list(result.skipped), "repeated": list(result.repeated),
-                "stories_changed": list(result.stories_changed), "articles": writer.store.count()}
-
     @app.post("/api/articles", status_code=201)
     async def post_articles(request: Request) -> Any:
         if _media_type(request.headers.get("content-type", "")) != "application/json":
@@ -311,13 +345,16 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
                 raise HTTPException(413, f"request body over the {max_body} byte limit")
         batch = await run_in_threadpool(_parse_batch, bytes(body))
         try:
-            future = writer.submit(lambda: ingest_job(batch.articles))
+            future = writer.submit(_ingest_job, [item.model_dump() for item in batch.articles])
         except StoreBusy as exc:
             return _busy(str(exc))
         try:
-            return await asyncio.wrap_future(future)
+            answer = await asyncio.wrap_future(future)
         except StoreBusy as exc:
             return _busy(str(exc))
+        if "error" in answer:
+            raise HTTPException(*answer["error"])
+        return answer
 
     search_form = ('<form action="/search" method="get" role="search" style="margin-top:.5rem">'
                    '<input name="q" placeholder="ابحث في المقالات" aria-label="بحث" '
@@ -326,19 +363,23 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     @app.get("/", response_class=HTMLResponse)
     def home(page: int = Query(1, ge=1, le=100_000), order: Literal["size", "recent"] = "size") -> str:
         store = readers.get()
+        offset = (page - 1) * page_size
+        rows = store.db.execute(f"SELECT id, headline, changed_at, doc IS NULL FROM stories ORDER BY {ORDERS[order]} "
+                                "LIMIT ? OFFSET ?", (page_size, offset)).fetchall()
+        total = n_stories(store)
+        version = json.dumps([total, rows])
 
         def render() -> str:
-            offset = (page - 1) * page_size
-            rows = store.db.execute(f"SELECT id, headline, page FROM stories ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?",
-                                    (page_size, offset)).fetchall()
-            parts = [_part(store, str(sid), data, words) for sid, _, data in rows]
-            total = n_stories(store)
-            return pages.parts_html(parts, extra_header=search_form + _index_html([(str(i), str(h)) for i, h, _ in rows],
+            ids = [str(r[0]) for r in rows]
+            data = dict(store.db.execute(f"SELECT id, page FROM stories WHERE id IN ({','.join('?' * len(ids))})",
+                                         ids).fetchall()) if ids else {}
+            parts = [_part(store, sid, data.get(sid), words) for sid in ids]
+            return pages.parts_html(parts, extra_header=search_form + _index_html([(str(r[0]), str(r[1])) for r in rows],
                                                                                  order),
-                                    count=_count_line(store.count(), total, offset, len(rows)),
-                                    footer=_pager_html(page, page_size, total, order))
+                                    count=_COUNT_MARK, footer=_pager_html(page, page_size, total, order))
 
-        return cached(f"home:{page}:{order}", store, render)
+        html = cached(f"home:{page}:{order}", version, render)
+        return html.replace(_COUNT_MARK, _count_line(store.count(), total, offset, len(rows)), 1)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, response_model=None)
     def story_page(story_id: str) -> str | RedirectResponse:
@@ -346,10 +387,11 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         moved = redirect_of(store, story_id)
         if moved is not None:
             return RedirectResponse(f"/stories/{moved}", status_code=308)
-        row = store.db.execute("SELECT headline, page FROM stories WHERE id=?", (story_id,)).fetchone()
+        row = store.db.execute("SELECT headline, page, changed_at, doc IS NULL FROM stories WHERE id=?",
+                               (story_id,)).fetchone()
         if row is None:
             raise HTTPException(404, f"no story has the id {story_id!r}")
-        return cached(f"story:{story_id}", store, lambda: pages.parts_html(
+        return cached(f"story:{story_id}", f"{row[2]}:{row[3]}", lambda: pages.parts_html(
             [_part(store, story_id, row[1], words)], title=str(row[0]), extra_header=search_form +
             '<p><a href="/">كل القصص</a></p>', count=""))
 
@@ -365,9 +407,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             raise HTTPException(404, f"no article has the id {article_id!r}")
         return pages.article_html(article)
 
-    app.state.store = writer.store
-    app.state.archive = writer.archive
-    app.state.writer_idle = lambda: writer.submit(lambda: None)  # done when the writes queued before it are
+    app.state.writer_idle = lambda: writer.submit(_idle)  # done when the writes queued before it are
     return app
 
 
@@ -404,6 +444,7 @@ def _parse_batch(body: bytes) -> IngestIn:
 
 
 MAX_DEPTH = 16
+_COUNT_MARK = "\x00count\x00"  # where the home page's counts go: they change with every write, the page not
 
 
 def _one(store: Store, sd: StoryDigest, words: int) -> Digest:
