@@ -362,12 +362,20 @@ class Archive:
             if not (force or small or self.index.n_docs >= cfg.repass_growth * last):
                 return False
             db = self.store.db
+            for table in ("index_groups", "index_events", "index_terms", "index_clusters"):
+                db.execute(f"DELETE FROM {table}")
             index = StoryIndex(self.config.cluster)
             for (terms,) in db.execute("SELECT terms FROM analyses WHERE copy_of IS NULL AND terms IS NOT NULL"):
                 tf = json.loads(terms)
                 index.n_docs += 1
                 index.df.update(tf.keys())
             total = index.n_docs
+            in_memory = total <= cfg.repass_below  # small: all of it in memory, merged at once (exactly the batch)
+            if not in_memory:  # large: groups written as they go, merged as they grow (memory stays flat)
+                index.groups = _StoredGroups(db, 0)
+            self.index = index
+            self._generation = -1  # until saved whole, the stored index is not this one
+            where: dict[str, tuple[int, int]] = {}
             rows = db.execute(
                 "SELECT a.id, a.date, a.content_hash, n.terms, n.happening, n.confidence, n.credit, n.headline "
                 "FROM articles a JOIN analyses n ON n.article_id=a.id WHERE n.copy_of IS NULL AND n.terms IS NOT NULL "
@@ -379,20 +387,25 @@ class Archive:
                 if n % 1000 == 0:
                     index.tf.clear()
                     index.info.clear()
+                    if not in_memory:
+                        index.merge_dirty()
+                        where.update(index.assignment)
+                        self._save_index()
                     on_progress("re-clustering", n, total)
             index.tf.clear()
             index.info.clear()
             on_progress("merging stories", 0, 1)
-            index.merge_all()
-            for table in ("index_groups", "index_events", "index_terms", "index_clusters"):
-                db.execute(f"DELETE FROM {table}")
-            db.executemany("UPDATE analyses SET gid=?, eid=? WHERE article_id=?",
-                           [(g, e, aid) for aid, (g, e) in index.assignment.items()])
-            index.dirty_groups = set(range(len(index.groups)))
+            if in_memory:
+                index.merge_all()
+                index.dirty_groups = set(range(len(index.groups)))
+                index.dropped_clusters.clear()
+            else:
+                index.merge_dirty()
+            where.update(index.assignment)
             index.dirty_terms = set(index.df)
-            index.dropped_clusters.clear()
-            self.index = index
             self._save_index()
+            db.executemany("UPDATE analyses SET gid=?, eid=? WHERE article_id=?",
+                           [(g, e, aid) for aid, (g, e) in where.items()])
             self._set_meta("pass_docs", index.n_docs)
         return True
 

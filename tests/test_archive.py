@@ -193,3 +193,10 @@ def test_kill_minus_nine_during_updates_loses_no_reported_batch(tmp_path: Path) 
             assert placed == store.count()
             assert store.db.execute("SELECT count(*) FROM stories WHERE doc IS NULL").fetchone()[0] == 0
 
+
+
+def test_a_large_store_re_clusters_without_holding_the_index(tmp_path: Path) -> None:
+    """Above ``repass_below`` the re-pass writes groups as it goes (the streaming path): on the examples,
+    re-clustering at every update, the stories are still the batch's."""
+    got = _in_runs(tmp_path / "k.db", ARTICLES, 3, cluster={"repass_below": 0, "repass_growth": 1.0})
+    assert _stories(got) == _stories(digest_document(digest(ARTICLES)))
