@@ -15,6 +15,7 @@ import logging
 import math
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -444,8 +445,14 @@ class SearchHit:
 def to_dict(value: Any) -> Any:
     """``value`` as plain JSON values: a dataclass becomes a dict of its fields (recursively), a date its
     ISO string, a tuple or list a list, a frozenset or set a sorted list, an infinite float None."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_dict(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    kind = type(value)
+    if kind in _PLAIN:
+        return value if kind is not float or not math.isinf(value) else None
+    fields = _FIELDS.get(kind)
+    if fields is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if fields is not None:
+        return {name: to_dict(getattr(value, name)) for name in fields}
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -454,51 +461,67 @@ def to_dict(value: Any) -> Any:
         return sorted(to_dict(v) for v in value)
     if isinstance(value, dict):
         return {str(k): to_dict(v) for k, v in value.items()}
-    if isinstance(value, float) and math.isinf(value):
-        return None
     return value
+
+
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def from_dict(cls: type[_T], data: Any) -> _T:
     """The inverse of ``to_dict`` for a model dataclass ``cls``: ``from_dict(type(v), to_dict(v)) == v``
     for every value of the model (dates, tuples, frozensets, nested dataclasses and optional fields are
     rebuilt from their annotations). Raises ``TypeError`` or ``ValueError`` on data of another shape."""
-    return typing.cast(_T, _build(cls, data))
+    return typing.cast(_T, _builder(cls)(data))
 
 
 _T = TypeVar("_T")
-_HINTS: dict[type, dict[str, Any]] = {}
+_BUILDERS: dict[Any, Callable[[Any], Any]] = {}
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
+def _builder(tp: Any) -> Callable[[Any], Any]:
+    """A function building a value of type ``tp`` from ``to_dict`` output (made once per type)."""
+    built = _BUILDERS.get(tp)
+    if built is None:
+        built = _BUILDERS[tp] = _make_builder(tp)
+    return built
 
 
-def _build(tp: Any, data: Any) -> Any:
+def _make_builder(tp: Any) -> Callable[[Any], Any]:
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        if not isinstance(data, dict):
-            raise TypeError(f"{tp.__name__}: expected an object, got {type(data).__name__}")
-        hints = _hints(tp)
-        return tp(**{f.name: _build(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data})
+        hints = typing.get_type_hints(tp)
+        names = [f.name for f in dataclasses.fields(tp)]
+        subs: dict[str, Callable[[Any], Any]] = {}
+
+        def build_dataclass(data: Any) -> Any:
+            if not isinstance(data, dict):
+                raise TypeError(f"{tp.__name__}: expected an object, got {type(data).__name__}")
+            if not subs:
+                subs.update({n: _builder(hints[n]) for n in names})
+            return tp(**{n: subs[n](data[n]) for n in names if n in data})
+
+        return build_dataclass
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (types.UnionType, typing.Union):
-        if data is None and type(None) in args:
-            return None
         inner = [a for a in args if a is not type(None)]
-        return _build(inner[0], data) if len(inner) == 1 else data
+        if len(inner) != 1:
+            return lambda data: data
+        one = inner[0]
+        return lambda data: None if data is None else _builder(one)(data)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_build(args[0], v) for v in data)
-        return tuple(_build(a, v) for a, v in zip(args, data, strict=True))
+            item = args[0]
+            if item in (str, int, bool):
+                return tuple
+            return lambda data: tuple(map(_builder(item), data))
+        return lambda data: tuple(_builder(a)(v) for a, v in zip(args, data, strict=True))
     if origin is frozenset:
-        return frozenset(_build(args[0], v) for v in data)
+        return lambda data: frozenset(map(_builder(args[0]), data))
     if origin is dict:
-        return {k: _build(args[1], v) for k, v in data.items()}
+        return lambda data: {k: _builder(args[1])(v) for k, v in data.items()}
     if tp is dt.date:
-        return dt.date.fromisoformat(data)
+        return dt.date.fromisoformat
     if tp is float:
-        return math.inf if data is None else float(data)
-    return data
+        return lambda data: math.inf if data is None else float(data)
+    return lambda data: data

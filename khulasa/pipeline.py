@@ -8,6 +8,7 @@ lets a caller show progress without the stages knowing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -121,6 +122,21 @@ def article_facts(items: Sequence[Article | Analysis]) -> list[ArticleFacts]:
                                                                              strict=True)]
 
 
+def latest_articles(story: Story, by_id: Mapping[str, Article | Analysis], limit: int) -> list[str]:
+    """The story's articles its summary is written from: all of them, or, past ``limit``, the latest
+    ``limit`` (by date, then id), in the story's order."""
+    if len(story.article_ids) <= limit:
+        return list(story.article_ids)
+
+    def key(aid: str) -> tuple[dt.date, str]:
+        item = by_id[aid]
+        art = item.article if isinstance(item, Analysis) else item
+        return (art.date or dt.date.min, aid)
+
+    latest = set(sorted(story.article_ids, key=key)[-limit:])
+    return [a for a in story.article_ids if a in latest]
+
+
 def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, config: Config = DEFAULT,
                  summary: bool = True, facts: Mapping[str, ArticleFacts] | None = None) -> StoryDigest:
     """Summary (empty when ``summary`` is False), entities and figures of one story (articles from ``by_id``;
@@ -130,16 +146,21 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     from khulasa.summary import summarize
 
     memo = TokenMemo()
-    members = [analysed(by_id[a], memo) for a in story.article_ids]
-    copies = [analysed(by_id[m], memo) for g in story.duplicates for m in g.members[1:] if m in by_id]
+    chosen = latest_articles(story, by_id, config.summary.max_articles)
+    members = [analysed(by_id[a], memo) for a in chosen]
+    kept = set(chosen)
+    copies = [analysed(by_id[m], memo) for g in story.duplicates if g.representative in kept
+              for m in g.members[1:] if m in by_id]
     written = summarize(members, config=config.summary, also_cite=copies) if summary else \
         Summary((), config.summary.max_words, tuple(a.id for a in members))
     if facts is None:
-        found = mentions_all(members)
-        numbers = [f for a in members for f in extract(a)]
+        everyone = members if len(chosen) == len(story.article_ids) else \
+            [analysed(by_id[a], memo) for a in story.article_ids]
+        found = mentions_all(everyone)
+        numbers = [f for a in everyone for f in extract(a)]
     else:
-        found = [m for a in members for m in facts[a.id].mentions]
-        numbers = [f for a in members for f in facts[a.id].figures]
+        found = [m for a in story.article_ids for m in facts[a].mentions]
+        numbers = [f for a in story.article_ids for f in facts[a].figures]
     entities = resolve(found)
     cfg = config.facts
     figures = group_figures(numbers, cfg.figure_tolerance, cfg.figure_min_context)

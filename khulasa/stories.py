@@ -295,6 +295,7 @@ class StoryIndex:
         self.term_counts: dict[str, Counter[str]] = {}  # of observed articles not added yet
         self.dirty_groups: set[int] = set()
         self.dirty_terms: set[str] = set()
+        self._vectors_now: dict[str, dict[str, float]] = {}
         self.clusters: dict[int, list[int]] = {}  # the merge's partition: cluster id -> its groups
         self.cluster_of: dict[int, int] = {}
         self.cluster_terms: dict[int, list[str]] = {}
@@ -462,6 +463,7 @@ class StoryIndex:
         if sid is None:
             root = self.root(group.members)
             sid = story_id(self.info[root], root)
+        self._vectors_now = {}  # each member's vector once per story built (its events and itself share them)
         merged_events = average_link(group.events, self.config.event_merge_threshold, self.config.top_terms * 2,
                                      self.config.event_days, same_time_factor=0.5)
         events = sorted(merged_events, key=lambda e: (e.first or dt.date.max, e.members[0]))
@@ -474,7 +476,8 @@ class StoryIndex:
     def _headline(self, group: _Group) -> tuple[str, str]:
         """The headline of the member closest to the sum of the members' vectors (taken with today's
         document frequencies: the same whatever order the articles came in), and that member."""
-        vectors = {m: self.vector(self.tf[m]) for m in group.members}
+        cache = self._vectors_now
+        vectors = {m: cache[m] if m in cache else cache.setdefault(m, self.vector(self.tf[m])) for m in group.members}
         total: dict[str, float] = {}
         for vec in vectors.values():
             for t, w in vec.items():

@@ -200,3 +200,14 @@ def test_a_large_store_re_clusters_without_holding_the_index(tmp_path: Path) -> 
     re-clustering at every update, the stories are still the batch's."""
     got = _in_runs(tmp_path / "k.db", ARTICLES, 3, cluster={"repass_below": 0, "repass_growth": 1.0})
     assert _stories(got) == _stories(digest_document(digest(ARTICLES)))
+
+
+def test_every_stored_value_reads_back_equal() -> None:
+    """``from_dict`` inverts ``to_dict`` for what a store keeps (story digests, article facts)."""
+    from khulasa.model import ArticleFacts, StoryDigest, from_dict, to_dict
+    from khulasa.pipeline import article_facts
+
+    for sd in digest(ARTICLES).stories:
+        assert from_dict(StoryDigest, to_dict(sd)) == sd
+    for facts in article_facts(ARTICLES):
+        assert from_dict(ArticleFacts, to_dict(facts)) == facts
