@@ -568,6 +568,7 @@ class Archive:
         todo = [(str(s), str(j)) for s, j in db.execute("SELECT id, story FROM stories WHERE doc IS NULL "
                                                         "ORDER BY size DESC, id")]
         done = 0
+        memo = TokenMemo()  # the stories' articles share what is learned of their words
         while todo:
             part: list[tuple[str, str]] = []
             n_articles = 0
@@ -581,7 +582,7 @@ class Archive:
                 ids = [*story.article_ids, *(m for g in story.duplicates for m in g.members[1:])]
                 by_id: dict[str, Article | Analysis] = {a.id: a for a in self.store.articles_by_id(ids)}
                 facts = self._facts(story.article_ids)
-                sd = story_digest(story, by_id, config=self.config, facts=facts)
+                sd = story_digest(story, by_id, config=self.config, facts=facts, memo=memo)
                 articles = {a.id: a for a in by_id.values() if isinstance(a, Article)}
                 one = Digest((sd,), tuple(articles.values()), (), self.config.summary.max_words)
                 api = documents.digest_document(one)["stories"][0]

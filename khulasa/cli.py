@@ -537,20 +537,21 @@ def serve(
     from khulasa.web import create_app
 
     hosts = ("127.0.0.1", "localhost", host, *(allow_host or []))
-    try:
-        app_ = create_app(str(db), allowed_hosts=tuple(dict.fromkeys(hosts)), config=config, create=create)
-    except StoreError as exc:
-        _err().print(f"khulasa: error: {exc}", markup=False)
-        raise typer.Exit(EXIT_USAGE) from exc
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
+    try:  # the port first: nothing is started for a port that is taken
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
         _err().print(f"khulasa: error: cannot listen on {host}:{port} ({exc.strerror}). Fix: pass another --port, "
                      "or stop the program that uses it", markup=False)
+        raise typer.Exit(EXIT_USAGE) from exc
+    try:
+        app_ = create_app(str(db), allowed_hosts=tuple(dict.fromkeys(hosts)), config=config, create=create)
+    except StoreError as exc:
+        sock.close()
+        _err().print(f"khulasa: error: {exc}", markup=False)
         raise typer.Exit(EXIT_USAGE) from exc
     _err().print(f"khulasa: serving {db} on http://{host}:{port}/ (API: /api/stories, /api/search?q=, "
                  f"POST /api/articles; schema: /openapi.json)", markup=False)

@@ -138,14 +138,16 @@ def latest_articles(story: Story, by_id: Mapping[str, Article | Analysis], limit
 
 
 def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, config: Config = DEFAULT,
-                 summary: bool = True, facts: Mapping[str, ArticleFacts] | None = None) -> StoryDigest:
+                 summary: bool = True, facts: Mapping[str, ArticleFacts] | None = None,
+                 memo: TokenMemo | None = None) -> StoryDigest:
     """Summary (empty when ``summary`` is False), entities and figures of one story (articles from ``by_id``;
-    ``facts``: their mentions and figures found earlier, e.g. by a store; else they are found here)."""
+    ``facts``: their mentions and figures found earlier, e.g. by a store; else they are found here;
+    ``memo``: what analysing earlier articles learned of their tokens, when a caller digests many stories)."""
     from khulasa.entities import mentions_all, resolve
     from khulasa.figures import extract, group_figures
     from khulasa.summary import summarize
 
-    memo = TokenMemo()
+    memo = memo if memo is not None else TokenMemo()
     chosen = latest_articles(story, by_id, config.summary.max_articles)
     members = [analysed(by_id[a], memo) for a in chosen]
     kept = set(chosen)

@@ -172,3 +172,20 @@ def test_an_outlets_recurring_line_is_learned_across_ingests(tmp_path: Path) -> 
         texts = {a.id: a for a in store.articles()}
     assert "نشرة الظهيرة" in texts["a0"].text and "نشرة الظهيرة" in texts["a1"].text
     assert "نشرة الظهيرة" not in texts["a2"].text and any("نشرة الظهيرة" in r for r in texts["a2"].removed)
+
+
+def test_serve_on_a_busy_port_says_so_before_starting(tmp_path: Path) -> None:
+    import socket
+
+    from khulasa.store import Store
+
+    Store(tmp_path / "news.db").close()
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--db", str(tmp_path / "news.db"), "--port", str(port)])
+    finally:
+        taken.close()
+    assert result.exit_code == 2 and "cannot listen" in result.stderr and "serving" not in result.stderr
