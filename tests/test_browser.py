@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from khulasa.archive import Archive
 from khulasa.ingest import read_articles
 from khulasa.store import Store
 
@@ -32,7 +33,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("srv") / "k.db"
     with Store(db) as store:
-        store.ingest(read_articles([str(EXAMPLES)]).articles)
+        Archive(store).add(read_articles([str(EXAMPLES)]).articles)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
