@@ -32,7 +32,8 @@ _EXPORTS: dict[str, str] = {
     "read_articles": "khulasa.ingest",
     **dict.fromkeys(["mentions", "resolve", "tag_tokens"], "khulasa.entities"),
     **dict.fromkeys(["extract", "group_figures"], "khulasa.figures"),
-    **dict.fromkeys(["LiveDigest", "digest"], "khulasa.pipeline"),
+    "digest": "khulasa.pipeline",
+    "Archive": "khulasa.archive",
     "Store": "khulasa.store",
     **dict.fromkeys(["StoryIndex", "cluster"], "khulasa.stories"),
     "summarize": "khulasa.summary",
@@ -41,6 +42,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "SCHEMA_VERSION",
     "Analysis",
+    "Archive",
     "Article",
     "Batch",
     "Citation",
@@ -59,7 +61,6 @@ __all__ = [
     "IngestConfig",
     "InputError",
     "KhulasaError",
-    "LiveDigest",
     "Mention",
     "OutputConfig",
     "Sentence",
@@ -107,6 +108,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from khulasa.archive import Archive
     from khulasa.config import (
         ClusterConfig,
         Config,
@@ -143,7 +145,7 @@ if TYPE_CHECKING:
         Tokens,
         to_dict,
     )
-    from khulasa.pipeline import LiveDigest, digest
+    from khulasa.pipeline import digest
     from khulasa.store import Store
     from khulasa.stories import StoryIndex, cluster
     from khulasa.summary import summarize

@@ -73,26 +73,6 @@ def _copies_of(sig: LeanMinHash, lsh: MinHashLSH, signature_of: Callable[[str], 
     return [k for k in lsh.query(sig) if sig.jaccard(signature_of(k)) >= threshold]
 
 
-class DuplicateIndex:
-    """Near-duplicates found as articles arrive (the live digest): each new article is checked against the
-    articles kept so far, with the same signatures, LSH bands and threshold as ``find_duplicates``; a copy
-    is credited to the first kept article it matches (ids in order) and is not indexed itself."""
-
-    def __init__(self, threshold: float = THRESHOLD) -> None:
-        self.threshold = threshold
-        self.lsh = lsh_index(threshold)
-        self.signatures: dict[str, LeanMinHash] = {}
-
-    def add(self, item: Article | Analysis) -> str | None:
-        """Index ``item`` and return None, or return the id of the kept article it copies (not indexed)."""
-        sig = signature(item)
-        original = next(iter(sorted(_copies_of(sig, self.lsh, self.signatures.__getitem__, self.threshold))), None)
-        if original is None:
-            self.lsh.insert(item.id, sig)
-            self.signatures[item.id] = sig
-        return original
-
-
 def _rank(article: Article) -> tuple[dt.date, int, str]:
     return (article.date or dt.date.max, -len(article.text), article.id)
 

@@ -18,7 +18,6 @@ from khulasa.model import (
     Article,
     ArticleFacts,
     Digest,
-    DuplicateGroup,
     FileIssue,
     Story,
     StoryDigest,
@@ -167,59 +166,3 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     cfg = config.facts
     figures = group_figures(numbers, cfg.figure_tolerance, cfg.figure_min_context)
     return StoryDigest(story, written, tuple(entities[:cfg.max_entities]), tuple(figures))
-
-
-class LiveDigest:
-    """The digest of a growing collection, kept up to date as articles arrive (the server uses it).
-
-    New articles are analysed once, checked against an incremental MinHash LSH (copies are credited, not
-    clustered) and placed by the incremental ``StoryIndex``; nothing is reclustered. A story's summary,
-    entities and figures are recomputed only when its set of articles changed. Near-duplicates are
-    found with the same signatures and threshold as the batch digest (``config.dedupe``).
-    """
-
-    def __init__(self, *, config: Config = DEFAULT, max_words: int | None = None) -> None:
-        from khulasa.dedupe import DuplicateIndex
-        from khulasa.stories import StoryIndex
-
-        self.config = _override(config, max_words, None, None, None, None, None)
-        self.index = StoryIndex(self.config.cluster)
-        self.duplicates = DuplicateIndex(self.config.dedupe.threshold)
-        self.copies: dict[str, list[str]] = {}
-        self.analyses: dict[str, Analysis] = {}
-        self._cache: dict[tuple[str, ...], StoryDigest] = {}
-
-    @property
-    def max_words(self) -> int:
-        """The word budget of each summary."""
-        return self.config.summary.max_words
-
-    def add(self, articles: Sequence[Article | Analysis]) -> None:
-        """Take in new articles (ids already seen are ignored)."""
-        from khulasa.stories import canonical_order
-
-        memo = TokenMemo()
-        fresh: list[Analysis] = []
-        for item in canonical_order(x for x in articles if x.id not in self.analyses):
-            a = analysed(item, memo)
-            self.analyses[a.id] = a
-            original = self.duplicates.add(a)
-            if original is not None:
-                self.copies.setdefault(original, []).append(a.id)
-            else:
-                fresh.append(a)
-        self.index.update(fresh)
-
-    def digest(self) -> Digest:
-        """The current digest; unchanged stories reuse their earlier summary."""
-        groups = [DuplicateGroup(rep, (rep, *cs),
-                                 tuple(dict.fromkeys(self.analyses[m].article.credit for m in (rep, *cs))))
-                  for rep, cs in sorted(self.copies.items())]
-        out = []
-        for story in self.index.stories(groups):
-            key = (*story.article_ids, *(m for g in story.duplicates for m in g.members))
-            if key not in self._cache:
-                self._cache[key] = story_digest(story, self.analyses, config=self.config)
-            cached = self._cache[key]
-            out.append(StoryDigest(story, cached.summary, cached.entities, cached.figures))
-        return Digest(tuple(out), tuple(a.article for a in self.analyses.values()), (), self.max_words)

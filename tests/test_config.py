@@ -23,17 +23,16 @@ def _toml(tmp_path: Path, text: str) -> Path:
 
 
 def test_one_default_everywhere() -> None:
-    """The Python API, the live digest, the server and the command line read max_words from one place."""
+    """The Python API, the server and the command line read max_words from one place."""
     import inspect
 
-    from khulasa.pipeline import LiveDigest, digest
+    from khulasa.pipeline import digest
     from khulasa.summary import summarize
     from khulasa.web import create_app
 
     assert DEFAULT.summary.max_words == 120
-    for fn in (digest, summarize, create_app, LiveDigest.__init__):
+    for fn in (digest, summarize, create_app):
         assert inspect.signature(fn).parameters["max_words"].default is None  # None: the config's
-    assert LiveDigest().max_words == DEFAULT.summary.max_words
 
 
 def test_file_sets_values_and_keeps_the_rest(tmp_path: Path) -> None:

@@ -111,29 +111,6 @@ def test_digest_command_writes_all_formats(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "cannot write" in bad.stderr
 
 
-def test_live_digest_grows_without_reclustering_and_matches_the_batch() -> None:
-    from khulasa.pipeline import LiveDigest
-
-    articles = list(BATCH.articles)
-    early = [a for a in articles if a.date is not None and a.date.year == 2024]
-    late = [a for a in articles if a not in early]
-    live = LiveDigest(max_words=80)
-    live.add(early)
-    before = live.digest()
-    live.add(late)
-    live.add(early[:3])  # seen already: nothing changes
-    after = live.digest()
-    assert len(after.stories) > len(before.stories)
-    partition = {frozenset(sd.story.article_ids) for sd in after.stories}
-    assert partition == {frozenset(sd.story.article_ids) for sd in RESULT.stories}
-    floods = next(sd for sd in after.stories if "wire-1103-052" in sd.story.article_ids)
-    assert floods.story.duplicates and floods.figures
-    unchanged = [sd for sd in after.stories if sd.story.article_ids in {b.story.article_ids for b in before.stories}]
-    for sd in unchanged:  # a story that did not change keeps its summary object (not recomputed)
-        old = next(b for b in before.stories if b.story.article_ids == sd.story.article_ids)
-        assert sd.summary is old.summary
-
-
 def test_a_process_pool_gives_the_same_digest() -> None:
     pooled = digest(list(BATCH.articles), max_words=80, workers=2)
     assert digest_document(pooled) == digest_document(RESULT)
