@@ -26,7 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -157,11 +157,12 @@ def cmd_serve(args: argparse.Namespace) -> dict[str, object]:
         out: dict[str, object] = {"step": "serve", "ready_s": round(ready, 2), "first_page_ms": round(first_page * 1000),
                                   "first_page_status": first_status}
         rnd = random.Random(1)
-        for name, make in (("api_stories", lambda: f"{base}/api/stories?limit=50&offset={rnd.randrange(0, 500, 50)}"),
+        urls: tuple[tuple[str, Callable[[], str]], ...] = (("api_stories", lambda: f"{base}/api/stories?limit=50&offset={rnd.randrange(0, 500, 50)}"),
                            ("api_story", lambda: f"{base}/api/stories/{rnd.choice(ids)}"),
                            ("story_page", lambda: f"{base}/stories/{rnd.choice(ids)}"),
                            ("home_page", lambda: f"{base}/?page={rnd.randrange(1, 6)}"),
-                           ("health", lambda: f"{base}/api/health")):
+                           ("health", lambda: f"{base}/api/health"))
+        for name, make in urls:
             times = []
             for _ in range(args.requests):
                 status, seconds, _ = _get(make())
@@ -236,7 +237,8 @@ def cmd_load(args: argparse.Namespace) -> dict[str, object]:
     proc, _ = _start_server(args.db, port)
     base = f"http://127.0.0.1:{port}"
     ids = [s["id"] for s in json.loads(_get(base + "/api/stories?limit=100")[2])["stories"]]
-    stop, out = mp.Event(), mp.Queue()
+    stop = mp.Event()
+    out: Any = mp.Queue()
     health: list[float] = []
     errors: list[str] = []
     try:

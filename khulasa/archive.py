@@ -127,6 +127,14 @@ class _StoredGroups:
         self.cache.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A cluster whose story may have changed: its id and members (in the merge's order)."""
+
+    cid: int
+    members: list[str]
+
+
 def _pack(value: Any) -> bytes:
     return zlib.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
 
@@ -437,7 +445,11 @@ class Archive:
             if not pending:
                 return []
             self._sync()
-            clusters = [self.index.cluster(c) for c in pending if c in self.index.clusters]
+            clusters = []
+            for c in pending:
+                if c in self.index.clusters:  # its members only: the whole cluster is read when its story is built
+                    clusters.append(_Pending(c, [m for g in self.index.clusters[c] for m in self.index.groups[g].members]))
+                    self._forget_some()
             everyone_ids = [m for g in clusters for m in g.members]
             copies: dict[str, list[str]] = {}
             story_of: dict[str, str] = {}
@@ -472,7 +484,7 @@ class Archive:
             if not changed:
                 return []
             members = {m for _, everyone, _ in changed for m in everyone}
-            self._load_info(members)
+            self._load_info(members, terms=False)  # term counts: a story at a time, below (memory stays flat)
             changed.sort(key=lambda c: (-len(c[1]), self.index.root(c[0].members)))
             claimed: set[str] = set()
             written: list[tuple[str, Any, list[str]]] = []
@@ -507,7 +519,11 @@ class Archive:
                         db.execute("UPDATE story_redirects SET new=? WHERE new=?", (target, old))
             for n, (sid, group, everyone) in enumerate(written, start=1):
                 db.execute("DELETE FROM story_redirects WHERE old=?", (sid,))
-                story = self.index.story(group, self._duplicate_groups(group.members, copies), sid)
+                self.index.tf.clear()
+                self._load_info(set(group.members), info=False)
+                story = self.index.story(self.index.cluster(group.cid), self._duplicate_groups(group.members, copies),
+                                         sid)
+                self._forget_some()
                 root = self.index.root(group.members)
                 info = self.index.info[root]
                 first = min((e.first for e in story.events if e.first), default=None)
@@ -527,8 +543,14 @@ class Archive:
             self.index.info.clear()
         return [sid for sid, _, _ in written]
 
-    def _load_info(self, members: set[str]) -> None:
-        """Fill the index's ``info`` and ``tf`` (term counts) for ``members`` from the store."""
+    def _forget_some(self) -> None:
+        """Drop the groups read from the store once many are held (reading them again is cheap)."""
+        groups = self.index.groups
+        if isinstance(groups, _StoredGroups) and len(groups.cache) > 2000:
+            groups.forget()
+
+    def _load_info(self, members: set[str], *, terms: bool = True, info: bool = True) -> None:
+        """Fill the index's ``info`` and (with ``terms``) ``tf`` (term counts) for ``members`` from the store."""
         from khulasa.stories import ArticleInfo
 
         db = self.store.db
@@ -537,10 +559,11 @@ class Archive:
             part = ids[start:start + 500]
             marks = ",".join("?" * len(part))
             for aid, date, chash, credit, headline, vector in db.execute(
-                    f"SELECT a.id, a.date, a.content_hash, n.credit, n.headline, n.terms FROM articles a "
-                    f"JOIN analyses n ON n.article_id=a.id WHERE a.id IN ({marks})", part):
-                self.index.info[aid] = ArticleInfo(dt.date.fromisoformat(date) if date else None, chash, credit,
-                                                   headline)
+                    f"SELECT a.id, a.date, a.content_hash, n.credit, n.headline, {'n.terms' if terms else 'NULL'} "
+                    f"FROM articles a JOIN analyses n ON n.article_id=a.id WHERE a.id IN ({marks})", part):
+                if info:
+                    self.index.info[aid] = ArticleInfo(dt.date.fromisoformat(date) if date else None, chash, credit,
+                                                       headline)
                 if vector is not None:
                     self.index.tf[aid] = Counter(json.loads(vector))
 
@@ -568,8 +591,8 @@ class Archive:
         todo = [(str(s), str(j)) for s, j in db.execute("SELECT id, story FROM stories WHERE doc IS NULL "
                                                         "ORDER BY size DESC, id")]
         done = 0
-        memo = TokenMemo()  # the stories' articles share what is learned of their words
         while todo:
+            memo = TokenMemo()  # the stories of a part share what is learned of their words (bounded)
             part: list[tuple[str, str]] = []
             n_articles = 0
             while todo and (not part or n_articles < max_articles):
