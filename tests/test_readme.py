@@ -54,8 +54,13 @@ def test_readme_command_runs(command: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("code", [body for lang, body in BLOCKS if lang == "python"])
-def test_readme_python_runs(code: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(ROOT)
+def test_readme_python_runs(code: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                            tmp_path: Path) -> None:
+    """Run from a copy of the examples in a scratch folder (the examples write a store, news.db)."""
+    import shutil
+
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
     exec(compile(code, "README.md", "exec"), {})
     assert capsys.readouterr().out  # the examples print what they compute
 
