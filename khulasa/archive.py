@@ -139,17 +139,14 @@ def _pack(value: Any) -> bytes:
     return zlib.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
 
 
-def _unpack(data: bytes) -> Any:
+def unpack(data: bytes) -> Any:
+    """A stored JSON value (``_pack``: the facts of an article, the documents of a story)."""
     return json.loads(zlib.decompress(data).decode("utf-8"))
 
 
 def _rank(article: Article) -> tuple[dt.date, int, str]:
     """The near-duplicate representative rule of ``khulasa.dedupe``: earliest, then longest, then id."""
     return (article.date or dt.date.max, -len(article.text), article.id)
-
-
-def _order_key(date: str | None, content_hash: str, article_id: str) -> str:
-    return f"{date or '9999-12-31'}|{content_hash}|{article_id}"
 
 
 class Archive:
@@ -308,11 +305,13 @@ class Archive:
             copy_of[m] = copy_of.get(rep, rep)  # a copy of a batch article that copies a stored one
         fresh = canonical_order(a for a in analyses if a.id not in copy_of and a.id not in takes_over.values())
         counts = {a.id: term_counts(a) for a in analyses if a.id not in copy_of}
+        dated = {a.id: happening_date(a) for a in analyses}
+        infos = {a.id: ArticleInfo.of(a) for a in analyses}
         for a in fresh:
             self.index.observe_terms(a.id, counts[a.id])
         for a in fresh:
-            when, conf = happening_date(a)
-            self.index.place(a.id, counts[a.id], when, conf, ArticleInfo.of(a))
+            when, conf = dated[a.id]
+            self.index.place(a.id, counts[a.id], when, conf, infos[a.id])
         db = self.store.db
         for old, new in takes_over.items():
             gid, eid = db.execute("SELECT gid, eid FROM analyses WHERE article_id=?", (old,)).fetchone()
@@ -334,8 +333,8 @@ class Archive:
         facts = dict(zip((a.id for a in members), article_facts(members), strict=True))
         rows = []
         for a, sig in zip(analyses, sigs, strict=True):
-            when, conf = happening_date(a)
-            info = ArticleInfo.of(a)
+            when, conf = dated[a.id]
+            info = infos[a.id]
             tf = counts.get(a.id)
             fact = facts.get(a.id)
             gid, eid = where.get(a.id, (None, None))
@@ -524,21 +523,15 @@ class Archive:
                 story = self.index.story(self.index.cluster(group.cid), self._duplicate_groups(group.members, copies),
                                          sid)
                 self._forget_some()
-                root = self.index.root(group.members)
-                info = self.index.info[root]
-                first = min((e.first for e in story.events if e.first), default=None)
-                last = max((e.last for e in story.events if e.last), default=None)
-                db.execute("INSERT OR REPLACE INTO stories(id, root, size, first, last, headline, story, listing, doc, "
-                           "stamp, changed_at) VALUES (?,?,?,?,?,?,?,?,NULL,NULL,?)",
-                           (sid, _order_key(info.date.isoformat() if info.date else None, info.content_hash, root),
-                            len(story.article_ids), first.isoformat() if first else None,
-                            last.isoformat() if last else None, story.headline,
-                            json.dumps(to_dict(story), ensure_ascii=False),
-                            json.dumps(listing(story), ensure_ascii=False), now))
+                listed = listing(story)
+                db.execute("INSERT OR REPLACE INTO stories(id, size, first, last, headline, story, listing, doc, "
+                           "stamp, changed_at) VALUES (?,?,?,?,?,?,?,NULL,NULL,?)",
+                           (sid, len(story.article_ids), listed["first"], listed["last"], story.headline,
+                            json.dumps(to_dict(story), ensure_ascii=False), json.dumps(listed, ensure_ascii=False),
+                            now))
                 db.executemany("INSERT OR REPLACE INTO story_members(article_id, story_id) VALUES (?, ?)",
                                [(m, sid) for m in everyone])
                 on_progress("stories", n, len(written))
-            self._set_meta("stories_stamp", self.stamp)
             self.index.tf.clear()
             self.index.info.clear()
         return [sid for sid, _, _ in written]
@@ -602,7 +595,7 @@ class Archive:
             results = []
             for sid, story_json in part:
                 story = from_dict(Story, json.loads(story_json))
-                ids = [*story.article_ids, *(m for g in story.duplicates for m in g.members[1:])]
+                ids = story.every_article
                 by_id: dict[str, Article | Analysis] = {a.id: a for a in self.store.articles_by_id(ids)}
                 facts = self._facts(story.article_ids)
                 sd = story_digest(story, by_id, config=self.config, facts=facts, memo=memo)
@@ -625,7 +618,7 @@ class Archive:
             for aid, data in self.store.db.execute(
                     f"SELECT article_id, facts FROM analyses WHERE article_id IN ({marks})", part):
                 if data is not None:
-                    out[str(aid)] = from_dict(ArticleFacts, _unpack(data))
+                    out[str(aid)] = from_dict(ArticleFacts, unpack(data))
         for aid in ids:  # an article stored before the store kept facts
             out.setdefault(aid, ArticleFacts((), ()))
         return out
@@ -659,8 +652,11 @@ class Archive:
                 self._derive(part)
             added += [a.id for a in part]
             on_progress("articles", len(added), total)
-        changed = self.finish(on_progress=on_progress) if added else self.restory(on_progress=on_progress)
-        self.refresh(on_progress=on_progress)
+        if added:
+            changed = self.finish(on_progress=on_progress)
+        else:  # nothing to derive: no re-pass to consider (and the index is not even read)
+            changed = self.restory(on_progress=on_progress)
+            self.refresh(on_progress=on_progress)
         n = int(db.execute("SELECT count(*) FROM stories").fetchone()[0])
         return UpdateReport(tuple(added), (), (), 0, tuple(changed), n)
 
@@ -681,11 +677,6 @@ def listing(story: Story) -> dict[str, Any]:
                           "last": e.last.isoformat() if e.last else None, "headline": e.headline} for e in story.events]}
 
 
-def unpack(data: bytes) -> Any:
-    """A stored JSON value (the ``api`` and ``page`` columns of a story)."""
-    return _unpack(data)
-
-
 def raw_json(data: bytes) -> bytes:
     """A stored JSON value as UTF-8 JSON text, not parsed (for an HTTP answer)."""
     return zlib.decompress(data)
@@ -693,7 +684,7 @@ def raw_json(data: bytes) -> bytes:
 
 def _story_digest(story_json: str, doc: bytes | None, max_words: int) -> StoryDigest:
     if doc is not None:
-        return from_dict(StoryDigest, _unpack(doc))
+        return from_dict(StoryDigest, unpack(doc))
     story = from_dict(Story, json.loads(story_json))
     return StoryDigest(story, Summary((), max_words, story.article_ids))
 
@@ -731,8 +722,7 @@ def stored_digest(store: Store, *, limit: int | None = None, offset: int = 0, or
                   max_words: int = DEFAULT.summary.max_words) -> Digest:
     """The digest of a store as stored (nothing recomputed): its stories and the articles they cite."""
     stories = stored_stories(store, limit=limit, offset=offset, order=order, max_words=max_words)
-    ids = [m for sd in stories for m in (*sd.story.article_ids, *(c for g in sd.story.duplicates
-                                                                  for c in g.members[1:]))]
+    ids = [m for sd in stories for m in sd.story.every_article]
     articles = store.articles_by_id(ids)
     return Digest(tuple(stories), tuple(articles), (), max_words)
 

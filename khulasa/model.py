@@ -281,6 +281,11 @@ class Story:
     outlets: tuple[str, ...]
     duplicates: tuple[DuplicateGroup, ...] = ()
 
+    @property
+    def every_article(self) -> tuple[str, ...]:
+        """Its articles, then the copies folded into them: every article the story's digest cites."""
+        return (*self.article_ids, *(m for g in self.duplicates for m in g.members[1:]))
+
 
 @dataclass(frozen=True, slots=True)
 class DateMention:

@@ -61,9 +61,7 @@ def digest(articles: Sequence[Article | Analysis], *, config: Config = DEFAULT, 
     stories = [s for s in cluster(analyses, config) if len(s.article_ids) >= config.output.min_articles]
     on_stage("stories", 1, 1)  # then per story: summary, entities, figures
     by_id = {a.id: a for a in analyses}
-    jobs = [_StoryJob(story, {a: by_id[a] for a in (*story.article_ids, *(m for g in story.duplicates
-                                                                             for m in g.members))},
-                      config, summaries) for story in stories]
+    jobs = [_StoryJob(story, {a: by_id[a] for a in story.every_article}, config, summaries) for story in stories]
     out: list[StoryDigest] = []
     workers_n = config.output.workers
     if workers_n > 1 and len(jobs) > 1:

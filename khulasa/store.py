@@ -53,7 +53,7 @@ def _migration_4(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE bands (key INTEGER NOT NULL, article_id TEXT NOT NULL)")
     db.execute("CREATE INDEX bands_key ON bands(key)")
     db.execute("""CREATE TABLE stories (
-        id TEXT PRIMARY KEY, root TEXT NOT NULL, size INTEGER NOT NULL, first TEXT, last TEXT,
+        id TEXT PRIMARY KEY, size INTEGER NOT NULL, first TEXT, last TEXT,
         headline TEXT NOT NULL, story TEXT NOT NULL, listing TEXT, doc BLOB, api BLOB, page BLOB, stamp TEXT,
         changed_at TEXT NOT NULL)""")
     db.execute("CREATE INDEX stories_size ON stories(size DESC, id)")
@@ -237,7 +237,7 @@ class Store:
         return out
 
     def add_recurring(self, counts: Mapping[str, tuple[int, Mapping[int, int]]]) -> None:
-        """Add a batch's line counts (``recurring_counts`` of its new articles) to the stored ones."""
+        """Add a batch's line counts (``khulasa.ingest.lines_of`` its new articles) to the stored ones."""
         with self.writing():
             for group, (n, lines) in counts.items():
                 self.db.execute("INSERT INTO group_docs(grp, n) VALUES (?, ?) ON CONFLICT(grp) DO UPDATE SET "

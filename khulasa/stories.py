@@ -319,16 +319,15 @@ class StoryIndex:
             self.df.update(tf.keys())
             self.dirty_terms.update(tf.keys())
 
-    def _vectors(self, article: Analysis) -> tuple[dict[str, float], dict[str, float]]:
-        """The article's story vector and event vector (place names weighted by ``event_place_weight``).
+    def _vectors(self, tf: Mapping[str, int]) -> tuple[dict[str, float], dict[str, float]]:
+        """An article's story vector and event vector from its term counts (place names weighted by
+        ``event_place_weight`` in the event vector).
 
         In the story vector a term no other article has (yet) weighs ``unique_term_weight`` of its TF-IDF:
         IDF gives such terms the highest weights, yet they are in no other vector, so they only lengthen
         the article's and lower its cosine with its own story. The event vector keeps them whole: the
         details of one article are what tells one happening from the next.
         """
-        self.observe([article])
-        tf = self.term_counts.pop(article.id, None) or Counter()
         base = self._tfidf(tf)
         return self.vector(tf, base), self._unit(base, self.config.event_place_weight)
 
@@ -380,8 +379,7 @@ class StoryIndex:
         self.term_counts.pop(article_id, None)
         self.tf[article_id] = tf
         cfg = self.config
-        base = self._tfidf(tf)
-        vec, event_vec = self.vector(tf, base), self._unit(base, cfg.event_place_weight)
+        vec, event_vec = self._vectors(tf)
         top = _top(vec, cfg.top_terms)
         best, best_sim = -1, cfg.story_threshold
         for g in _best_candidates(top, self.postings, _CANDIDATES):
@@ -437,10 +435,7 @@ class StoryIndex:
 
     def merged(self) -> list[_Group]:
         """The single-pass stories merged by average link (``merge_threshold``): each a group of articles."""
-        with paused_gc():
-            return average_link(list(self.groups), self.config.merge_threshold, self.config.top_terms * 2,
-                                max_fragment=self.config.merge_max_fragment, near_days=self.config.merge_near_days,
-                                same_time_factor=self.config.merge_near_factor)
+        return self._merge(list(self.groups))[0]
 
     def root(self, members: Iterable[str]) -> str:
         """The earliest of ``members`` in canonical order (their ``info`` must be known)."""

@@ -36,8 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from khulasa.archive import ORDERS, Archive, raw_json, redirect_of, stored_story, unpack
 from khulasa.config import DEFAULT, Config
 from khulasa.errors import StoreBusy, StoreError
-from khulasa.ingest import lines_of
-from khulasa.ingest.clean import candidate_keys, clean_document, learn_recurring, line_hash, recurring_counts
+from khulasa.ingest import lines_of, with_history
+from khulasa.ingest.clean import clean_document, learn_recurring
 from khulasa.ingest.readers import parse_iso_date
 from khulasa.model import SCHEMA_VERSION, Digest, RawDocument, StoryDigest
 from khulasa.output import html as pages
@@ -153,8 +153,8 @@ def _ingest_job(items: list[dict[str, Any]]) -> dict[str, Any]:
                         text=item["text"], title=item.get("title", ""), date=parse_iso_date(item.get("date")),
                         source=item.get("source", ""), url=item.get("url", ""),
                         group=item.get("source") or "POST /api/articles") for n, item in enumerate(items, start=1)]
-    counts = recurring_counts(docs)  # an outlet's recurring lines: this batch and what the store has seen
-    recurring = learn_recurring(docs, prior=store.recurring({g: sorted(lines) for g, (_, lines) in counts.items()}))
+    prior, per_doc = with_history(docs, store.recurring)  # an outlet's recurring lines: this batch and before
+    recurring = learn_recurring(docs, prior=prior)
     articles = []
     for n, doc in enumerate(docs, start=1):
         article = clean_document(doc, recurring)
@@ -162,7 +162,6 @@ def _ingest_job(items: list[dict[str, Any]]) -> dict[str, Any]:
             return {"error": [422, f"article {n} has no text left after cleaning"]}
         articles.append(article)
     result = archive.add(articles)
-    per_doc = {d.id: (d.group, frozenset(line_hash(k) for k in candidate_keys(d) if k)) for d in docs}
     store.add_recurring(lines_of(per_doc, result.added))
     return {"added": list(result.added), "skipped": list(result.skipped), "repeated": list(result.repeated),
             "stories_changed": list(result.stories_changed), "articles": store.count()}
@@ -449,7 +448,7 @@ _COUNT_MARK = "\x00count\x00"  # where the home page's counts go: they change wi
 
 def _one(store: Store, sd: StoryDigest, words: int) -> Digest:
     """A digest of one stored story with the articles it cites."""
-    ids = [*sd.story.article_ids, *(m for g in sd.story.duplicates for m in g.members[1:])]
+    ids = sd.story.every_article
     return Digest((sd,), tuple(store.articles_by_id(ids)), (), words)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from khulasa.ingest.clean import (
@@ -13,7 +13,6 @@ from khulasa.ingest.clean import (
     clean_document,
     learn_recurring,
     line_hash,
-    recurring_counts,
 )
 from khulasa.ingest.readers import DEFAULT_FIELDS, MAX_BYTES, iter_raw, read_raw
 from khulasa.model import Article, Batch, FileIssue, RawDocument
@@ -122,6 +121,18 @@ def read_articles(paths: Iterable[str], *, fields: Mapping[str, tuple[str, ...]]
 LineHistory = Callable[[Mapping[str, Iterable[int]]], Mapping[str, tuple[int, Mapping[int, int]]]]
 
 
+def with_history(docs: Sequence[RawDocument], history: LineHistory
+                 ) -> tuple[Mapping[str, tuple[int, Mapping[int, int]]], dict[str, tuple[str, frozenset[int]]]]:
+    """What a store has seen of the groups and lines of ``docs`` (``history``: ``Store.recurring``), for
+    ``learn_recurring``, and per document its group and line hashes (``lines_of`` turns those of the new
+    articles into the counts to add to the store)."""
+    per_doc = {d.id: (d.group, frozenset(line_hash(k) for k in candidate_keys(d) if k)) for d in docs}
+    wanted: dict[str, set[int]] = {}
+    for group, lines in per_doc.values():
+        wanted.setdefault(group, set()).update(lines)
+    return history({group: sorted(lines) for group, lines in wanted.items()}), per_doc
+
+
 def iter_with_history(paths: Iterable[str], history: LineHistory, *, chunk: int = 1000,
                       fields: Mapping[str, tuple[str, ...]] | None = None, max_bytes: int = MAX_BYTES,
                       stdin: bytes | None = None) -> Iterator[tuple[Batch, dict[str, tuple[str, frozenset[int]]]]]:
@@ -134,10 +145,8 @@ def iter_with_history(paths: Iterable[str], history: LineHistory, *, chunk: int 
     issues: list[FileIssue] = []
 
     def batch() -> tuple[Batch, dict[str, tuple[str, frozenset[int]]]]:
-        counts = recurring_counts(docs)
-        prior = history({group: sorted(lines) for group, (_, lines) in counts.items()})
+        prior, per_doc = with_history(docs, history)
         articles, clean_issues = clean_batch(docs, prior)
-        per_doc = {d.id: (d.group, frozenset(line_hash(k) for k in candidate_keys(d) if k)) for d in docs}
         out = Batch(tuple(articles), tuple(issues + clean_issues))
         docs.clear()
         issues.clear()

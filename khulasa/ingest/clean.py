@@ -79,24 +79,13 @@ def candidate_keys(doc: RawDocument) -> set[str]:
     return {line_key(ln) for ln in doc.text.splitlines() if ln.strip() and len(ln.split()) <= 12 and not is_terminated(ln)}
 
 
-def recurring_counts(docs: Sequence[RawDocument]) -> RecurringCounts:
-    """Per group: how many articles, and in how many of them each short unterminated line occurs (by
-    ``line_hash``): what a store adds up across batches so ``learn_recurring`` sees an outlet's history."""
-    out: RecurringCounts = {}
-    for doc in docs:
-        n, counts = out.get(doc.group, (0, Counter()))
-        counts.update(line_hash(k) for k in candidate_keys(doc) if k)
-        out[doc.group] = (n + 1, counts)
-    return out
-
-
 def learn_recurring(docs: Sequence[RawDocument], min_docs: int = 3, min_share: float = 0.4,
                     prior: Mapping[str, tuple[int, Mapping[int, int]]] | None = None) -> frozenset[str]:
     """Keys ``group + "\x00" + line`` of short unterminated lines that recur across a group's articles.
 
     A line counts when it appears in at least ``min_docs`` articles and ``min_share`` of its group;
     sentences (terminated lines) never count, so shared wire copy is not mistaken for boilerplate.
-    ``prior``: the counts of the group's earlier articles (``recurring_counts`` summed by a store), so a
+    ``prior``: the counts of the group's earlier articles (``khulasa.ingest.lines_of`` summed by a store), so a
     line recurring across batches is learned even when each batch brings one article.
     """
     by_group: dict[str, list[RawDocument]] = defaultdict(list)

@@ -113,12 +113,6 @@ def _one_per_source(citations: Sequence[Citation]) -> list[tuple[int, Citation]]
     return out
 
 
-def page_data(result: Digest) -> dict[str, Any]:
-    """The page's JSON data for the citation viewer (see ``story_part``)."""
-    by_id = {a.id: a for a in result.articles}
-    return _merged_data([story_part(sd, by_id) for sd in result.stories])
-
-
 def _merged_data(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"articles": {}, "citations": {}, "sentences": {}}
     for part in parts:
