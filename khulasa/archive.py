@@ -26,7 +26,7 @@ import hashlib
 import json
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,15 +43,11 @@ from khulasa.model import (
     from_dict,
     to_dict,
 )
+from khulasa.pipeline import Progress, no_progress
 from khulasa.store import Store
 from khulasa.text import TokenMemo, analyse
 
-Progress = Callable[[str, int, int], None]
 BATCH_SIZE = 200  # articles per transaction
-
-
-def _noop(stage: str, done: int, total: int) -> None:
-    return None
 
 
 def stamp(config: Config) -> str:
@@ -235,7 +231,7 @@ class Archive:
 
     # --- the update path -------------------------------------------------------------------------
 
-    def add(self, articles: Iterable[Article], *, on_progress: Progress = _noop, total: int | None = None,
+    def add(self, articles: Iterable[Article], *, on_progress: Progress = no_progress, total: int | None = None,
             digests: bool = True, stories: bool = True) -> UpdateReport:
         """Store the articles and bring every derived result up to date (see the module docstring).
 
@@ -259,7 +255,7 @@ class Archive:
         n = int(self.store.db.execute("SELECT count(*) FROM stories").fetchone()[0])
         return UpdateReport(tuple(added), tuple(skipped), tuple(repeated), copies, tuple(changed), n)
 
-    def finish(self, *, on_progress: Progress = _noop, digests: bool = True) -> list[str]:
+    def finish(self, *, on_progress: Progress = no_progress, digests: bool = True) -> list[str]:
         """The stories after the articles added: a re-pass when due, the changed stories rewritten, their
         digests computed (unless ``digests`` is False). Returns the ids of the stories rewritten."""
         self.repass_if_due(on_progress=on_progress)
@@ -353,7 +349,7 @@ class Archive:
         self.index.info.clear()
         return len(copy_of) + len(takes_over)
 
-    def repass_if_due(self, *, on_progress: Progress = _noop, force: bool = False) -> bool:
+    def repass_if_due(self, *, on_progress: Progress = no_progress, force: bool = False) -> bool:
         """Re-cluster the whole archive when it has grown by ``cluster.repass_growth`` since the last time,
         or holds at most ``cluster.repass_below`` articles (or with ``force``): every kept article placed again in canonical order with today's document
         frequencies, so the stories are exactly the batch clustering's; the stories that come out the same
@@ -434,7 +430,7 @@ class Archive:
 
     # --- stories -----------------------------------------------------------------------------------
 
-    def restory(self, *, on_progress: Progress = _noop) -> list[str]:
+    def restory(self, *, on_progress: Progress = no_progress) -> list[str]:
         """Rewrite the stored stories that gained or lost an article or a copy; return their ids."""
         from khulasa.stories import story_id
 
@@ -573,7 +569,7 @@ class Archive:
 
     # --- digests -----------------------------------------------------------------------------------
 
-    def refresh(self, *, on_progress: Progress = _noop, max_articles: int = 2000) -> int:
+    def refresh(self, *, on_progress: Progress = no_progress, max_articles: int = 2000) -> int:
         """Compute the digest of every story without one (changed since), in transactions of at most about
         ``max_articles`` articles; return how many were computed."""
         from khulasa.output import html as pages
@@ -623,7 +619,7 @@ class Archive:
             out.setdefault(aid, ArticleFacts((), ()))
         return out
 
-    def rebuild(self, *, on_progress: Progress = _noop) -> UpdateReport:
+    def rebuild(self, *, on_progress: Progress = no_progress) -> UpdateReport:
         """Derive everything again from the stored articles (after an upgrade or a change of settings)."""
         db = self.store.db
         with self.store.writing():
@@ -636,7 +632,7 @@ class Archive:
             db.execute("DELETE FROM meta WHERE key='derived_stamp'")
         return self.catch_up(on_progress=on_progress)
 
-    def catch_up(self, *, on_progress: Progress = _noop) -> UpdateReport:
+    def catch_up(self, *, on_progress: Progress = no_progress) -> UpdateReport:
         """Derive the results of stored articles that have none (a store from before the live archive,
         or one whose derived state was cleared), in canonical order, then update the stories."""
         db = self.store.db

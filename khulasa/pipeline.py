@@ -25,10 +25,11 @@ from khulasa.model import (
 )
 from khulasa.text import TokenMemo, analysed
 
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, int], None]  # on_progress(stage, done, total), for a progress bar
 
 
-def _noop(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The ``Progress`` of a caller that shows none."""
     return None
 
 
@@ -36,7 +37,7 @@ def digest(articles: Sequence[Article | Analysis], *, config: Config = DEFAULT, 
            issues: Sequence[FileIssue] = (), cluster_config: ClusterConfig | None = None,
            summary_config: SummaryConfig | None = None, min_articles: int | None = None,
            max_entities: int | None = None, workers: int | None = None, summaries: bool = True,
-           on_stage: Progress = _noop) -> Digest:
+           on_stage: Progress = no_progress) -> Digest:
     """Group the articles into stories and summarize each.
 
     Args:
