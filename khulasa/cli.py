@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -22,7 +23,7 @@ from khulasa import __version__
 
 if TYPE_CHECKING:  # the stages load when a command runs, not for --help
     from khulasa.config import Config
-    from khulasa.model import Batch
+    from khulasa.model import Batch, FileIssue
 
 app = typer.Typer(
     name="khulasa",
@@ -125,9 +126,13 @@ def _print_json(doc: dict[str, Any]) -> None:
 
 
 def _exit(batch: Batch) -> None:
-    if batch.issues and not batch.articles:
+    _exit_with(bool(batch.articles), batch.issues)
+
+
+def _exit_with(any_article: bool, issues: Sequence[FileIssue]) -> None:
+    if issues and not any_article:
         raise typer.Exit(EXIT_NOTHING)
-    raise typer.Exit(EXIT_PARTIAL if batch.partial else EXIT_OK)
+    raise typer.Exit(EXIT_PARTIAL if any(i.severity != "note" for i in issues) else EXIT_OK)
 
 
 @app.command()
@@ -139,30 +144,46 @@ def articles(
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
 ) -> None:
-    """Read, clean and list articles with their metadata."""
+    """Read, clean and list articles with their metadata (read as a stream: a pile of any size)."""
     config = _config(ctx)
+    from khulasa.ingest import stream_articles
+    from khulasa.model import Article, Batch
     from khulasa.output import json as documents
     from khulasa.output import terminal
 
-    batch = _read(paths, field, max_mb, config)
-    if show is not None:
-        match = next((a for a in batch.articles if a.id == show), None)
-        if match is None:
-            _err().print(f"khulasa: no article has the id {show!r}; `khulasa articles PATH` lists the ids.",
-                         markup=False)
-            raise typer.Exit(EXIT_USAGE)
-        if as_json:
-            _print_json(documents.article_to_dict(match))
+    mb = config.ingest.max_mb if max_mb is None else max_mb
+    items = stream_articles(paths, fields=_fields(field), max_bytes=int(mb * 1e6))
+    if as_json and show is None:
+        written, found = documents.write_articles_document(sys.stdout, items)
+        _report(Batch((), tuple(found)))
+        _exit_with(written > 0, found)
+    match: Article | None = None
+    rows: list[Article] = []  # what the table shows, without the texts
+    issues: list[FileIssue] = []
+    for item in items:
+        if isinstance(item, Article):
+            if show is None:
+                rows.append(replace(item, text="", removed=(), captions=()))
+            elif item.id == show and match is None:
+                match = item
         else:
-            from khulasa.text import analyse
-
-            terminal.article_sheet(Console(highlight=False, soft_wrap=True, emoji=False), analyse(match))
+            issues.append(item)
+    batch = Batch(tuple(rows), tuple(issues))
+    _report(batch)
+    if show is None:
+        terminal.articles_table(Console(emoji=False), rows)
         _exit(batch)
+    if match is None:
+        _err().print(f"khulasa: no article has the id {show!r}; `khulasa articles PATH` lists the ids.",
+                     markup=False)
+        raise typer.Exit(EXIT_USAGE)
     if as_json:
-        _print_json(documents.articles_document(batch))
-        _exit(batch)
-    terminal.articles_table(Console(emoji=False), batch.articles)
-    _exit(batch)
+        _print_json(documents.article_to_dict(match))
+    else:
+        from khulasa.text import analyse
+
+        terminal.article_sheet(Console(highlight=False, soft_wrap=True, emoji=False), analyse(match))
+    _exit(Batch((match,), batch.issues))
 
 
 @app.command()

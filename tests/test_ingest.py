@@ -16,7 +16,7 @@ from khulasa.dates import parse_date_line, split_date_prefix
 from khulasa.ingest import read_articles
 from khulasa.ingest.clean import _FLOATING_WORDS, _WIDGET_PATTERNS, clean_document, is_widget, line_key
 from khulasa.ingest.meta import dateline_of, source_of, update_stamp
-from khulasa.model import RawDocument
+from khulasa.model import Article, RawDocument
 from khulasa.output.json import article_to_dict
 from khulasa.text import normalize, sentences
 
@@ -344,3 +344,30 @@ def test_one_content_hash_formula() -> None:
 
     for a in read_articles([str(EXAMPLES)]).articles:
         assert a.content_hash == content_hash(a.text)
+
+
+def test_streamed_articles_are_the_batchs(tmp_path: Path) -> None:
+    """``stream_articles`` (three passes over spilled documents) gives what cleaning the whole batch at
+    once gives: recurring lines learned over every file, ids taken twice, folders that are piles."""
+    from khulasa.ingest import clean_batch, stream_articles
+    from khulasa.ingest.readers import read_raw
+
+    footer = "تابعوا قناتنا على الهواتف الذكية"
+    for folder, outlet in (("site", "وكالة الساحل"), ("pile", "إذاعة الشمال"), ("pile2", "")):
+        (tmp_path / folder).mkdir()
+        for i in range(4):
+            dateline = f"صيدا/{outlet}- " if outlet and i % 2 else ""
+            (tmp_path / folder / f"{i}.txt").write_text(
+                f"{dateline}{ARABIC}جملة رقم {i} في {folder}.\n\n{footer}\n", encoding="utf-8")
+    (tmp_path / "pile" / "x.txt").write_text(f"صور/وكالة الساحل- {ARABIC} خبر آخر.", encoding="utf-8")
+    (tmp_path / "dup.jsonl").write_text("\n".join(json.dumps({"id": "a", "text": ARABIC + t}, ensure_ascii=False)
+                                                  for t in ("", " ثان.", "")) + "\n", encoding="utf-8")
+    paths = [str(tmp_path)]
+    docs, read_issues = read_raw(paths)
+    articles, clean_issues = clean_batch(docs)
+    streamed = list(stream_articles(paths))
+    assert [a for a in streamed if isinstance(a, Article)] == articles
+    assert [i for i in streamed if not isinstance(i, Article)] == read_issues + clean_issues
+    assert sum(footer in a.removed for a in articles) == 12
+    assert sum(a.id.split("~")[0] == "a" for a in articles) == 3 and len({a.id for a in articles}) == len(articles)
+    assert any(not a.folder_credit for a in articles) and any(a.folder_credit for a in articles)

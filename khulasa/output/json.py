@@ -1,18 +1,19 @@
 """The versioned JSON documents of every command and of the HTTP API (see docs/json-schema.md).
 
-Pure functions from model values to plain JSON values; nothing here reads or writes files. Field lists
+Pure functions from model values to plain JSON values (``write_articles_document`` writes to a stream it
+is given, for inputs too large to hold); nothing here opens a file. Field lists
 come from the model (``to_dict``) wherever the document shows a value whole.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TextIO
 
 from khulasa.model import (
     SCHEMA_VERSION,
     Article,
-    Batch,
     Digest,
     Entity,
     FigureGroup,
@@ -58,14 +59,27 @@ def article_to_dict(article: Article, with_sentences: bool = True) -> dict[str, 
     return out
 
 
-def articles_document(batch: Batch) -> dict[str, Any]:
-    """The ``khulasa articles --json`` document."""
-    return {
-        "schema": "khulasa.articles",
-        "version": SCHEMA_VERSION,
-        "articles": [article_to_dict(a) for a in batch.articles],
-        "issues": [issue_to_dict(i) for i in batch.issues],
-    }
+def write_articles_document(out: TextIO, items: Iterable[Article | FileIssue]) -> tuple[int, list[FileIssue]]:
+    """Write the ``khulasa articles --json`` document to ``out`` as ``items`` arrive (articles and
+    issues, e.g. ``ingest.stream_articles``): one article in memory at a time. The text is that of
+    ``json.dumps(document, ensure_ascii=False, indent=2)``. Returns how many articles were written, and the
+    issues (written last)."""
+    def dumps(value: object, indent: str) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
+
+    head = json.dumps({"schema": "khulasa.articles", "version": SCHEMA_VERSION}, indent=2)[:-2]
+    out.write(head + ',\n  "articles": [')
+    issues: list[FileIssue] = []
+    written = 0
+    for item in items:
+        if isinstance(item, FileIssue):
+            issues.append(item)
+            continue
+        out.write((",\n    " if written else "\n    ") + dumps(article_to_dict(item), "    "))
+        written += 1
+    out.write(("\n  ]" if written else "]") + ',\n  "issues": ' + dumps([issue_to_dict(i) for i in issues], "  ")
+              + "\n}\n")
+    return written, issues
 
 
 def summary_sentences(summary: Summary) -> list[dict[str, Any]]:

@@ -1,0 +1,5 @@
+"""``python -m khulasa``: the command line."""
+
+from khulasa.cli import main
+
+main()
