@@ -105,6 +105,14 @@ class _StoredGroups:
             group = self.cache[gid] = group_of_state(json.loads(row[0]), functools.partial(self._events, gid))
         return group
 
+    def members(self, gid: int) -> list[str]:
+        """A group's members, read without keeping the group (its term counts are most of its size)."""
+        group = self.cache.get(gid)
+        if group is not None:
+            return list(group.members)
+        row = self.db.execute("SELECT data FROM index_groups WHERE gid=?", (gid,)).fetchone()
+        return list(json.loads(row[0])["m"])
+
     def _events(self, gid: int) -> list[Any]:
         from khulasa.stories import group_of_state
 
@@ -441,10 +449,11 @@ class Archive:
                 return []
             self._sync()
             clusters = []
+            groups = self.index.groups
+            members_of = groups.members if isinstance(groups, _StoredGroups) else lambda g: groups[g].members
             for c in pending:
                 if c in self.index.clusters:  # its members only: the whole cluster is read when its story is built
-                    clusters.append(_Pending(c, [m for g in self.index.clusters[c] for m in self.index.groups[g].members]))
-                    self._forget_some()
+                    clusters.append(_Pending(c, [m for g in self.index.clusters[c] for m in members_of(g)]))
             everyone_ids = [m for g in clusters for m in g.members]
             copies: dict[str, list[str]] = {}
             story_of: dict[str, str] = {}
@@ -535,7 +544,7 @@ class Archive:
     def _forget_some(self) -> None:
         """Drop the groups read from the store once many are held (reading them again is cheap)."""
         groups = self.index.groups
-        if isinstance(groups, _StoredGroups) and len(groups.cache) > 2000:
+        if isinstance(groups, _StoredGroups) and len(groups.cache) > 200:
             groups.forget()
 
     def _load_info(self, members: set[str], *, terms: bool = True, info: bool = True) -> None:
@@ -577,19 +586,24 @@ class Archive:
         from khulasa.pipeline import story_digest
 
         db = self.store.db
-        todo = [(str(s), str(j)) for s, j in db.execute("SELECT id, story FROM stories WHERE doc IS NULL "
+        todo = [(str(s), int(n)) for s, n in db.execute("SELECT id, size FROM stories WHERE doc IS NULL "
                                                         "ORDER BY size DESC, id")]
+        todo.reverse()  # popped from the end: largest first
         done = 0
         while todo:
             memo = TokenMemo()  # the stories of a part share what is learned of their words (bounded)
-            part: list[tuple[str, str]] = []
+            part: list[str] = []
             n_articles = 0
             while todo and (not part or n_articles < max_articles):
-                sid, story_json = todo.pop(0)
-                part.append((sid, story_json))
-                n_articles += story_json.count('"article_id"') or 1
+                sid, size = todo.pop()
+                part.append(sid)
+                n_articles += size
             results = []
-            for sid, story_json in part:
+            for sid in part:  # each story read when its turn comes (memory holds one)
+                row = db.execute("SELECT story FROM stories WHERE id=? AND doc IS NULL", (sid,)).fetchone()
+                if row is None:
+                    continue
+                story_json = str(row[0])
                 story = from_dict(Story, json.loads(story_json))
                 ids = story.every_article
                 by_id: dict[str, Article | Analysis] = {a.id: a for a in self.store.articles_by_id(ids)}
