@@ -28,12 +28,13 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from khulasa.config import DEFAULT, Config
 from khulasa.model import (
     Analysis,
     Article,
+    ArticleDerived,
     ArticleFacts,
     Digest,
     DuplicateGroup,
@@ -46,6 +47,9 @@ from khulasa.model import (
 from khulasa.pipeline import Progress, no_progress
 from khulasa.store import Store
 from khulasa.text import TokenMemo, analyse
+
+if TYPE_CHECKING:
+    from khulasa.engine import Engine
 
 BATCH_SIZE = 200  # articles per transaction
 
@@ -80,6 +84,56 @@ def _chunks(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def derive_articles(job: tuple[Sequence[Article], Config]) -> list[ArticleDerived]:
+    """What each article of a shard gives on its own (``ArticleDerived``): analysed once, its signature,
+    term counts, happening date, headline and facts. A stage function: any engine runs it."""
+    from khulasa.dedupe import signature, signature_bytes
+    from khulasa.pipeline import article_facts
+    from khulasa.stories import ArticleInfo, happening_date, term_counts
+
+    articles, _config = job
+    memo = TokenMemo()
+    analyses = [analyse(a, memo) for a in articles]
+    out = []
+    for a, facts in zip(analyses, article_facts(analyses), strict=True):
+        when, conf = happening_date(a)
+        out.append(ArticleDerived(a.id, signature_bytes(signature(a)), dict(term_counts(a)), when, conf,
+                                  ArticleInfo.of(a).headline, facts))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _StoryWork:
+    """One story's digest to compute: its stored id and JSON, its articles and their facts."""
+
+    sid: str
+    story_json: str
+    articles: tuple[Article, ...]
+    facts: dict[str, ArticleFacts]
+
+
+def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]) -> list[tuple[bytes, bytes, bytes, str, str, str]]:
+    """The stored documents of each story of a job (its digest, API document and page part), as rows
+    for ``UPDATE stories``. A stage function: any engine runs it; the stories of a job share a memo."""
+    from khulasa.output import html as pages
+    from khulasa.output import json as documents
+    from khulasa.pipeline import story_digest
+
+    works, config, stamp_ = job
+    memo = TokenMemo()
+    rows = []
+    for work in works:
+        story = from_dict(Story, json.loads(work.story_json))
+        by_id: dict[str, Article | Analysis] = {a.id: a for a in work.articles}
+        sd = story_digest(story, by_id, config=config, facts=work.facts, memo=memo)
+        one = Digest((sd,), work.articles, (), config.summary.max_words)
+        api = documents.digest_document(one)["stories"][0]
+        articles = {a.id: a for a in work.articles}
+        rows.append((_pack(to_dict(sd)), _pack(api), _pack(pages.story_part(sd, articles)), stamp_, work.sid,
+                     work.story_json))
+    return rows
 
 
 class _StoredGroups:
@@ -160,9 +214,12 @@ class Archive:
     ``BEGIN IMMEDIATE`` transaction, and a writer reloads the index when another one changed it).
     """
 
-    def __init__(self, store: Store, config: Config = DEFAULT, *, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(self, store: Store, config: Config = DEFAULT, *, batch_size: int = BATCH_SIZE,
+                 engine: Engine | None = None) -> None:
+        from khulasa.engine import Local
         from khulasa.stories import StoryIndex
 
+        self.engine: Engine = engine or Local()  # runs the per-article and per-story work
         self.store = store
         self.config = config
         self.batch_size = batch_size
@@ -283,34 +340,36 @@ class Archive:
     def _derive(self, stored: Sequence[Article]) -> int:
         """Analyse newly stored articles, find their copies, update the story index and write it all back
         (inside the caller's transaction); return how many were copies."""
-        from khulasa.dedupe import band_keys, find_duplicates, signature, signature_bytes
-        from khulasa.pipeline import article_facts
-        from khulasa.stories import ArticleInfo, canonical_order, happening_date, term_counts
+        from khulasa.dedupe import band_keys, find_duplicates, signature_from_bytes
+        from khulasa.stories import ArticleInfo, canonical_order
 
         threshold = self.config.dedupe.threshold
-        memo = TokenMemo()
-        analyses = [analyse(a, memo) for a in stored]
-        sigs = [signature(a) for a in analyses]
+        shards = max(1, min(self.engine.workers, len(stored) // 25))  # 25 articles at least per task
+        size = -(-len(stored) // shards) if stored else 1
+        derived = [d for part in self.engine.map(derive_articles, [(stored[k:k + size], self.config)
+                                                                 for k in range(0, len(stored), size)])
+                   for d in part]
+        sigs = [signature_from_bytes(d.signature) for d in derived]
         copy_of: dict[str, str] = {}
-        for group in find_duplicates(analyses, threshold, sigs):
+        for group in find_duplicates(stored, threshold, sigs):
             for m in group.members[1:]:
                 copy_of[m] = group.representative
         takes_over: dict[str, str] = {}  # stored representative -> the new article that replaces it
-        for a, sig in zip(analyses, sigs, strict=True):
+        for a, sig in zip(stored, sigs, strict=True):
             if a.id not in copy_of:
                 original = self._stored_copy(sig, threshold)
                 if original is None:
                     continue
-                if _rank(a.article) < self._stored_rank(original):  # the batch rule: earliest, longest, id
+                if _rank(a) < self._stored_rank(original):  # the batch rule: earliest, longest, id
                     takes_over[original] = a.id
                 else:
                     copy_of[a.id] = original
         for m, rep in list(copy_of.items()):
             copy_of[m] = copy_of.get(rep, rep)  # a copy of a batch article that copies a stored one
-        fresh = canonical_order(a for a in analyses if a.id not in copy_of and a.id not in takes_over.values())
-        counts = {a.id: term_counts(a) for a in analyses if a.id not in copy_of}
-        dated = {a.id: happening_date(a) for a in analyses}
-        infos = {a.id: ArticleInfo.of(a) for a in analyses}
+        fresh = canonical_order(a for a in stored if a.id not in copy_of and a.id not in takes_over.values())
+        counts = {d.article_id: Counter(d.terms) for d in derived if d.article_id not in copy_of}
+        dated = {d.article_id: (d.happening, d.confidence) for d in derived}
+        infos = {a.id: ArticleInfo(a.date, a.content_hash, a.credit, d.headline) for a, d in zip(stored, derived, strict=True)}
         for a in fresh:
             self.index.observe_terms(a.id, counts[a.id])
         for a in fresh:
@@ -333,23 +392,21 @@ class Archive:
                 gid = row[0] if row and row[0] is not None else None
             if gid is not None and int(gid) in self.index.cluster_of:
                 touched.add(self.index.cluster_of[int(gid)])
-        members = [a for a in analyses if a.id not in copy_of]
-        facts = dict(zip((a.id for a in members), article_facts(members), strict=True))
         rows = []
-        for a, sig in zip(analyses, sigs, strict=True):
+        for a, d in zip(stored, derived, strict=True):
             when, conf = dated[a.id]
             info = infos[a.id]
             tf = counts.get(a.id)
-            fact = facts.get(a.id)
+            fact = d.facts if a.id not in copy_of else None
             gid, eid = where.get(a.id, (None, None))
-            rows.append((a.id, self.stamp, copy_of.get(a.id), signature_bytes(sig),
+            rows.append((a.id, self.stamp, copy_of.get(a.id), d.signature,
                          when.isoformat() if when else None, conf, info.credit, info.headline,
                          json.dumps(tf, ensure_ascii=False) if tf is not None else None,
                          _pack(to_dict(fact)) if fact is not None else None, gid, eid))
         db.executemany("INSERT INTO analyses(article_id, stamp, copy_of, signature, happening, confidence, "
                        "credit, headline, terms, facts, gid, eid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         db.executemany("INSERT INTO bands(key, article_id) VALUES (?, ?)",
-                       [(k, a.id) for a, sig in zip(analyses, sigs, strict=True) if a.id not in copy_of
+                       [(k, a.id) for a, sig in zip(stored, sigs, strict=True) if a.id not in copy_of
                         for k in band_keys(sig, threshold)])
         self._save_index()
         db.executemany("UPDATE index_clusters SET pending=1 WHERE cid=?", [(c,) for c in sorted(touched)])
@@ -580,40 +637,40 @@ class Archive:
 
     def refresh(self, *, on_progress: Progress = no_progress, max_articles: int = 2000) -> int:
         """Compute the digest of every story without one (changed since), in transactions of at most about
-        ``max_articles`` articles; return how many were computed."""
-        from khulasa.output import html as pages
-        from khulasa.output import json as documents
-        from khulasa.pipeline import story_digest
-
+        ``max_articles`` articles, the stories' work spread over the engine's workers in jobs of about
+        300 articles; return how many were computed."""
         db = self.store.db
         todo = [(str(s), int(n)) for s, n in db.execute("SELECT id, size FROM stories WHERE doc IS NULL "
                                                         "ORDER BY size DESC, id")]
         todo.reverse()  # popped from the end: largest first
         done = 0
+
+        def jobs(part: list[str]) -> Iterator[tuple[list[_StoryWork], Config, str]]:
+            job: list[_StoryWork] = []
+            n = 0
+            for sid in part:  # each story read when its turn comes (memory holds a few jobs)
+                row = db.execute("SELECT story FROM stories WHERE id=? AND doc IS NULL", (sid,)).fetchone()
+                if row is None:
+                    continue
+                story = json.loads(row[0])
+                ids = from_dict(Story, story).every_article
+                job.append(_StoryWork(sid, str(row[0]), tuple(self.store.articles_by_id(ids)),
+                                      self._facts(story["article_ids"])))
+                n += len(ids)
+                if n >= 300:
+                    yield job, self.config, self.stamp
+                    job, n = [], 0
+            if job:
+                yield job, self.config, self.stamp
+
         while todo:
-            memo = TokenMemo()  # the stories of a part share what is learned of their words (bounded)
             part: list[str] = []
             n_articles = 0
             while todo and (not part or n_articles < max_articles):
                 sid, size = todo.pop()
                 part.append(sid)
                 n_articles += size
-            results = []
-            for sid in part:  # each story read when its turn comes (memory holds one)
-                row = db.execute("SELECT story FROM stories WHERE id=? AND doc IS NULL", (sid,)).fetchone()
-                if row is None:
-                    continue
-                story_json = str(row[0])
-                story = from_dict(Story, json.loads(story_json))
-                ids = story.every_article
-                by_id: dict[str, Article | Analysis] = {a.id: a for a in self.store.articles_by_id(ids)}
-                facts = self._facts(story.article_ids)
-                sd = story_digest(story, by_id, config=self.config, facts=facts, memo=memo)
-                articles = {a.id: a for a in by_id.values() if isinstance(a, Article)}
-                one = Digest((sd,), tuple(articles.values()), (), self.config.summary.max_words)
-                api = documents.digest_document(one)["stories"][0]
-                results.append((_pack(to_dict(sd)), _pack(api), _pack(pages.story_part(sd, articles)), self.stamp,
-                                sid, story_json))
+            results = [row for rows in self.engine.map(digest_stories, jobs(part)) for row in rows]
             with self.store.writing():
                 db.executemany("UPDATE stories SET doc=?, api=?, page=?, stamp=? WHERE id=? AND story=?", results)
             done += len(part)

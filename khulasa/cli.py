@@ -7,10 +7,11 @@ Results go to stdout; messages about inputs go to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -23,6 +24,7 @@ from khulasa import __version__
 
 if TYPE_CHECKING:  # the stages load when a command runs, not for --help
     from khulasa.config import Config
+    from khulasa.engine import Engine
     from khulasa.model import Batch, FileIssue
 
 app = typer.Typer(
@@ -44,6 +46,17 @@ MaxMbOpt = Annotated[float | None, typer.Option("--max-mb", show_default=False, 
                                                 help="Refuse files larger than this many megabytes "
                                                      "(default: ingest.max_mb, 50).")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")]
+EngineOpt = Annotated[str | None, typer.Option("--engine", show_default=False,
+                                               help="Where the per-article and per-story work runs: local (this "
+                                                    "process), processes (local worker processes) or ray "
+                                                    "(pip install 'khulasa[ray]'). Default: local, or processes "
+                                                    "with --workers above 1.")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, show_default=False,
+                                               help="Worker processes (or Ray CPUs) for the per-article and "
+                                                    "per-story work (default: output.workers, 1).")]
+AddressOpt = Annotated[str | None, typer.Option("--address", show_default=False,
+                                                help="With --engine ray: join the Ray cluster at HOST:PORT "
+                                                     "(default: start a local one with this machine's cores).")]
 
 
 def _err() -> Console:
@@ -112,6 +125,24 @@ def _read(paths: list[str], field: list[str] | None, max_mb: float | None, confi
     batch = read_articles(paths, fields=_fields(field), max_bytes=int(mb * 1e6))
     _report(batch)
     return batch
+
+
+@contextlib.contextmanager
+def _engine(name: str | None, workers: int | None, address: str | None) -> Iterator[Engine]:
+    """The engine the command's options name (a clear error and exit 2 for a bad choice)."""
+    from khulasa.engine import open_engine
+    from khulasa.errors import ConfigError
+
+    chosen = name or ("ray" if address else "processes" if (workers or 1) > 1 else "local")
+    try:
+        engine = open_engine(chosen, workers=workers, address=address)
+    except ConfigError as exc:
+        _err().print(f"khulasa: error: {exc}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from exc
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 def _report(batch: Batch) -> None:
@@ -261,9 +292,7 @@ def digest(
     json_file: Annotated[Path | None, typer.Option("--json", help="Also write the JSON document here (- : to stdout, instead of the panels).")] = None,
     markdown_file: Annotated[Path | None, typer.Option("--markdown", help="Also write Markdown here (- : to stdout).")] = None,
     html_file: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained RTL page here (- : to stdout).")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, show_default=False,
-                                                help="Processes for the per-story work (default: output.workers, "
-                                                     "1).")] = None,
+    workers: WorkersOpt = None,
     db: Annotated[Path | None, typer.Option("--db", show_default=False,
                                             help="Print the digest a store holds (nothing recomputed) instead "
                                                  "of reading PATHs.")] = None,
@@ -271,6 +300,8 @@ def digest(
                                               help="With --db: only the N largest stories.")] = None,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
+    engine: EngineOpt = None,
+    address: AddressOpt = None,
 ) -> None:
     """Run the whole pipeline: stories, a cited summary per story, timelines, sources.
 
@@ -304,7 +335,7 @@ def digest(
     else:
         from khulasa.pipeline import digest as run
 
-        with _progress() as progress:
+        with _engine(engine, workers or config.output.workers, address) as runner, _progress() as progress:
             task = progress.add_task("reading articles", total=1)
             batch = _read(paths or [], field, max_mb, config)
             progress.update(task, completed=1)
@@ -313,7 +344,7 @@ def digest(
                 progress.update(task, description=stage, completed=done, total=total)
 
             result = run(list(batch.articles), config=config, max_words=max_words, issues=batch.issues,
-                         workers=workers, on_stage=on_stage)
+                         on_stage=on_stage, engine=runner)
     if not any(str(p) == "-" for p in (json_file, markdown_file, html_file) if p is not None):
         terminal.digest_panels(Console(highlight=False, emoji=False), result)
     if json_file:
@@ -381,7 +412,7 @@ def _retrying(db: Path, deadline: float, fn: Callable[[], T]) -> T:
 
 
 def _ingest(paths: list[str], db: Path, config: Config, field: list[str] | None, max_mb: float | None,
-            wait: float) -> tuple[int, list[str], int, int, list[Any], list[str]]:
+            wait: float, runner: Engine | None = None) -> tuple[int, list[str], int, int, list[Any], list[str]]:
     """Read ``paths`` in batches and add each to the store at ``db`` (one archive for the whole run, so
     memory holds one batch), then update the stories once. Waits (bounded by ``wait`` seconds in all)
     while another process writes; derives a store made with other settings again first.
@@ -408,7 +439,7 @@ def _ingest(paths: list[str], db: Path, config: Config, field: list[str] | None,
             progress.update(task, description={"articles": "analysing and storing"}.get(stage, stage),
                             completed=done, total=total)
 
-        archive = Archive(store, config)
+        archive = Archive(store, config, engine=runner)
         if archive.stale:
             progress.console.print(f"khulasa: note: {db} was derived by another khulasa version or other settings; "
                                    f"deriving its {store.count()} articles again", markup=False)
@@ -444,6 +475,9 @@ def ingest(
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
     wait: WaitOpt = 120.0,
+    engine: EngineOpt = None,
+    workers: WorkersOpt = None,
+    address: AddressOpt = None,
 ) -> None:
     """Add articles to the local store and update its stories (only those that changed).
 
@@ -456,7 +490,8 @@ def ingest(
     from khulasa.store import Store
 
     try:
-        read, added, skipped, repeated, issues, changed = _ingest(paths, db, config, field, max_mb, wait)
+        with _engine(engine, workers or config.output.workers, address) as runner:
+            read, added, skipped, repeated, issues, changed = _ingest(paths, db, config, field, max_mb, wait, runner)
         with Store(db) as store:
             total = store.count()
             n_stories = int(store.db.execute("SELECT count(*) FROM stories").fetchone()[0])

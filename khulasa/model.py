@@ -15,7 +15,7 @@ import logging
 import math
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -399,6 +399,21 @@ class ArticleFacts:
 
     mentions: tuple[Mention, ...]
     figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDerived:
+    """What the live store derives from one article on its own (a shard's work, done by any worker of
+    any engine): its MinHash signature (``dedupe.signature_bytes``), the term counts its story vectors
+    weigh, when its news happened (with a confidence), its headline, and its facts."""
+
+    article_id: str
+    signature: bytes
+    terms: Mapping[str, int]
+    happening: dt.date | None
+    confidence: float
+    headline: str
+    facts: ArticleFacts
 
 
 # --- the digest -----------------------------------------------------------------------------------

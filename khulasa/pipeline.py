@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from khulasa.config import DEFAULT, ClusterConfig, Config, SummaryConfig
 from khulasa.model import (
@@ -25,6 +26,9 @@ from khulasa.model import (
 )
 from khulasa.text import TokenMemo, analysed
 
+if TYPE_CHECKING:
+    from khulasa.engine import Engine
+
 Progress = Callable[[str, int, int], None]  # on_progress(stage, done, total), for a progress bar
 
 
@@ -37,7 +41,7 @@ def digest(articles: Sequence[Article | Analysis], *, config: Config = DEFAULT, 
            issues: Sequence[FileIssue] = (), cluster_config: ClusterConfig | None = None,
            summary_config: SummaryConfig | None = None, min_articles: int | None = None,
            max_entities: int | None = None, workers: int | None = None, summaries: bool = True,
-           on_stage: Progress = no_progress) -> Digest:
+           on_stage: Progress = no_progress, engine: Engine | None = None) -> Digest:
     """Group the articles into stories and summarize each.
 
     Args:
@@ -49,6 +53,8 @@ def digest(articles: Sequence[Article | Analysis], *, config: Config = DEFAULT, 
         max_entities: the most mentioned entities kept per story (``config.facts.max_entities``).
         workers: processes for the per-story work (summary, entities, figures); 1 runs in-process.
             The result is the same either way (``config.output.workers``).
+        engine: where the per-story work runs (``khulasa.engine.open_engine``: local, processes, ray);
+            the caller opens and closes it. Overrides ``workers``.
         summaries: False leaves every summary empty (entities and figures only, as ``khulasa facts``).
         on_stage: called as ``on_stage(stage, done, total)`` while the work goes on.
     """
@@ -64,19 +70,17 @@ def digest(articles: Sequence[Article | Analysis], *, config: Config = DEFAULT, 
     by_id = {a.id: a for a in analyses}
     jobs = [_StoryJob(story, {a: by_id[a] for a in story.every_article}, config, summaries) for story in stories]
     out: list[StoryDigest] = []
-    workers_n = config.output.workers
-    if workers_n > 1 and len(jobs) > 1:
-        from concurrent.futures import ProcessPoolExecutor
+    from khulasa.engine import Local, Processes
 
-        with ProcessPoolExecutor(max_workers=workers_n) as pool:
-            chunks = max(1, len(jobs) // (4 * workers_n))
-            for n, result in enumerate(pool.map(_run_job, jobs, chunksize=chunks), 1):
-                out.append(result)
-                on_stage("summaries", n, len(jobs))
-    else:
-        for n, job in enumerate(jobs, start=1):
-            out.append(_run_job(job))
+    own = engine is None and config.output.workers > 1 and len(jobs) > 1
+    runner: Engine = Processes(config.output.workers) if own else (engine or Local())
+    try:
+        for n, result in enumerate(runner.map(_run_job, jobs), start=1):
+            out.append(result)
             on_stage("summaries", n, len(jobs))
+    finally:
+        if own:
+            runner.close()
     return Digest(tuple(out), tuple(a.article for a in analyses), tuple(issues), config.summary.max_words)
 
 
