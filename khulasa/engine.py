@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, Self, TypeVar
 
 from khulasa.errors import ConfigError
 
@@ -41,6 +41,12 @@ class Engine(Protocol):
         """Release the workers (a joined Ray cluster keeps running)."""
         ...
 
+    def __enter__(self) -> Self:
+        ...
+
+    def __exit__(self, *exc: object) -> None:
+        ...
+
 
 class _Base:
     name: EngineName
@@ -49,7 +55,7 @@ class _Base:
     def close(self) -> None:
         return None
 
-    def __enter__(self) -> _Base:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
