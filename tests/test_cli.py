@@ -189,3 +189,20 @@ def test_serve_on_a_busy_port_says_so_before_starting(tmp_path: Path) -> None:
     finally:
         taken.close()
     assert result.exit_code == 2 and "cannot listen" in result.stderr and "serving" not in result.stderr
+
+
+def test_the_engine_options(tmp_path: Path) -> None:
+    """--engine processes gives the local digest; a bad engine or an address without ray is refused (2)."""
+    local = runner.invoke(app, ["digest", str(EXAMPLES), "--json", "-"])
+    spread = runner.invoke(app, ["digest", str(EXAMPLES), "--json", "-", "--engine", "processes", "--workers", "2"])
+    assert local.exit_code == spread.exit_code == 0 and spread.stdout == local.stdout
+    bad = runner.invoke(app, ["digest", str(EXAMPLES), "--engine", "spark"])
+    assert bad.exit_code == 2 and "unknown engine 'spark'" in bad.stderr and "local, processes, ray" in bad.stderr
+    lost = runner.invoke(app, ["ingest", str(EXAMPLES), "--db", str(tmp_path / "k.db"), "--engine", "processes",
+                               "--address", "10.0.0.1:6379"])
+    assert lost.exit_code == 2 and "--engine ray" in lost.stderr and not (tmp_path / "k.db").exists()
+    done = runner.invoke(app, ["ingest", str(EXAMPLES), "--db", str(tmp_path / "k.db"), "--engine", "processes",
+                               "--workers", "2"])
+    assert done.exit_code == 0, done.stderr
+    stored = runner.invoke(app, ["digest", "--db", str(tmp_path / "k.db"), "--json", "-"])
+    assert json.loads(stored.stdout)["stories"] == json.loads(local.stdout)["stories"]
