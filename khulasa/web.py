@@ -258,22 +258,31 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     counts: dict[str, Any] = {}  # the store's counts, as of the change counter in "at"
     loop_reader = Store(db_path, readonly=True, busy_timeout=5.0)  # the event loop's own connection
 
-    def refresh_counts() -> None:
-        store = readers.get()
-        now = changes(store)
-        if counts.get("at") != now:
-            row = store.db.execute(
+    def read_counts(store: Store) -> None:
+        """The counts the last write left in the store (one row), else counted here."""
+        rows = dict(store.db.execute("SELECT key, value FROM meta WHERE key IN ('changes', 'counts')").fetchall())
+        now = str(rows.get("changes", "0"))
+        if counts.get("at") == now:
+            return
+        if "counts" in rows:
+            n_articles, n_stories, pending, analysed = json.loads(rows["counts"])
+        else:  # a store last written before the counts were kept
+            n_articles, n_stories, pending, analysed = store.db.execute(
                 "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM stories), "
                 "(SELECT count(*) FROM stories WHERE doc IS NULL), (SELECT count(*) FROM analyses)").fetchone()
-            counts.update(at=now, articles=row[0], stories=row[1], summaries_pending=row[2],
-                          articles_pending=row[0] - row[3], schema_version=store.version)
+        counts.update(at=now, articles=n_articles, stories=n_stories, summaries_pending=pending,
+                      articles_pending=n_articles - analysed, schema_version=store.version)
 
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
-        # On the event loop: one indexed read of the change counter (microseconds; WAL readers never wait
-        # for writers), and the counts read again in the thread pool only when the store changed.
+        # On the event loop: one indexed read of the change counter and the counts the writer keeps beside
+        # it (microseconds; WAL readers never wait for writers); counted in the thread pool only for a
+        # store last written by an older khulasa.
         if counts.get("at") != changes(loop_reader):
-            await run_in_threadpool(refresh_counts)
+            if loop_reader.db.execute("SELECT 1 FROM meta WHERE key='counts'").fetchone():
+                read_counts(loop_reader)
+            else:
+                await run_in_threadpool(lambda: read_counts(readers.get()))
         return {"status": "ok", "articles": counts["articles"], "stories": counts["stories"],
                 "articles_pending": counts["articles_pending"], "summaries_pending": counts["summaries_pending"],
                 "schema_version": counts["schema_version"], "stale": writer.stale, "writes_queued": writer.pending}

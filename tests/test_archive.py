@@ -211,3 +211,16 @@ def test_every_stored_value_reads_back_equal() -> None:
         assert from_dict(StoryDigest, to_dict(sd)) == sd
     for facts in article_facts(ARTICLES):
         assert from_dict(ArticleFacts, to_dict(facts)) == facts
+
+
+def test_every_write_leaves_the_counts_a_health_check_reads(tmp_path: Path) -> None:
+    import json
+
+    with Store(tmp_path / "k.db") as store:
+        Archive(store).add(ARTICLES[:7], digests=False)
+        kept = json.loads(store.db.execute("SELECT value FROM meta WHERE key='counts'").fetchone()[0])
+        stories = store.db.execute("SELECT count(*), sum(doc IS NULL) FROM stories").fetchone()
+        assert kept == [7, stories[0], stories[1], 7] and stories[1] > 0
+        Archive(store).refresh()
+        kept = json.loads(store.db.execute("SELECT value FROM meta WHERE key='counts'").fetchone()[0])
+        assert kept == [7, stories[0], 0, 7]
