@@ -86,16 +86,20 @@ _DEMONSTRATIVE_STEMS = words("demonstratives", "stems")  # every demonstrative h
 _POINTS_BACK_AR = re.compile(rf"(?<!\w)[وف]?(?:{'|'.join(_DEMONSTRATIVES)})\s+(?!(?:{_DEICTIC_NOUNS})(?!\w))ال\w")
 _POINTS_BACK_EN = re.compile(r"\b(?:this|these)\s+(?!(?:year|week|month|morning|evening|time|afternoon)\b)[a-z]")
 
+_OPENING_WORDS = 4  # a demonstrative further in ("قال إن هذه الخطوة ...") is read with its own sentence
+
+
 def _is_dangling(tokens: list[str], folded: str, language: str) -> bool:
     """Whether a sentence needs the one before it: an opening that points back ("وأضاف أن", "جاء ذلك",
-    a quote after a bare reporting verb) or a demonstrative that does ("في هذا الاجتماع").
+    a quote after a bare reporting verb) or a demonstrative in its opening that does ("في هذا الاجتماع").
 
     ``tokens``: its first normalized tokens; ``folded``: its normalized text (ة folded).
     """
+    opening = " ".join(folded.split(maxsplit=_OPENING_WORDS)[:_OPENING_WORDS])  # "وفي هذا الاجتماع ..."
     if language == "en":
-        demonstrative = ("this" in folded or "these" in folded) and _POINTS_BACK_EN.search(folded)
+        demonstrative = ("this" in opening or "these" in opening) and _POINTS_BACK_EN.search(opening)
     else:  # substring tests first: the pattern's first letters (و ف ه ت) are everywhere in Arabic
-        demonstrative = any(map(folded.__contains__, _DEMONSTRATIVE_STEMS)) and _POINTS_BACK_AR.search(folded)
+        demonstrative = any(map(opening.__contains__, _DEMONSTRATIVE_STEMS)) and _POINTS_BACK_AR.search(opening)
     if demonstrative or _QUOTE_AFTER_VERB.match(folded):
         return True
     if not tokens:
