@@ -246,12 +246,15 @@ def test_concept_rows_hold_the_concepts_the_method_defines(texts: list[str]) -> 
 
 @pytest.mark.parametrize(
     ("text", "language", "points_back"),
-    [("ومن المقرر أن تشارك وفود 40 دولة في هذا الاجتماع.", "ar", True),
+    [("وفي هذا الاجتماع تشارك وفود 40 دولة.", "ar", True),
      ("وتأتي هذه الخطوة بعد أسبوعين من الفيضانات.", "ar", True),
      ("يتوقع المزارعون أن يكون هذا العام صعبا في الجنوب.", "ar", False),
-     ("وهي المرة الأولى التي تستضيف فيها المدينة هذه القمة منذ عقدين.", "ar", True),
      ("أعلنت الحكومة هذه المرة خطة مختلفة لإعادة الإعمار.", "ar", False),
-     ("The ministers said this meeting would set the agenda.", "en", True),
+     # further in, the demonstrative is read with its own sentence (only the opening counts: matching it
+     # anywhere marked 12% of ANT sentences as needing their predecessor)
+     ("ومن المقرر أن تشارك وفود 40 دولة في هذا الاجتماع.", "ar", False),
+     ("This meeting will set the agenda, the ministers said.", "en", True),
+     ("The ministers said that this meeting would set the agenda.", "en", False),
      ("Prices rose this year across the region.", "en", False)],
 )
 def test_a_sentence_that_points_back_needs_its_predecessor(text: str, language: str, points_back: bool) -> None:
