@@ -371,3 +371,53 @@ def test_streamed_articles_are_the_batchs(tmp_path: Path) -> None:
     assert sum(footer in a.removed for a in articles) == 12
     assert sum(a.id.split("~")[0] == "a" for a in articles) == 3 and len({a.id for a in articles}) == len(articles)
     assert any(not a.folder_credit for a in articles) and any(a.folder_credit for a in articles)
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.fill(p, width) if p.strip() else "" for p in text.split("\n"))
+
+
+def _sentences_and_title(text: str) -> tuple[list[str], str]:
+    import re
+
+    a = clean_document(RawDocument(id="x", path="x.txt", text=text))
+    return [re.sub(r"\s+", " ", s.text) for s in sentences(a)], re.sub(r"\s+", " ", a.title)
+
+
+@pytest.mark.parametrize("width", [60, 70, 80])
+def test_hard_wrapped_text_is_joined_before_cleaning(width: int) -> None:
+    """Text wrapped at a fixed width (every line cut mid-sentence) keeps every sentence and its title."""
+    from khulasa.ingest.clean import unwrap
+
+    for path in sorted(EXAMPLES.glob("*/*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert unwrap(text) == text  # not wrapped: left alone
+        assert _sentences_and_title(_wrap(text, width)) == _sentences_and_title(text), (path, width)
+
+
+def test_lists_and_short_lines_are_not_taken_for_wrapped_text() -> None:
+    from khulasa.ingest.clean import unwrap
+
+    text = ("أعلنت الشركة القابضة عن بيع حصتها في شركة المياه الفرنسية بعد مفاوضات استمرت عدة أشهر مع المستثمرين، "
+            "وفق بيان نشرته اليوم.\nومن أبرز عمليات البيع التي قامت بها الشركة مؤخرا بعد تراجع الأسعار في الأسواق:\n"
+            "تقليص الحصة في شركة النفط من 9.75% إلى 4.7%\nخفض الحصة في البنك السويسري إلى 4.94%\n"
+            "بيع أسهم في شركة المجوهرات بقيمة 417 مليون دولار\nبيع 4.6% من شركة المياه بـ640 مليون دولار")
+    assert unwrap(text) == text
+    menu = "\n".join(["الرئيسية", "أخبار العالم والمنطقة العربية اليوم", "اقتصاد", "رياضة وملاعب", "فنون", "اتصل بنا"])
+    assert unwrap(menu) == menu
+
+
+def test_wrapped_multiling_articles_keep_their_sentences(shared_data: Path) -> None:
+    """A floor, not a target: MultiLing's 200 articles wrapped at 60, 70 and 80 columns."""
+    docs = [d for lang in ("ar", "en") for line in (shared_data / f"multiling2011_{lang}_mds.jsonl")
+            .read_text(encoding="utf-8").splitlines() for d in json.loads(line)["documents"]]
+    same = titles = 0
+    for d in docs:
+        want = _sentences_and_title(d)
+        for width in (60, 70, 80):
+            got = _sentences_and_title(_wrap(d, width))
+            same += got[0] == want[0]
+            titles += got[1] == want[1]
+    assert same >= 0.8 * 3 * len(docs) and titles >= 0.98 * 3 * len(docs), (same, titles)

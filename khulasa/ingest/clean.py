@@ -2,6 +2,9 @@
 
 The cleaner works line by line on a ``RawDocument``:
 
+0. text hard-wrapped at a fixed width (every line of a paragraph cut where the next word would not fit)
+   is joined back into its paragraphs first (``unwrap``), so a wrapped lead is not taken for a title
+   and captions;
 1. widget and form lines (menus, share and size buttons, comment prompts) are dropped;
 2. metadata lines ("المصدر: ...", "تحديث (18:31 تغ)", a line holding only a date) become metadata;
 3. lines that recur across articles of the same outlet (learned from the batch) are dropped;
@@ -105,9 +108,47 @@ def learn_recurring(docs: Sequence[RawDocument], min_docs: int = 3, min_share: f
     return frozenset(keys)
 
 
+_WRAP_MIN_LINES = 5  # fewer lines tell nothing of a wrap width
+_WRAP_MIN_CUTS = 3  # and fewer lines cut at the width than this are chance (a list under a long line)
+_WRAP_WIDTHS = (30, 130)  # a wrap width in characters: narrower is a list, wider is a line per paragraph
+
+
+def unwrap(text: str) -> str:
+    """``text`` with its hard-wrapped paragraphs joined (a space where a line was cut), else ``text``.
+
+    A text is wrapped at width W (the 90th percentile of its line lengths, 30-130 characters) when most
+    of its long lines (3/4 of W or more) were cut where the next word would not fit: a line, unterminated,
+    plus a space and the next line's first word is longer than W. Only such lines are joined to the next, so titles, short
+    lines, the last line of a paragraph, and sentences ending at a line's end keep their breaks.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    stripped = [ln.strip() for ln in lines]
+    lengths = sorted(len(ln) for ln in stripped if ln)
+    if len(lengths) < _WRAP_MIN_LINES:
+        return text
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    if not _WRAP_WIDTHS[0] <= width <= _WRAP_WIDTHS[1]:
+        return text
+    cut = [bool(a) and bool(b) and not is_terminated(a) and not a.endswith(":") and len(a) + 1 + len(b.split()[0]) > width
+           and len(a) <= width + 10 and not _is_metadata(b) for a, b in zip(stripped, [*stripped[1:], ""], strict=True)]
+    long_followed = sum(len(a) >= 0.75 * width and bool(b) for a, b in zip(stripped, [*stripped[1:], ""], strict=True))
+    if sum(cut) < _WRAP_MIN_CUTS or 2 * sum(cut) < long_followed:  # most long lines were cut: a wrapped text
+        return text
+    out: list[str] = []
+    for line, joins in zip(stripped, cut, strict=True):
+        out.append(line + (" " if joins else "\n"))
+    return "".join(out).rstrip("\n")
+
+
+def _is_metadata(line: str) -> bool:
+    """A date, source or update line: never the rest of a wrapped line (a title just above it is cut
+    where its date begins, not wrapped)."""
+    return parse_date_line(line) is not None or source_of(line) is not None or update_stamp(line) is not None
+
+
 def clean_document(doc: RawDocument, recurring: frozenset[str] = frozenset()) -> Article:
     """Clean one raw document into an ``Article`` (see the module docstring for the steps)."""
-    raw_lines = doc.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    raw_lines = unwrap(doc.text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = [ln.strip() for ln in raw_lines]
     line_keys = [" ".join(n.split()) for n in normalize_many(raw_lines)]  # line_key of every line, in one pass
     title, date, source, outlet, updated = doc.title.strip(), doc.date, doc.source, doc.outlet, ""
