@@ -17,7 +17,8 @@ def _concept_weights(story: _Story, cfg: SummaryConfig) -> FloatArray:
 
     An article contributes ``1 / (1 + i) ** position_decay`` where ``i`` is the index of its first
     sentence with the concept; concepts carried by fewer than ``min_support`` articles weigh nothing.
-    With one article, the number of sentences carrying the concept plays the same role. Each headline
+    With one article, its sentences vote the same way (``1 / (1 + i) ** position_decay`` for sentence
+    ``i``), and a concept one sentence carries counts. Each headline
     that carries a concept adds ``title_weight`` (headlines say what an article is about). Unigrams
     weigh ``unigram_weight`` of that.
     """
@@ -37,9 +38,12 @@ def _concept_weights(story: _Story, cfg: SummaryConfig) -> FloatArray:
         support = np.bincount(concept, minlength=n_cols)
         value = np.bincount(concept, weights=1.0 / (1.0 + index[by_key][at]) ** cfg.position_decay,
                             minlength=n_cols)  # summed in article order
-    else:
+        min_support = cfg.min_support
+    else:  # one article: its sentences vote as articles do, each counting more the earlier it comes
         support = np.bincount(cols, minlength=n_cols)
-        value = support.astype(np.float64)
+        value = np.bincount(cols, weights=1.0 / (1.0 + story.positions[rows]) ** cfg.position_decay,
+                            minlength=n_cols)
+        min_support = 1
     weights = (value + cfg.title_weight * story.in_titles) * np.where(story.bigram, 1.0, cfg.unigram_weight)
-    weights[support < cfg.min_support] = 0.0
+    weights[support < min_support] = 0.0
     return weights
