@@ -123,7 +123,7 @@ def main() -> int:
     systems: dict[str, Callable[[Article, int], str]] = {"lead": lead, "khulasa": khulasa, "khulasa, cut": khulasa_cut}
     scores: dict[str, dict[str, list[float]]] = {name: {"R1": [], "R2": []} for name in systems}
     seconds: list[float] = []
-    khulasa(*[pairs[0][0], 22])  # warm-up
+    khulasa(pairs[0][0], 22)  # warm-up
     for article, teaser in pairs:
         budget = len(teaser.split())
         for name, fn in systems.items():
