@@ -37,7 +37,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "merge_max_fragment": (1, None), "merge_near_days": (0, None), "merge_near_factor": (0.0, 1.0),
     "event_threshold": (0.0, 1.0), "event_merge_threshold": (0.0, 1.0), "event_days": (0, None),
     "top_terms": (1, None), "centroid_terms": (1, None), "vector_terms": (1, None), "unique_term_weight": (0.0, None),
-    "place_weight": (0.0, None), "event_place_weight": (0.0, None), "repass_growth": (1.0, None), "repass_below": (0, None), "max_words": (1, None), "max_articles": (1, None), "min_words": (1, None),
+    "place_weight": (0.0, None), "event_place_weight": (0.0, None), "repass_growth": (1.0, None), "repass_below": (0, None), "max_words": (1, None), "event_max_words": (1, None), "max_articles": (1, None), "min_words": (1, None),
     "max_sentence_words": (1, None), "position_decay": (0.0, None), "position_prior": (0.0, None),
     "length_exponent": (0.0, None), "unigram_weight": (0.0, None), "new_article_bonus": (0.0, None),
     "title_weight": (0.0, None), "min_support": (1, None), "ilp_max_sentences": (1, None), "redundancy": (0.0, 1.0),
@@ -96,6 +96,7 @@ class SummaryConfig:
     """The summarizer: the word budget and the knobs of selection and citation (see ``khulasa.summary``)."""
 
     max_words: int = 120  # the word budget of a summary (never exceeded)
+    event_max_words: int = 40  # the word budget of each event's own summary (one or two sentences)
     max_articles: int = 300  # a story of more articles is summarized (and cited) from its latest this many
     min_words: int = 6  # shorter sentences are never chosen (fragments, captions)
     max_sentence_words: int = 80  # longer sentences are chosen only when nothing else fits

@@ -421,13 +421,15 @@ class ArticleDerived:
 
 @dataclass(frozen=True, slots=True)
 class StoryDigest:
-    """One story: its summary (every sentence cited), timeline (``story.events``), the people,
-    places and organizations it mentions, and its key figures with the outlets' agreement."""
+    """One story: its summary (every sentence cited), timeline (``story.events``, each with its own
+    short cited summary in ``events``), the people, places and organizations it mentions, and its key
+    figures with the outlets' agreement."""
 
     story: Story
     summary: Summary
     entities: tuple[Entity, ...] = ()
     figures: tuple[FigureGroup, ...] = ()
+    events: tuple[Summary, ...] = ()  # each event's own short summary, in ``story.events`` order
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,6 +157,8 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
               for m in g.members[1:] if m in by_id]
     written = summarize(members, config=config.summary, also_cite=copies) if summary else \
         Summary((), config.summary.max_words, tuple(a.id for a in members))
+    events = tuple(_event_summary(e.article_ids, story, members, copies, config) for e in story.events) \
+        if summary else ()
     if facts is None:
         everyone = members if len(chosen) == len(story.article_ids) else \
             [analysed(by_id[a], memo) for a in story.article_ids]
@@ -168,4 +170,19 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     entities = resolve(found)
     cfg = config.facts
     figures = group_figures(numbers, cfg.figure_tolerance, cfg.figure_min_context)
-    return StoryDigest(story, written, tuple(entities[:cfg.max_entities]), tuple(figures))
+    return StoryDigest(story, written, tuple(entities[:cfg.max_entities]), tuple(figures), events)
+
+
+def _event_summary(article_ids: Sequence[str], story: Story, members: Sequence[Analysis],
+                   copies: Sequence[Analysis], config: Config) -> Summary:
+    """One event's own summary (``summary.event_max_words``) from its articles among those the story's
+    summary is written from, cited like the story's (the event's folded copies too)."""
+    from khulasa.summary import summarize
+
+    ids = set(article_ids)
+    own = [a for a in members if a.id in ids]
+    copy_ids = {m for g in story.duplicates if g.representative in ids for m in g.members[1:]}
+    budget = replace(config.summary, max_words=config.summary.event_max_words)
+    if not own:
+        return Summary((), budget.max_words, ())
+    return summarize(own, config=budget, also_cite=[c for c in copies if c.id in copy_ids])

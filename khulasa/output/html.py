@@ -51,9 +51,10 @@ def _version() -> str:
     return __version__
 
 
-def citation_id(story: str, sentence: int, citation: int) -> str:
-    """The id of a citation in the page: story id, summary sentence and citation index (from 0)."""
-    return f"{story}-{sentence}-{citation}"
+def citation_id(summary: str, sentence: int, citation: int) -> str:
+    """The id of a citation in the page: the story's (or event's) id, summary sentence and citation
+    index (from 0)."""
+    return f"{summary}-{sentence}-{citation}"
 
 
 def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
@@ -61,31 +62,35 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
     without rebuilding the story): ``view`` for the template, ``data`` for the citation viewer (the cited
     articles' texts, every citation by id, and per summary sentence the ids of its citations)."""
     story = sd.story
-    shown = [_one_per_source(s.citations) for s in sd.summary.sentences]
+    written = [(story.id, sd.summary), *((e.id, summary) for e, summary in zip(story.events, sd.events, strict=False))]
+    shown = {key: [_one_per_source(s.citations) for s in summary.sentences] for key, summary in written}
     numbers: dict[str, int] = {}
-    for cits in shown:
+    for cits in (c for key, _ in written for c in shown[key]):
         for _, c in cits:
             numbers.setdefault(c.article_id, len(numbers) + 1)
     citations: dict[str, dict[str, Any]] = {}
     sentences: dict[str, list[str]] = {}
-    for j, cits in enumerate(shown):
-        sentence = f"{story.id}-{j}"
-        ids = [citation_id(story.id, j, i) for i, _ in cits]
-        sentences[sentence] = ids
-        for cid, (_, c) in zip(ids, cits, strict=True):
-            citations[cid] = {"article_id": c.article_id, "source": c.source, "date": iso_date(c.date),
-                              "start": c.start, "end": c.end, "sentence": sentence}
+    views: dict[str, list[dict[str, Any]]] = {}
+    for key, summary in written:  # the story's summary, then each event's: sentence ids "{key}-{j}"
+        views[key] = []
+        for j, (s, cits) in enumerate(zip(summary.sentences, shown[key], strict=True)):
+            sentence = f"{key}-{j}"
+            ids = [citation_id(key, j, i) for i, _ in cits]
+            sentences[sentence] = ids
+            for cid, (_, c) in zip(ids, cits, strict=True):
+                citations[cid] = {"article_id": c.article_id, "source": c.source, "date": iso_date(c.date),
+                                  "start": c.start, "end": c.end, "sentence": sentence}
+            views[key].append({"text": s.text, "more": len(s.citations) - len(cits), "citations": [
+                {"id": cid, "source": c.source, "number": numbers[c.article_id]}
+                for cid, (_, c) in zip(ids, cits, strict=True)]})
     cited = sorted({c["article_id"] for c in citations.values()})
     view = {
         "story": {"id": story.id, "headline": story.headline, "outlets": list(story.outlets),
-                  "events": [{"when": when(e.first, e.last), "headline": e.headline, "outlets": list(e.outlets)}
-                             for e in story.events]},
+                  "events": [{"when": when(e.first, e.last), "headline": e.headline, "outlets": list(e.outlets),
+                              "sentences": views.get(e.id, [])} for e in story.events]},
         "size": count_ar(len(story.article_ids), ARTICLES),
         "articles": len(story.article_ids),
-        "sentences": [{"text": s.text, "citations": [
-            {"id": citation_id(story.id, j, i), "source": c.source, "number": numbers[c.article_id]}
-            for i, c in shown[j]], "more": len(s.citations) - len(shown[j])}
-            for j, s in enumerate(sd.summary.sentences)],
+        "sentences": views[story.id],
         "figures": [{"verdict": g.verdict, "verdict_ar": VERDICT_AR[g.verdict], "label": thing_label(g),
                      "by_source": [{"value": figure_value(f), "source": by_id[f.article_id].credit} for f in g.figures]}
                     for g in sd.figures],

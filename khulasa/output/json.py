@@ -174,6 +174,8 @@ def digest_document(result: Digest) -> dict[str, Any]:
     for doc, sd in zip(stories, result.stories, strict=True):
         doc["summary"] = {"word_count": sd.summary.word_count, "sentences": summary_sentences(sd.summary)}
         doc["timeline"] = doc.pop("events")
+        for event, written in zip(doc["timeline"], sd.events, strict=False):  # none in a digest stored before them
+            event["summary"] = {"word_count": written.word_count, "sentences": summary_sentences(written)}
         doc["entities"] = [entity_dict(e) for e in sd.entities]
         doc["figures"] = [figure_group_dict(g, by_id) for g in sd.figures]
     return {

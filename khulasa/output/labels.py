@@ -23,10 +23,10 @@ def when(first: dt.date | None, last: dt.date | None) -> str:
     return str(first) if first == last or last is None else f"{first} – {last}"
 
 
-def source_numbers(summary: Summary) -> dict[str, int]:
-    """Article id -> citation number, in order of first citation."""
+def source_numbers(*summaries: Summary) -> dict[str, int]:
+    """Article id -> citation number, in order of first citation (the story's summary, then its events')."""
     numbers: dict[str, int] = {}
-    for s in summary.sentences:
+    for s in (s for summary in summaries for s in summary.sentences):
         for c in s.citations:
             numbers.setdefault(c.article_id, len(numbers) + 1)
     return numbers

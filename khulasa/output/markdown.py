@@ -26,15 +26,18 @@ def digest_markdown(result: Digest) -> str:
     lines = ["# خلاصة", "", f"{count_ar(len(result.stories), STORIES)} من {count_ar(len(result.articles), ARTICLES_GEN)}.", ""]
     for sd in result.stories:
         story = sd.story
-        numbers = source_numbers(sd.summary)
+        numbers = source_numbers(sd.summary, *sd.events)
         lines += [f"## {story.headline}", "", f"*{count_ar(len(story.article_ids), ARTICLES)} — {'، '.join(story.outlets)}*", "",
                   "### الملخص", ""]
         for s in sd.summary.sentences:
             marks = "".join(f"[{numbers[c.article_id]}]" for c in s.citations)
             lines.append(f"- {s.text} {marks}")
         lines += ["", "### الخط الزمني", ""]
-        for e in story.events:
+        for k, e in enumerate(story.events):
             lines.append(f"- **{when(e.first, e.last)}** — {e.headline} ({'، '.join(e.outlets)})")
+            if k < len(sd.events) and sd.events[k].sentences:
+                lines.append("  " + " ".join(f"{s.text} {''.join(f'[{numbers[c.article_id]}]' for c in s.citations)}"
+                                             for s in sd.events[k].sentences))
         if sd.figures:
             lines += ["", "### الأرقام الرئيسية", "", "| ما يُعدّ | القيم حسب المصدر | الحكم |", "|---|---|---|"]
             for g in sd.figures:

@@ -83,7 +83,7 @@ def digest_panels(out: Console, result: Digest) -> None:
     by_id = {a.id: a for a in result.articles}
     for sd in result.stories:
         story = sd.story
-        numbers = source_numbers(sd.summary)
+        numbers = source_numbers(sd.summary, *sd.events)
         body = [f"[dim]{len(story.article_ids)} articles · {escape('، '.join(story.outlets))}[/dim]", ""]
         body += [f"• {escape(s.text)} [cyan]{escape(''.join(f'[{numbers[c.article_id]}]' for c in s.citations))}"
                  f"[/cyan]" for s in sd.summary.sentences]
