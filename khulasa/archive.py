@@ -432,7 +432,7 @@ class Archive:
             db = self.store.db
             for table in ("index_groups", "index_events", "index_terms", "index_clusters"):
                 db.execute(f"DELETE FROM {table}")
-            index = StoryIndex(self.config.cluster)
+            self.index = index = StoryIndex(self.config.cluster)  # the old one freed before the new one grows
             for (terms,) in db.execute("SELECT terms FROM analyses WHERE copy_of IS NULL AND terms IS NOT NULL"):
                 tf = json.loads(terms)
                 index.n_docs += 1
@@ -441,9 +441,11 @@ class Archive:
             in_memory = total <= cfg.repass_below  # small: all of it in memory, merged at once (exactly the batch)
             if not in_memory:  # large: groups written as they go, merged as they grow (memory stays flat)
                 index.groups = _StoredGroups(db, 0)
-            self.index = index
             self._generation = -1  # until saved whole, the stored index is not this one
-            where: dict[str, tuple[int, int]] = {}
+
+            def place_saved() -> None:  # each article's place, written as it is found (memory stays flat)
+                db.executemany("UPDATE analyses SET gid=?, eid=? WHERE article_id=?",
+                               [(g, e, aid) for aid, (g, e) in index.assignment.items()])
             rows = db.execute(
                 "SELECT a.id, a.date, a.content_hash, n.terms, n.happening, n.confidence, n.credit, n.headline "
                 "FROM articles a JOIN analyses n ON n.article_id=a.id WHERE n.copy_of IS NULL AND n.terms IS NOT NULL "
@@ -457,7 +459,7 @@ class Archive:
                     index.info.clear()
                     if not in_memory:
                         index.merge_dirty()
-                        where.update(index.assignment)
+                        place_saved()
                         self._save_index()
                     on_progress("re-clustering", n, total)
             index.tf.clear()
@@ -469,11 +471,9 @@ class Archive:
                 index.dropped_clusters.clear()
             else:
                 index.merge_dirty()
-            where.update(index.assignment)
+            place_saved()
             index.dirty_terms = set(index.df)
             self._save_index()
-            db.executemany("UPDATE analyses SET gid=?, eid=? WHERE article_id=?",
-                           [(g, e, aid) for aid, (g, e) in where.items()])
             self._set_meta("pass_docs", index.n_docs)
         return True
 
