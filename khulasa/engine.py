@@ -124,7 +124,7 @@ class Ray(_Base):
                 ray.init(address=address, **options)
             else:
                 ray.init(num_cpus=workers or os.cpu_count() or 1, object_store_memory=256 * 2**20, **options)
-        self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call]
+        self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))  # type: ignore[no-untyped-call, unused-ignore]
         self._remote: dict[Callable[..., Any], Any] = {}
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
