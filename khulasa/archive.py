@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any
 
 from khulasa.config import DEFAULT, Config
 from khulasa.model import (
-    Analysis,
     Article,
     ArticleDerived,
     ArticleFacts,
@@ -126,11 +125,10 @@ def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]) -> list[tuple[
     rows = []
     for work in works:
         story = from_dict(Story, json.loads(work.story_json))
-        by_id: dict[str, Article | Analysis] = {a.id: a for a in work.articles}
-        sd = story_digest(story, by_id, config=config, facts=work.facts, memo=memo)
+        articles = {a.id: a for a in work.articles}
+        sd = story_digest(story, articles, config=config, facts=work.facts, memo=memo)
         one = Digest((sd,), work.articles, (), config.summary.max_words)
         api = documents.digest_document(one)["stories"][0]
-        articles = {a.id: a for a in work.articles}
         rows.append((_pack(to_dict(sd)), _pack(api), _pack(pages.story_part(sd, articles)), stamp_, work.sid,
                      work.story_json))
     return rows

@@ -461,12 +461,6 @@ def _ingest(paths: list[str], db: Path, config: Config, field: list[str] | None,
     return read, added, skipped, repeated, issues, changed
 
 
-def _exit_for(read: int, issues: list[Any]) -> None:
-    if issues and not read:
-        raise typer.Exit(EXIT_NOTHING)
-    raise typer.Exit(EXIT_PARTIAL if any(i.severity != "note" for i in issues) else EXIT_OK)
-
-
 @app.command()
 def ingest(
     ctx: typer.Context,
@@ -501,7 +495,7 @@ def ingest(
     sys.stdout.write(f"ingested {len(added)} new articles ({skipped - repeated} already stored, {repeated} "
                      f"repeating the text of another article of this batch); {len(changed)} stories updated; "
                      f"{total} articles in {n_stories} stories in {db}\n")
-    _exit_for(read, issues)
+    _exit_with(read > 0, issues)
 
 
 @app.command()

@@ -231,10 +231,6 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
                 return _busy("another process holds it")
             raise
 
-    def changes(store: Store) -> str:
-        row = store.db.execute("SELECT value FROM meta WHERE key='changes'").fetchone()
-        return str(row[0]) if row else "0"
-
     def cached(key: str, version: str, render: Callable[[], str]) -> str:
         """A page rendered once per ``version`` of what it shows (a write elsewhere does not re-render it)."""
         hit = cache.get(key)
@@ -258,31 +254,32 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     counts: dict[str, Any] = {}  # the store's counts, as of the change counter in "at"
     loop_reader = Store(db_path, readonly=True, busy_timeout=5.0)  # the event loop's own connection
 
-    def read_counts(store: Store) -> None:
-        """The counts the last write left in the store (one row), else counted here."""
+    def read_counts(store: Store, *, count: bool = True) -> bool:
+        """Take the counts the last write left in the store (one row); without them (a store last written
+        by an older khulasa) count here, or with ``count`` False return False."""
         rows = dict(store.db.execute("SELECT key, value FROM meta WHERE key IN ('changes', 'counts')").fetchall())
         now = str(rows.get("changes", "0"))
         if counts.get("at") == now:
-            return
+            return True
         if "counts" in rows:
             n_articles, n_stories, pending, analysed = json.loads(rows["counts"])
-        else:  # a store last written before the counts were kept
+        elif count:
             n_articles, n_stories, pending, analysed = store.db.execute(
                 "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM stories), "
                 "(SELECT count(*) FROM stories WHERE doc IS NULL), (SELECT count(*) FROM analyses)").fetchone()
+        else:
+            return False
         counts.update(at=now, articles=n_articles, stories=n_stories, summaries_pending=pending,
                       articles_pending=n_articles - analysed, schema_version=store.version)
+        return True
 
     @app.get("/api/health")
     async def health() -> dict[str, Any]:
         # On the event loop: one indexed read of the change counter and the counts the writer keeps beside
         # it (microseconds; WAL readers never wait for writers); counted in the thread pool only for a
         # store last written by an older khulasa.
-        if counts.get("at") != changes(loop_reader):
-            if loop_reader.db.execute("SELECT 1 FROM meta WHERE key='counts'").fetchone():
-                read_counts(loop_reader)
-            else:
-                await run_in_threadpool(lambda: read_counts(readers.get()))
+        if not read_counts(loop_reader, count=False):
+            await run_in_threadpool(lambda: read_counts(readers.get()))
         return {"status": "ok", "articles": counts["articles"], "stories": counts["stories"],
                 "articles_pending": counts["articles_pending"], "summaries_pending": counts["summaries_pending"],
                 "schema_version": counts["schema_version"], "stale": writer.stale, "writes_queued": writer.pending}
