@@ -13,11 +13,16 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from khulasa.lexicon import lexicon, words
 from khulasa.model import Analysis, Article, Entity, EntityType, Mention, Tokens
 from khulasa.text import analysed, normalize, stem_tokens, stopwords
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from khulasa.encoder import Encoder
 
 DATA_DIR = Path(__file__).resolve().parent / "data"  # package data, present in every kind of install
 
@@ -142,9 +147,70 @@ def _tag(features: list[dict[str, str | float]]) -> list[str]:
     return tags
 
 
-def tag_tokens(tokens: list[str]) -> list[str]:
-    """BIO tags over PER/LOC/ORG for a pre-tokenized sentence (e.g. ``["قال", "جون", "كيري"]``)."""
-    return _tag(token_features(tokens)) if tokens else []
+NerMode = Literal["fast", "accurate"]
+
+
+def tag_tokens(tokens: list[str], mode: NerMode = "fast") -> list[str]:
+    """BIO tags over PER/LOC/ORG for a pre-tokenized sentence (e.g. ``["قال", "جون", "كيري"]``); ``mode``:
+    "fast" (the CRF) or "accurate" (the fine-tuned encoder, needs ``khulasa[accurate]``)."""
+    if not tokens:
+        return []
+    return _accurate_tags([tokens])[0] if mode == "accurate" else _tag(token_features(tokens))
+
+
+@functools.cache
+def _accurate_model() -> tuple[Encoder, np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The encoder with its tuned layers, the head's weights and bias, and the labels (ner_encoder.npz)."""
+    import numpy as np
+
+    from khulasa.encoder import Encoder
+
+    path = DATA_DIR / "ner_encoder.npz"
+    if not path.exists():
+        from khulasa.errors import ConfigError
+
+        raise ConfigError(f"the accurate tagger's weights are missing ({path}): build them with "
+                          "python scripts/train_ner_encoder.py")
+    with np.load(path) as z:
+        weights, bias, labels = z["head.w"].astype(np.float32), z["head.b"], tuple(str(x) for x in z["labels"])
+    return Encoder(tuned=path), weights, bias, labels
+
+
+def _accurate_tags(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+    """BIO tags (PER/LOC/ORG; MISC dropped) of pre-tokenized sentences by the fine-tuned encoder: each word's
+    label scores from its first piece, decoded as the best sequence in which every I- continues its B-."""
+    import numpy as np
+
+    enc, weights, bias, labels = _accurate_model()
+    states = enc.states(sentences, layers=(12,))
+    n = len(labels)
+    allowed = np.zeros((n, n), dtype=np.float32)  # [previous, next]: 0 or -inf
+    for j, lab in enumerate(labels):
+        if lab.startswith("I-"):
+            for i, prev in enumerate(labels):
+                if prev[2:] != lab[2:]:
+                    allowed[i, j] = -np.inf
+    start = np.array([-np.inf if lab.startswith("I-") else 0.0 for lab in labels], dtype=np.float32)
+    out: list[list[str]] = []
+    for x in states:
+        if not len(x):
+            out.append([])
+            continue
+        logits = x @ weights + bias
+        scores = logits - np.log(np.exp(logits - logits.max(1, keepdims=True)).sum(1, keepdims=True)) \
+            - logits.max(1, keepdims=True)
+        best = scores[0] + start
+        back = []
+        for t in range(1, len(scores)):
+            cand = best[:, None] + allowed
+            back.append(cand.argmax(0))
+            best = cand.max(0) + scores[t]
+        path = [int(best.argmax())]
+        for b in reversed(back):
+            path.append(int(b[path[-1]]))
+        tags = [labels[k] for k in reversed(path)]
+        out.append(["O" if t.endswith("MISC") else t for t in tags])
+    return out
 
 
 _PROPAGATE_MAX = 4
@@ -172,7 +238,8 @@ def _match_key(token: str) -> str:
     return normalize(token).strip(_PUNCT)
 
 
-def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = None) -> list[list[str]]:
+def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = None,
+                 mode: NerMode = "fast") -> list[list[str]]:
     """BIO tags for the sentences of one document, names found once carried to their other mentions.
 
     Each sentence is tagged alone (``tag_tokens``); then a name the tagger found anywhere in the
@@ -181,7 +248,9 @@ def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = Non
     also behind a proclitic (وكيري). One-word names must be alphabetic, 3+ letters and no stopword.
     Returns one tag list per sentence.
     """
-    return _propagate([tag_tokens(list(toks)) for toks in sentences_tokens],
+    base = _accurate_tags(sentences_tokens) if mode == "accurate" else \
+        [tag_tokens(list(toks)) for toks in sentences_tokens]
+    return _propagate(base,
                       [[_match_key(t) for t in toks] for toks in sentences_tokens], window)
 
 
