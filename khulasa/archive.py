@@ -92,11 +92,11 @@ def derive_articles(job: tuple[Sequence[Article], Config]) -> list[ArticleDerive
     from khulasa.pipeline import article_facts
     from khulasa.stories import ArticleInfo, happening_date, term_counts
 
-    articles, _config = job
+    articles, config = job
     memo = TokenMemo()
     analyses = [analyse(a, memo) for a in articles]
     out = []
-    for a, facts in zip(analyses, article_facts(analyses), strict=True):
+    for a, facts in zip(analyses, article_facts(analyses, config.facts.ner), strict=True):
         when, conf = happening_date(a)
         out.append(ArticleDerived(a.id, signature_bytes(signature(a)), dict(term_counts(a)), when, conf,
                                   ArticleInfo.of(a).headline, facts))

