@@ -20,8 +20,8 @@ from pathlib import Path
 from khulasa.entities import (
     _ORG_HEADS,
     _PERSON_TRIGGERS,
-    _accurate_model,
-    _accurate_tags,
+    accurate_tagger,
+    accurate_tags,
     gazetteer,
     strip_clitics,
     tag_document,
@@ -128,13 +128,10 @@ def main() -> int:
         ("gazetteer + triggers only", baseline),
     ]
     try:
-        from khulasa.encoder import model_path
-
-        model_path()
-        _accurate_model()  # loaded before the timer, as a long-running process would have it
+        accurate_tagger()  # loaded before the timer, as a long-running process would have it
         systems += [
             ("khulasa accurate: fine-tuned e5-small, sentence alone (`tag_tokens(..., 'accurate')`)",
-             whole_file(_accurate_tags)),
+             whole_file(accurate_tags)),
             (f"khulasa accurate, names carried within ±{CONTEXT} sentences",
              whole_file(lambda s: tag_document(s, window=CONTEXT, mode="accurate"))),
         ]

@@ -142,9 +142,9 @@ def _with_ner(config: Config, ner: str | None) -> Config:
     try:
         config = config.with_values(facts={"ner": ner})
         if ner == "accurate":
-            from khulasa.entities import _accurate_model
+            from khulasa.entities import accurate_tagger
 
-            _accurate_model()
+            accurate_tagger()
     except ConfigError as exc:
         _err().print(f"khulasa: error: --ner: {exc}", markup=False)
         raise typer.Exit(EXIT_USAGE) from exc

