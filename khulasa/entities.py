@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from khulasa.config import NerMode
+from khulasa.ingest.meta import dateline_of
 from khulasa.lexicon import lexicon, words
 from khulasa.model import Analysis, Article, Entity, EntityType, Mention, Tokens
 from khulasa.text import analysed, normalize, stem_tokens, stopwords
@@ -373,17 +374,79 @@ def mentions_each(items: Sequence[Article | Analysis], mode: NerMode = "fast") -
     return [_mentions(analysed(item), known, mode) for item in items]
 
 
+_NOT_OPENINGS = frozenset(normalize(w) for w in words("names", "not_name_openings"))
+_NOT_ENDINGS = frozenset(normalize(w) for w in words("names", "not_name_endings"))
+_DISPLAY_PREFIXES = tuple(normalize(w) for w in words("clitics", "display_prefixes"))
+_MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]*")
+
+
+def _verb(w: str) -> bool:
+    return w in _NOT_OPENINGS or (w[:1] in "وف" and w[1:] in _NOT_OPENINGS)
+
+
+def _clitic(norm: str, text: str) -> int:
+    """Characters of ``text`` (a name's first word, ``norm`` its normalized form) that are a proclitic to
+    leave out of the name: "وقطر" -> 1, "والأردن" -> 1, "قطر" / "وزارة" / "واشنطن" -> 0."""
+    gaz = gazetteer()
+    places = (gaz["LOC"], gaz["COUNTRY"])
+    if any(norm in p for p in places):
+        return 0
+    for p in _DISPLAY_PREFIXES:
+        rest = norm[len(p):]
+        if norm.startswith(p) and len(rest) >= 3 and (
+                any(rest in pl for pl in places) or (p != "ل" and rest.startswith("ال") and len(rest) >= 5)):
+            k = 0
+            for _ in p:  # the clitic's letters in the original text, with any marks after them
+                k += 1
+                k = _MARKS.match(text, k).end()  # type: ignore[union-attr]
+            return k if k < len(text) else 0
+    return 0
+
+
+def _trimmed(toks: Tokens, i: int, j: int) -> tuple[int, int] | None:
+    """Tokens ``i..j`` of a tagged span without leading verbs and trailing particles (None: nothing left)."""
+    while i < j and _verb(toks.norm[i]):
+        i += 1
+    while j > i and toks.norm[j - 1] in _NOT_ENDINGS:
+        j -= 1
+    return (i, j) if i < j else None
+
+
+def _not_entities(analysis: Analysis) -> tuple[frozenset[str], tuple[int, int]]:
+    """What of an article is not an entity of its story: the keys of its own outlet's names, and the
+    characters of the first sentence's dateline after the place ("عمّان (وكالة أنباء المشرق)-")."""
+    art = analysis.article
+    own = {_key(n) for n in (art.source, art.outlet) if n}
+    region = (0, 0)
+    if analysis.sentences:
+        first = analysis.sentences[0].text
+        dl = dateline_of(first)
+        if dl is not None and (dl.outlet or dl.credit):
+            own.update(_key(n) for n in (dl.outlet, dl.credit) if n)
+            end = first.find(dl.rest) if dl.rest else len(first)
+            region = (first.find(dl.place) + len(dl.place), end if end > 0 else len(first))
+    return frozenset(own), region
+
+
 def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts], mode: NerMode) -> list[Mention]:
     aid = analysis.id
     out: list[Mention] = []
     tagged = _tag_analysis(analysis, known, mode)
+    own, (dl_start, dl_end) = _not_entities(analysis)
     for s, toks, tags in zip(analysis.sentences, analysis.tokens, tagged, strict=True):
         taken: list[tuple[int, int]] = []
-        for i, j, kind in _entity_spans(tags):
+        for i0, j0, kind in _entity_spans(tags):
+            span = _trimmed(toks, i0, j0)
+            if span is None:
+                continue
+            i, j = span
             a, b = toks.start[i], toks.end[j - 1]
+            a += _clitic(toks.norm[i], toks.text[i])
+            taken.append((toks.start[i0], toks.end[j0 - 1]))
+            if _key(s.text[a:b]) in own or (s.index == 0 and dl_start <= a < dl_end):
+                continue  # the outlet's own name, or its dateline: not an entity of the story
             role = _role(toks, i) if kind == "PER" else ""
             out.append(Mention(aid, s.index, s.start + a, s.start + b, s.text[a:b], cast(EntityType, kind), role))
-            taken.append((a, b))
         # Alias names the tagger missed, matched on the normalized text when it keeps the offsets.
         norm = toks.normalized
         for m in _ALIAS_RE.finditer(norm) if len(norm) == len(s.text) else ():

@@ -214,6 +214,14 @@ def test_ner_option_names_the_choices() -> None:
     assert "'fast', 'accurate'" in result.stderr and "--ner" in result.stderr
 
 
+def test_help_prints_the_extras_to_install() -> None:
+    # Rich reads "[accurate]" as markup unless escaped: the help must show the command a user can paste.
+    facts = runner.invoke(app, ["facts", "--help"], env={"COLUMNS": "200"})
+    ingest = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "200"})
+    assert "pip install 'khulasa[accurate]'" in facts.stdout
+    assert "pip install 'khulasa[ray]'" in ingest.stdout
+
+
 def test_ner_accurate_finds_the_examples_people_and_places() -> None:
     import pytest
 
