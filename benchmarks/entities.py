@@ -139,7 +139,7 @@ def main() -> int:
         result = digest(articles, config=config, summaries=False)
         cpu = time.process_time() - cpu
         r = score(((d.story.every_article, d.entities) for d in result.stories), gold)
-        print(f"| {mode} | {r['listed']} | {100 * r['precision']:.1f} | {r['needed']} | {100 * r['recall']:.1f} | "  # type: ignore[operator]
+        print(f"| {mode} | {r['listed']} | {100 * r['precision']:.1f} | {r['needed']} | {100 * r['recall']:.1f} | "
               f"{r['bad_spans']} | {cpu:.2f} |")
         details.append((mode, r))
     if args.show:
