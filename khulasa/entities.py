@@ -377,6 +377,8 @@ def mentions_each(items: Sequence[Article | Analysis], mode: NerMode = "fast") -
 _NOT_OPENINGS = frozenset(normalize(w) for w in words("names", "not_name_openings"))
 _NOT_ENDINGS = frozenset(normalize(w) for w in words("names", "not_name_endings"))
 _DISPLAY_PREFIXES = tuple(normalize(w) for w in words("clitics", "display_prefixes"))
+_PLACE_DESCRIPTORS = frozenset(normalize(w) for w in words("names", "place_descriptors"))
+_DEFINITE_NORM = tuple(normalize(w) for w in _DEFINITE)
 _MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]*")
 
 
@@ -403,13 +405,47 @@ def _clitic(norm: str, text: str) -> int:
     return 0
 
 
-def _trimmed(toks: Tokens, i: int, j: int) -> tuple[int, int] | None:
-    """Tokens ``i..j`` of a tagged span without leading verbs and trailing particles (None: nothing left)."""
+def _trimmed(toks: Tokens, i: int, j: int, kind: str) -> tuple[int, int] | None:
+    """Tokens ``i..j`` of a tagged span without leading verbs, trailing particles and, for a place, the word
+    that describes it ("مدينة الشدادي" -> "الشدادي"). None: nothing is left, or the span is a description."""
     while i < j and _verb(toks.norm[i]):
         i += 1
     while j > i and toks.norm[j - 1] in _NOT_ENDINGS:
         j -= 1
-    return (i, j) if i < j else None
+    if kind == "LOC" and j - i >= 2 and toks.norm[i] in _PLACE_DESCRIPTORS:
+        i += 1
+    if i >= j or _description(toks.norm[i:j]):
+        return None
+    return i, j
+
+
+def _definite(w: str) -> bool:
+    return w.startswith(_DEFINITE_NORM)
+
+
+def _description(norm: Sequence[str]) -> bool:
+    """True for an indefinite head word with indefinite adjectives after it ("صندوق إقليمي", "صندوق مشترك
+    برأس", "منظمة غير حكومية"): a description of an organization, not its name (names are definite:
+    "الصندوق الإقليمي", "صندوق النقد الدولي", or foreign words: "شركة بوينغ")."""
+    if len(norm) < 2 or norm[0] not in _ORG_HEADS or _definite(norm[0]):
+        return False
+    rest = norm[1:]
+    return not any(_definite(w) for w in rest) and any(
+        len(w) >= 4 and (w.endswith(("ي", "يه")) or w.startswith("م")) for w in rest)
+
+
+def _joined(spans: list[tuple[int, int, str]], toks: Tokens) -> list[tuple[int, int, str]]:
+    """Spans with a one-word person followed at once by a one-word name of another type read as one person
+    ("ديفيد/PER كاميرون/LOC" -> "ديفيد كاميرون"/PER): a first name never stands next to a place unlinked."""
+    out: list[tuple[int, int, str]] = []
+    for a, b, kind in spans:
+        if (out and out[-1][2] == "PER" and out[-1][1] == a and out[-1][1] - out[-1][0] == 1 and kind != "PER"
+                and b - a == 1 and toks.text[a].isalpha() and not _definite(toks.norm[a])
+                and not _clitic(toks.norm[a], toks.text[a])):
+            out[-1] = (out[-1][0], b, "PER")
+        else:
+            out.append((a, b, kind))
+    return out
 
 
 def _not_entities(analysis: Analysis) -> tuple[frozenset[str], tuple[int, int]]:
@@ -435,8 +471,8 @@ def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts], mod
     own, (dl_start, dl_end) = _not_entities(analysis)
     for s, toks, tags in zip(analysis.sentences, analysis.tokens, tagged, strict=True):
         taken: list[tuple[int, int]] = []
-        for i0, j0, kind in _entity_spans(tags):
-            span = _trimmed(toks, i0, j0)
+        for i0, j0, kind in _joined(_entity_spans(tags), toks):
+            span = _trimmed(toks, i0, j0, kind)
             if span is None:
                 continue
             i, j = span
@@ -488,10 +524,13 @@ def resolve(all_mentions: Sequence[Mention]) -> list[Entity]:
             full_names.setdefault(key.split()[-1], []).append(key)
     merged: dict[tuple[str, str], list[Mention]] = {}
     for (kind, key), ms in by_key.items():
-        target = key
-        if kind == "PER" and " " not in key and len(full_names.get(key, [])) == 1:
-            target = full_names[key][0]
-        merged.setdefault((kind, target), []).extend(ms)
+        target = (kind, key)
+        full = full_names.get(key, []) if " " not in key else []
+        # A last name alone joins its one full name; tagged a place or an organization too ("كاميرون" after
+        # "ديفيد كاميرون") when the person is named more often.
+        if len(full) == 1 and (kind == "PER" or len(ms) < len(by_key[("PER", full[0])])):
+            target = ("PER", full[0])
+        merged.setdefault(target, []).extend(ms)
     entities = []
     for (kind, key), found in merged.items():
         ordered = sorted(found, key=lambda m: (m.article_id, m.start))

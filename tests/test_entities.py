@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khulasa.entities import strip_clitics, tag_tokens
-from khulasa.model import Article
+from khulasa.model import Article, Tokens
 
 
 @pytest.mark.parametrize(
@@ -138,3 +138,58 @@ def test_gazetteer_keeps_places_and_drops_common_words() -> None:
         assert normalize(word) not in gaz["LOC"], word
     assert set(stem_tokens("لندن واشنطن")) <= gaz["PLACE_STEMS"]
     assert not set(stem_tokens("الخميس مدينة")) & gaz["PLACE_STEMS"]
+
+
+def _tokens(sentence: str) -> Tokens:
+    from khulasa.text import analysed
+
+    return analysed(_article("t", sentence)).tokens[0]
+
+
+def test_spans_lose_verbs_particles_and_place_descriptors() -> None:
+    from khulasa.entities import _trimmed
+
+    toks = _tokens("أرسل القمر الصناعي العربي صورا من مدينة الشدادي في سوريا")
+    text = list(toks.text)
+    assert _trimmed(toks, 0, 4, "ORG") == (1, 4)  # "أرسل" is a verb, never a name's first word
+    i = text.index("مدينة")
+    assert _trimmed(toks, i, i + 3, "LOC") == (i + 1, i + 2)  # "مدينة الشدادي في" -> "الشدادي"
+    assert _trimmed(toks, i, i + 2, "ORG") == (i, i + 2)  # only a place loses its descriptor
+
+
+@pytest.mark.parametrize(("phrase", "description"), [
+    ("صندوق إقليمي", True), ("صندوق مشترك برأس", True), ("منظمة غير حكومية", True),
+    ("الصندوق الإقليمي", False), ("صندوق النقد الدولي", False), ("شركة بوينغ", False), ("منظمة", False),
+])
+def test_an_indefinite_head_with_adjectives_is_a_description(phrase: str, description: bool) -> None:
+    from khulasa.entities import _description
+    from khulasa.text import normalize
+
+    assert _description([normalize(w) for w in phrase.split()]) is description
+
+
+def test_a_first_name_next_to_a_one_word_name_is_one_person() -> None:
+    from khulasa.entities import _joined
+
+    toks = _tokens("التقى ديفيد كاميرون في لندن")
+    assert _joined([(1, 2, "PER"), (2, 3, "LOC"), (4, 5, "LOC")], toks) == [(1, 3, "PER"), (4, 5, "LOC")]
+    toks = _tokens("التقى ديفيد والقاهرة")  # a clitic: two names, not one
+    assert _joined([(1, 2, "PER"), (2, 3, "LOC")], toks) == [(1, 2, "PER"), (2, 3, "LOC")]
+
+
+def test_a_proclitic_is_left_out_of_a_place_name() -> None:
+    from khulasa.entities import _clitic
+    from khulasa.text import normalize
+
+    for word, cut in [("وقطر", 1), ("والأردن", 1), ("قطر", 0), ("وزارة", 0), ("واشنطن", 0)]:
+        assert _clitic(normalize(word), word) == cut, word
+
+
+def test_the_outlet_and_its_dateline_are_not_entities_of_the_story() -> None:
+    from khulasa.entities import mentions
+
+    art = Article("d", "عمّان (وكالة أنباء المشرق) - أعلنت وزارة المياه الأردنية اليوم عن مشروع جديد في عمّان.",
+                  source="وكالة أنباء المشرق")
+    names = {m.text for m in mentions(art)}
+    assert "وكالة أنباء المشرق" not in names
+    assert not any(n.startswith(("أعلنت", "وأعلنت")) for n in names)
