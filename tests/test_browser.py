@@ -100,3 +100,19 @@ def test_search_without_hamza_finds_the_article(server: str, page: object) -> No
     links = page.locator("ol.hits a").all_inner_texts()
     assert any("إطلاق القمر الصناعي" in t for t in links)
     page.screenshot(path=str(OUT / "search.png"))
+
+
+def test_api_docs_render_their_operations_offline(server: str, page: object) -> None:
+    """Swagger UI at /docs reads the OpenAPI 3.1 schema and lists every operation; ReDoc at /redoc too."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+    paths = set(page.locator(".opblock-summary-path").all_inner_texts())
+    assert {"/api/stories", "/api/articles", "/api/health"} <= {p.replace("\u200b", "") for p in paths}
+    assert not page.locator("text=Unable to render this definition").count()
+    page.screenshot(path=str(OUT / "docs-swagger.png"))
+    page.goto(server + "/redoc")
+    page.wait_for_selector("[data-section-id^='operation']", timeout=20_000)
+    assert page.locator("[data-section-id^='operation']").count() >= 3

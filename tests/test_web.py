@@ -49,6 +49,9 @@ def test_read_endpoints(client: TestClient) -> None:
     docs = client.get("/docs").text
     assert "/docs-assets/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    redoc = client.get("/redoc").text
+    assert "/docs-assets/redoc.standalone.js" in redoc and "cdn" not in redoc.lower() and "googleapis" not in redoc
+    assert client.get("/docs-assets/redoc.standalone.js").status_code == 200
 
 
 def test_pages_are_rtl(client: TestClient) -> None:
