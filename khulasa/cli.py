@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -27,40 +28,70 @@ if TYPE_CHECKING:  # the stages load when a command runs, not for --help
     from khulasa.engine import Engine
     from khulasa.model import Batch, FileIssue
 
+def _plain_placeholders() -> None:
+    """Help shows each value as its placeholder (FILE, N, HOST:PORT), a flag as nothing: typer's own labels
+    (``<bool>`` for --help, ``<list[str]>`` beside an argument's metavar) read as Python, not as a command line."""
+    from typer.core import TyperArgument, TyperOption
+
+    option_type, argument_type = TyperOption.display_type_rich, TyperArgument.display_type_rich
+
+    def option(self: TyperOption, ctx: Any) -> str | None:
+        return "" if self.metavar is None and self.is_flag else option_type(self, ctx)
+
+    def argument(self: TyperArgument, ctx: Any) -> str | None:
+        return "" if self.metavar is not None else argument_type(self, ctx)
+
+    TyperOption.display_type_rich = option  # type: ignore[method-assign]
+    TyperArgument.display_type_rich = argument  # type: ignore[method-assign,assignment]
+
+
+_plain_placeholders()
 app = typer.Typer(
     name="khulasa",
     help="خلاصة — an offline Arabic news digest: clean articles, stories, cited summaries, figures.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
 T = TypeVar("T")
 
-PathsArg = Annotated[list[str], typer.Argument(help="Files, folders (read recursively) or - for standard input.")]
+PathsArg = Annotated[list[str], typer.Argument(metavar="PATH...", help="Files, folders (read recursively) or - for standard input.")]
 FieldOpt = Annotated[
     list[str] | None,
-    typer.Option("--field", help="JSONL field to read, as KEY=NAME (keys: text, title, date, url, source, id)."),
+    typer.Option("--field", metavar="KEY=NAME", help="JSONL field to read, as KEY=NAME (keys: text, title, date, url, source, id)."),
 ]
-MaxMbOpt = Annotated[float | None, typer.Option("--max-mb", show_default=False, min=0.001,
+MaxMbOpt = Annotated[float | None, typer.Option("--max-mb", metavar="MB", show_default=False, min=0.001,
                                                 help="Refuse files larger than this many megabytes "
                                                      "(default: ingest.max_mb, 50).")]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print the versioned JSON document.")]
-EngineOpt = Annotated[str | None, typer.Option("--engine", show_default=False,
+JsonFlag = Annotated[bool, typer.Option("--json", metavar="", help="Print the versioned JSON document.")]
+EngineOpt = Annotated[str | None, typer.Option("--engine", metavar="local|processes|ray", show_default=False,
                                                help="Where the per-article and per-story work runs: local (this "
                                                     "process), processes (local worker processes) or ray "
                                                     "(pip install 'khulasa\\[ray]'). Default: local, or processes "
                                                     "with --workers above 1.")]
-WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, show_default=False,
+WorkersOpt = Annotated[int | None, typer.Option("--workers", metavar="N", min=1, show_default=False,
                                                help="Worker processes (or Ray CPUs) for the per-article and "
                                                     "per-story work (default: output.workers, 1).")]
-AddressOpt = Annotated[str | None, typer.Option("--address", show_default=False,
+AddressOpt = Annotated[str | None, typer.Option("--address", metavar="HOST:PORT", show_default=False,
                                                 help="With --engine ray: join the Ray cluster at HOST:PORT "
                                                      "(default: start a local one with this machine's cores).")]
 
 
 def _err() -> Console:
-    return Console(stderr=True, highlight=False, emoji=False)
+    return Console(stderr=True, highlight=False, emoji=False, **_plain())
+
+
+def _out(**kwargs: Any) -> Console:
+    """The console for results on stdout: the terminal's width on a terminal; in a pipe or a file, lines are
+    never cut (rich would cut them at 80 columns)."""
+    wide: dict[str, Any] = {} if sys.stdout.isatty() else {"width": 100_000}
+    return Console(emoji=False, **kwargs, **_plain(), **wide)
+
+
+def _plain() -> dict[str, Any]:
+    """Console settings under NO_COLOR (or --no-color): no escape codes at all, neither colors nor bold."""
+    return {"color_system": None} if os.environ.get("NO_COLOR") else {}
 
 
 def _version(value: bool) -> None:
@@ -73,12 +104,14 @@ def _version(value: bool) -> None:
 def _main(
     ctx: typer.Context,
     config_file: Annotated[Path | None, typer.Option(
-        "--config", help="A TOML file of settings ([summary] max_words = 150, ...; see docs/configuration.md).",
+        "--config", metavar="FILE", help="A TOML file of settings (\\[summary] max_words = 150, ...; see docs/configuration.md).",
         show_default=False)] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", metavar="", count=True, show_default=False,
                                          help="Say more on stderr: -v each fallback taken, -vv debugging.")] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Only errors on stderr.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", metavar="",
+                                           help="No colors or styles (as the NO_COLOR variable).")] = False,
+    version: Annotated[bool, typer.Option("--version", metavar="", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
     """خلاصة — an offline Arabic news digest: clean articles, stories, cited summaries, figures.
@@ -89,6 +122,8 @@ def _main(
     from khulasa.config import load_config
     from khulasa.errors import ConfigError
 
+    if no_color:
+        os.environ["NO_COLOR"] = "1"  # read by every rich console made after this
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="khulasa: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
     try:
@@ -195,7 +230,7 @@ def articles(
     ctx: typer.Context,
     paths: PathsArg,
     as_json: JsonFlag = False,
-    show: Annotated[str | None, typer.Option("--show", help="Print one cleaned article, sentences marked.")] = None,
+    show: Annotated[str | None, typer.Option("--show", metavar="ID", help="Print one cleaned article, sentences marked.")] = None,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
 ) -> None:
@@ -226,7 +261,7 @@ def articles(
     batch = Batch(tuple(rows), tuple(issues))
     _report(batch)
     if show is None:
-        terminal.articles_table(Console(emoji=False), rows)
+        terminal.articles_table(_out(), rows)
         _exit(batch)
     if match is None:
         _err().print(f"khulasa: no article has the id {show!r}; `khulasa articles PATH` lists the ids.",
@@ -237,7 +272,7 @@ def articles(
     else:
         from khulasa.text import analyse
 
-        terminal.article_sheet(Console(highlight=False, soft_wrap=True, emoji=False), analyse(match))
+        terminal.article_sheet(_out(highlight=False, soft_wrap=True), analyse(match))
     _exit(Batch((match,), batch.issues))
 
 
@@ -245,10 +280,10 @@ def articles(
 def summarize(
     ctx: typer.Context,
     paths: PathsArg,
-    max_words: Annotated[int | None, typer.Option("--max-words", min=1, show_default=False,
+    max_words: Annotated[int | None, typer.Option("--max-words", metavar="N", min=1, show_default=False,
                                                   help="Word budget, never exceeded (default: summary.max_words, "
                                                        "120).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary with its citations as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the summary with its citations as JSON.")] = False,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
 ) -> None:
@@ -264,7 +299,7 @@ def summarize(
     elif summary.sentences:
         sys.stdout.write(summary.text() + "\n")
     if not summary.sentences and batch.articles:
-        Console(stderr=True, emoji=False).print(f"no sentence that can stand alone fits in {summary.max_words} words: "
+        Console(stderr=True, emoji=False, **_plain()).print(f"no sentence that can stand alone fits in {summary.max_words} words: "
                                    "raise --max-words", markup=False)
     _exit(batch)
 
@@ -288,7 +323,7 @@ def stories(
     if as_json:
         _print_json(documents.stories_document(result, batch.articles, batch.issues))
         _exit(batch)
-    terminal.stories_tree(Console(highlight=False, soft_wrap=True, emoji=False), result, batch.articles)
+    terminal.stories_tree(_out(highlight=False, soft_wrap=True), result, batch.articles)
     _exit(batch)
 
 
@@ -308,19 +343,19 @@ def _write(path: Path, text: str, what: str) -> None:
 @app.command()
 def digest(
     ctx: typer.Context,
-    paths: Annotated[list[str] | None, typer.Argument(help="Files, folders (read recursively) or - for standard "
+    paths: Annotated[list[str] | None, typer.Argument(metavar="[PATH...]", help="Files, folders (read recursively) or - for standard "
                                                            "input; none with --db.", show_default=False)] = None,
-    max_words: Annotated[int | None, typer.Option("--max-words", min=10, show_default=False,
+    max_words: Annotated[int | None, typer.Option("--max-words", metavar="N", min=10, show_default=False,
                                                   help="Word budget of each story's summary (default: "
                                                        "summary.max_words, 120).")] = None,
-    json_file: Annotated[Path | None, typer.Option("--json", help="Also write the JSON document here (- : to stdout, instead of the panels).")] = None,
-    markdown_file: Annotated[Path | None, typer.Option("--markdown", help="Also write Markdown here (- : to stdout).")] = None,
-    html_file: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained RTL page here (- : to stdout).")] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", metavar="FILE|-", help="Also write the JSON document here (- : to stdout, instead of the panels).")] = None,
+    markdown_file: Annotated[Path | None, typer.Option("--markdown", metavar="FILE|-", help="Also write Markdown here (- : to stdout).")] = None,
+    html_file: Annotated[Path | None, typer.Option("--html", metavar="FILE|-", help="Also write a self-contained RTL page here (- : to stdout).")] = None,
     workers: WorkersOpt = None,
-    db: Annotated[Path | None, typer.Option("--db", show_default=False,
+    db: Annotated[Path | None, typer.Option("--db", metavar="FILE", show_default=False,
                                             help="Print the digest a store holds (nothing recomputed) instead "
                                                  "of reading PATHs.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, show_default=False,
+    limit: Annotated[int | None, typer.Option("--limit", metavar="N", min=1, show_default=False,
                                               help="With --db: only the N largest stories.")] = None,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
@@ -371,7 +406,7 @@ def digest(
             result = run(list(batch.articles), config=config, max_words=max_words, issues=batch.issues,
                          on_stage=on_stage, engine=runner)
     if not any(str(p) == "-" for p in (json_file, markdown_file, html_file) if p is not None):
-        terminal.digest_panels(Console(highlight=False, emoji=False), result)
+        terminal.digest_panels(_out(highlight=False), result)
     if json_file:
         _write(json_file, json.dumps(documents.digest_document(result), ensure_ascii=False, indent=2) + "\n",
                "JSON")
@@ -402,12 +437,12 @@ def facts(
     if as_json:
         _print_json(documents.facts_document(result))
         _exit(batch)
-    terminal.facts_tables(Console(highlight=False, emoji=False), result)
+    terminal.facts_tables(_out(highlight=False), result)
     _exit(batch)
 
 
-DbOpt = Annotated[Path, typer.Option("--db", help="The SQLite store file (created when missing).")]
-WaitOpt = Annotated[float, typer.Option("--wait", min=0, help="Seconds to wait, in all, while another process "
+DbOpt = Annotated[Path, typer.Option("--db", metavar="FILE", help="The SQLite store file (created when missing).")]
+WaitOpt = Annotated[float, typer.Option("--wait", metavar="SECONDS", min=0, help="Seconds to wait, in all, while another process "
                                                              "writes to the store, before giving up.")]
 
 
@@ -527,10 +562,10 @@ def ingest(
 @app.command()
 def watch(
     ctx: typer.Context,
-    folder: Annotated[Path, typer.Argument(help="The folder a scraper writes into (read recursively).")],
+    folder: Annotated[Path, typer.Argument(metavar="FOLDER", help="The folder a scraper writes into (read recursively).")],
     db: DbOpt = Path("khulasa.db"),
-    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between looks at the folder.")] = 5.0,
-    once: Annotated[bool, typer.Option("--once", help="Look once, ingest what is new, and exit.")] = False,
+    interval: Annotated[float, typer.Option(metavar="SECONDS", min=0.1, help="Seconds between looks at the folder.")] = 5.0,
+    once: Annotated[bool, typer.Option("--once", metavar="", help="Look once, ingest what is new, and exit.")] = False,
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
     wait: WaitOpt = 120.0,
@@ -591,10 +626,10 @@ def watch(
 def serve(
     ctx: typer.Context,
     db: DbOpt = Path("khulasa.db"),
-    host: Annotated[str, typer.Option(help="Interface to listen on (only this machine by default).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", help="Extra Host header to accept.")] = None,
-    create: Annotated[bool, typer.Option("--create", help="Start an empty store when the --db file is missing.")]
+    host: Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on (only this machine by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
+    allow_host: Annotated[list[str] | None, typer.Option("--allow-host", metavar="HOST", help="Extra Host header to accept.")] = None,
+    create: Annotated[bool, typer.Option("--create", metavar="", help="Start an empty store when the --db file is missing.")]
     = False,
 ) -> None:
     """Serve the store: the RTL digest pages, search, and a JSON API (OpenAPI at /openapi.json).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from khulasa.cli import app
@@ -231,3 +232,33 @@ def test_ner_accurate_finds_the_examples_people_and_places() -> None:
     doc = json.loads(result.stdout)
     kinds = {e["type"] for s in doc["stories"] for e in s["entities"]}
     assert {"PER", "LOC"} <= kinds
+
+
+COMMANDS = ["articles", "summarize", "stories", "digest", "facts", "ingest", "watch", "serve"]
+
+
+def test_help_shows_placeholders_not_python_types() -> None:
+    for args in ([], *([c] for c in COMMANDS)):
+        out = runner.invoke(app, [*args, "--help"]).output
+        assert "<bool>" not in out and "<list[" not in out and "<str>" not in out and "<int" not in out, args
+    top = runner.invoke(app, ["--help"]).output
+    assert [top.index(f" {c} ") for c in COMMANDS] == sorted(top.index(f" {c} ") for c in COMMANDS)
+    assert "FILE|-" in runner.invoke(app, ["digest", "--help"]).output
+
+
+def test_version_no_color_and_completion(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "")  # --no-color sets it for the process: restored after the test
+    assert runner.invoke(app, ["--version"]).stdout.startswith("khulasa ")
+    colored = CliRunner(env={"COLUMNS": "200", "FORCE_COLOR": "1"})
+    assert "\x1b[" in colored.invoke(app, ["facts", *FLOODS]).stdout
+    plain = colored.invoke(app, ["--no-color", "facts", *FLOODS])
+    assert plain.exit_code == 0 and "\x1b[" not in plain.stdout and "Entities" in plain.stdout
+    completion = runner.invoke(app, ["--show-completion", "bash"])
+    assert completion.exit_code == 0 and "_khulasa_completion" in completion.stdout
+
+
+def test_output_in_a_pipe_is_never_cut() -> None:
+    narrow = CliRunner(env={"COLUMNS": "40"})  # a pipe: the width rich would guess is ignored
+    out = narrow.invoke(app, ["stories", str(EXAMPLES)]).stdout
+    assert "(confidence 0." in out and any(len(line) > 60 for line in out.splitlines())
+    assert all(line.rstrip().endswith(("outlets)", ")", "—")) or "·" in line for line in out.splitlines() if line.strip())

@@ -107,7 +107,7 @@ def digest_panels(out: Console, result: Digest) -> None:
             body.append(f"  {escape(f'[{n}]')} {escape(a.credit)} — {escape(a.display_title)} "
                         f"[dim]{a.date or ''} {escape(a.path)}[/dim]")
         out.print(Panel("\n".join(body), title=f"[bold]{escape(story.id)}[/bold] {escape(story.headline)}",
-                        title_align="right"))
+                        title_align="right", expand=out.is_terminal))  # in a pipe: as wide as its lines
 
 
 def facts_tables(out: Console, result: Digest) -> None:
