@@ -457,11 +457,13 @@ class IngestReport:
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """An article matching a search, with a short normalized snippet."""
+    """An article matching a search: a snippet of its text (original spelling) and the character spans of
+    the matched words in the snippet."""
 
     id: str
     title: str
     snippet: str
+    marks: tuple[tuple[int, int], ...] = ()
 
 
 def to_dict(value: Any) -> Any:

@@ -14,14 +14,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from khulasa.errors import StoreBusy, StoreError
 from khulasa.model import Article, IngestReport, SearchHit
-from khulasa.text import content_hash, normalize, sentences, tokenize
+from khulasa.text import content_hash, normalize, query_key, search_keys, sentences, tokenize, word_keys
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
@@ -75,23 +77,94 @@ def _migration_4(db: sqlite3.Connection) -> None:
                "PRIMARY KEY (grp, key)) WITHOUT ROWID")
 
 
+def _migration_5(db: sqlite3.Connection) -> None:
+    """Search by word family: the text index gains ``keys`` (``text.search_keys`` of title and body), rebuilt
+    from the stored articles a thousand at a time."""
+    db.execute("DROP TABLE articles_fts")
+    db.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(id UNINDEXED, title, body, keys, tokenize='unicode61')")
+    rows = db.execute("SELECT id, title, text FROM articles ORDER BY rowid")
+    while chunk := rows.fetchmany(1000):
+        db.executemany("INSERT INTO articles_fts(id, title, body, keys) VALUES (?,?,?,?)",
+                       [_fts_row(aid, title or "", text) for aid, title, text in chunk])
+
+
+def _fts_row(aid: str, title: str, text: str) -> tuple[str, str, str, str]:
+    """The text index row of an article: normalized title and body, and the word-family keys of both."""
+    return aid, normalize(title), normalize(text), " ".join(search_keys(f"{title}\n{text}"))
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3,
-                                                                 _migration_4)
+                                                                 _migration_4, _migration_5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def _snippet(article: Article, terms: Sequence[str], width: int = 160) -> str:
-    """The first sentence of ``article`` (original spelling) holding a query term, shortened to ``width``."""
-    for s in sentences(article):
-        words = set(tokenize(s.text))
-        if any(t in words for t in terms):
-            return s.text if len(s.text) <= width else s.text[:width].rsplit(" ", 1)[0] + " …"
-    return article.text[:width]
+_PHRASE = re.compile(r'"([^"]*)"?')
+_WORD = re.compile(r"[^\s\"'()«»،؛؟,.:;!?\[\]{}<>/-]+")  # a word of display text, marks included
+
+
+class _Query(NamedTuple):
+    """A parsed search: whole phrases, words (exact or of the same family) and prefixes, all required."""
+
+    phrases: tuple[tuple[str, ...], ...]
+    words: tuple[str, ...]
+    prefixes: tuple[str, ...]
+
+
+def _parse(query: str) -> _Query:
+    phrases = [tuple(tokenize(p)) for p in _PHRASE.findall(query)]
+    words: list[str] = []
+    prefixes: list[str] = []
+    for raw in _PHRASE.sub(" ", query).split():
+        toks = tokenize(raw)
+        if toks and raw.rstrip("*") != raw:
+            words += toks[:-1]
+            prefixes.append(toks[-1])
+        else:
+            words += toks
+    return _Query(tuple(p for p in phrases if p), tuple(words), tuple(prefixes))
 
 
 def fts_query(query: str) -> str:
-    """A safe FTS5 query for user text: its normalized tokens, each quoted, all required."""
-    return " ".join(f'"{t}"' for t in tokenize(query)[:32])
+    """A safe FTS5 query for user text, never raw FTS5 syntax: every part required; a word matches as written
+    (normalized) or any word of its family ("تحالف" finds "التحالف", "استقرار" finds "لاستقرار"); "a phrase
+    in quotes" matches as a whole; a word ending in * matches as a prefix ("كير*")."""
+    q = _parse(query)
+    parts = [f'{{title body}} : "{" ".join(p)}"' for p in q.phrases]
+    parts += [f'({{title body}} : "{w}" OR keys : "{query_key(w)}")' for w in q.words]
+    parts += [f'{{title body}} : "{p}"*' for p in q.prefixes]
+    return " AND ".join(parts[:32])
+
+
+def _matches(text: str, q: _Query) -> list[tuple[int, int]]:
+    """Character spans of ``text`` (display form) that a search matched: words, prefixes, phrase words."""
+    wanted = {query_key(w) for w in q.words} | {query_key(w) for p in q.phrases for w in p}
+    exact = set(q.words) | {w for p in q.phrases for w in p}
+    out = []
+    for m in _WORD.finditer(text):
+        for t in tokenize(m.group()):
+            if t in exact or (q.prefixes and t.startswith(q.prefixes)) or wanted & set(word_keys(t)):
+                out.append(m.span())
+                break
+    return out
+
+
+def _snippet(article: Article, q: _Query, width: int = 200) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The first sentence of ``article`` (original spelling) that holds a match, cut to about ``width``
+    characters around the first match, and the spans of the matches in it."""
+    for s in sentences(article):
+        spans = _matches(s.text, q)
+        if not spans:
+            continue
+        text, lo = s.text, 0
+        if len(text) > width:
+            lo = max(0, spans[0][0] - width // 3)
+            lo = text.rfind(" ", 0, lo) + 1 if lo else 0
+            hi = text.rfind(" ", lo, lo + width)
+            text = ("… " if lo else "") + text[lo:hi if hi > lo else lo + width] + " …"
+        shift = 2 if lo else 0
+        return text, tuple((a - lo + shift, b - lo + shift) for a, b in spans
+                           if a >= lo and b - lo + shift <= len(text))
+    return article.text[:width], ()
 
 
 _COLUMNS = ("id", "content_hash", "path", "title", "date", "updated", "source", "outlet", "dateline", "url",
@@ -209,8 +282,8 @@ class Store:
                 (aid, digest, a.path, a.title, a.date.isoformat() if a.date else None, a.updated, a.source,
                  a.outlet, a.dateline, a.url, a.language, a.text, json.dumps(list(a.captions), ensure_ascii=False),
                  json.dumps(list(a.removed), ensure_ascii=False), now, int(a.folder_credit)))
-            self.db.execute("INSERT INTO articles_fts(id, title, body) VALUES (?,?,?)",
-                            (aid, normalize(a.title), normalize(a.text)))
+            self.db.execute("INSERT INTO articles_fts(id, title, body, keys) VALUES (?,?,?,?)",
+                            _fts_row(aid, a.title, a.text))
             added.append(replace(a, id=aid, content_hash=digest))
         self.db.execute("INSERT INTO batches(at, added, skipped) VALUES (?,?,?)", (now, len(added), len(skipped)))
         return IngestReport(tuple(a.id for a in added), tuple(skipped), tuple(repeated)), added
@@ -286,17 +359,18 @@ class Store:
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Articles matching every word of ``query`` (normalized: hamza, diacritics, ta marbuta do not matter)."""
-        q = fts_query(query)
-        if not q:
+        fts = fts_query(query)
+        if not fts:
             return []
         ids = [str(r[0]) for r in self.db.execute(
-            "SELECT id FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (q, limit))]
-        terms = tokenize(query)
+            "SELECT id FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (fts, limit))]
+        parsed = _parse(query)
         hits = []
         for aid in ids:
             article = self.article(aid)
             if article is not None:
-                hits.append(SearchHit(aid, article.title, _snippet(article, terms)))
+                snippet, marks = _snippet(article, parsed)
+                hits.append(SearchHit(aid, article.title, snippet, marks))
         return hits
 
     def check(self) -> list[str]:

@@ -223,6 +223,33 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(normalize(text))
 
 
+@functools.cache
+def _proclitics() -> tuple[str, ...]:
+    from khulasa.lexicon import words
+
+    return tuple(sorted(words("clitics", "base"), key=len, reverse=True))
+
+
+def word_keys(token: str) -> tuple[str, ...]:
+    """The index keys of one token of ``tokenize``: its stem, and the stem of what is left without one
+    proclitic (و، ب، ل، ال، وال، لل...; 3 letters left at least), so a query's stem (``query_key``) for
+    "تحالف" finds "التحالف" and "وبالتحالف", for "استقرار" finds "لاستقرار". One key when both are the same."""
+    bare = next((token[len(c):] for c in _proclitics() if token.startswith(c) and len(token) - len(c) >= 3), token)
+    stems = _stemmer("ar").stemWords([token, bare] if bare != token else [token])
+    return tuple(dict.fromkeys(st.replace("ة", "ه") for st in stems))
+
+
+def query_key(token: str) -> str:
+    """The key a query token looks up among the ``word_keys`` of the indexed words: its stem alone (a query
+    word is taken as written, "كيري" is not read as ك + "يري")."""
+    return str(_stemmer("ar").stemWord(token)).replace("ة", "ه")
+
+
+def search_keys(text: str) -> list[str]:
+    """Every index key (``word_keys``) of the tokens of ``text``, in order: the store's word-family index."""
+    return [k for t in tokenize(text) for k in word_keys(t)]
+
+
 def content_hash(text: str, *, key: str | None = None) -> str:
     """The content hash of ``text``: 16 hex digits of the SHA-256 of its normalized words joined by single
     spaces, so copies that differ only in spelling variants, diacritics or line breaks hash alike. ``key``:

@@ -333,7 +333,8 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         if len(q) > 500:
             raise HTTPException(400, "the query is too long (500 characters at most)")
         hits = readers.get().search(q, limit=max(1, min(limit, 100)))
-        return {"query": q, "hits": [{"id": h.id, "title": h.title, "snippet": h.snippet} for h in hits]}
+        return {"query": q, "hits": [{"id": h.id, "title": h.title, "snippet": h.snippet,
+                                      "marks": [list(m) for m in h.marks]} for h in hits]}
 
     @app.post("/api/articles", status_code=201)
     async def post_articles(request: Request) -> Any:
@@ -361,9 +362,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             raise HTTPException(*answer["error"])
         return answer
 
-    search_form = ('<form action="/search" method="get" role="search" style="margin-top:.5rem">'
-                   '<input name="q" placeholder="ابحث في المقالات" aria-label="بحث" '
-                   'style="font:inherit;padding:.2rem .5rem"> <button>بحث</button></form>')
+    search_form = pages.search_form_html()
 
     @app.get("/", response_class=HTMLResponse)
     def home(page: int = Query(1, ge=1, le=100_000), order: Literal["size", "recent"] = "size") -> str:
@@ -403,7 +402,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     @app.get("/search", response_class=HTMLResponse)
     def search_page(q: str = "") -> str:
         hits = readers.get().search(q[:500]) if q else []
-        return pages.search_html(q, hits, extra_header=search_form)
+        return pages.search_html(q, hits)
 
     @app.get("/articles/{article_id:path}", response_class=HTMLResponse)
     def article_page(article_id: str) -> str:

@@ -102,6 +102,19 @@ def test_search_without_hamza_finds_the_article(server: str, page: object) -> No
     page.screenshot(path=str(OUT / "search.png"))
 
 
+def test_search_for_a_word_finds_its_family_and_keeps_the_query(server: str, page: object) -> None:
+    """"سيول" finds the articles that say "السيول" or "وسيول", marks the words, and keeps the query in the box."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto(server + "/search?q=" + "سيول")
+    page.wait_for_selector("ol.hits li")
+    assert page.input_value("form.search input[name=q]") == "سيول"
+    marks = page.locator("ol.hits mark").all_inner_texts()
+    assert marks and all("سيول" in m for m in marks)
+    assert page.evaluate("document.querySelector('form.search input').getBoundingClientRect().height") >= 44
+
+
 def test_api_docs_render_their_operations_offline(server: str, page: object) -> None:
     """Swagger UI at /docs reads the OpenAPI 3.1 schema and lists every operation; ReDoc at /redoc too."""
     from playwright.sync_api import Page

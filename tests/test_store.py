@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -119,7 +120,39 @@ def test_fts_syntax_is_never_passed_through(tmp_path: Path, query: str) -> None:
     with Store(tmp_path / "k.db") as store:
         store.ingest(ARTICLES[:2])
         store.search(query)  # must not raise
-    assert all(part.startswith('"') and part.endswith('"') for part in fts_query(query).split())
+    outside = re.sub(r'"[^"]*"', " ", fts_query(query))  # what is not a quoted literal is our own syntax
+    assert set(outside.replace("{title body}", " ").replace("(", " ").replace(")", " ").split()) <= {
+        ":", "keys", "OR", "AND", "*"}
+
+
+def test_search_finds_a_word_family_a_prefix_and_a_phrase(tmp_path: Path) -> None:
+    arts = [Article(id="a", title="اجتماع", text="انعقد اجتماع التحالف الدولي لاستقرار المنطقة في لندن."),
+            Article(id="b", title="زيارة", text="وصل جون كيري إلى بغداد. وأكد كيري دعم بلاده."),
+            Article(id="c", title="طقس", text="أمطار غزيرة على الساحل اليوم.")]
+    with Store(tmp_path / "k.db") as store:
+        store.ingest(arts)
+        assert [h.id for h in store.search("تحالف")] == ["a"]
+        assert [h.id for h in store.search("استقرار")] == ["a"]
+        assert [h.id for h in store.search("كير*")] == ["b"]
+        assert [h.id for h in store.search("بغد*")] == ["b"]
+        assert [h.id for h in store.search("بغد")] == []  # without * a word is a whole word (or its family)
+        assert [h.id for h in store.search('"جون كيري"')] == ["b"]
+        assert [h.id for h in store.search('"كيري جون"')] == []
+        hit = store.search("تحالف لندن")[0]
+        assert [hit.snippet[a:b] for a, b in hit.marks] == ["التحالف", "لندن"]
+
+
+def test_the_word_index_is_built_for_articles_stored_before_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = Store(path, migrate=False)
+    old.migrate(target=4)
+    old.db.execute("BEGIN")
+    old.db.execute("INSERT INTO articles(id, content_hash, text, ingested_at) VALUES ('x', 'h', 'قمة التحالف', 'then')")
+    old.db.execute("INSERT INTO articles_fts(id, title, body) VALUES ('x', '', 'قمه التحالف')")
+    old.db.execute("COMMIT")
+    old.close()
+    with Store(path) as store:
+        assert [h.id for h in store.search("تحالف")] == ["x"] and store.check() == []
 
 
 _INGEST_LOOP = """
@@ -179,3 +212,14 @@ def test_ingest_tells_stored_before_from_repeated_in_the_batch(tmp_path: Path) -
         assert first.added == (a.id,) and first.skipped == first.repeated == (copy.id,)
         again = store.ingest([a])
         assert again.skipped == (a.id,) and again.repeated == ()
+
+
+def test_search_for_tahaluf_finds_every_seed(tmp_path: Path, seeds_dir: Path) -> None:
+    """The five seeds say "التحالف" (never "تحالف" alone): a one-word query finds all of them, marked."""
+    seeds = list(read_articles([str(seeds_dir)]).articles)
+    with Store(tmp_path / "k.db") as store:
+        store.ingest(seeds)
+        hits = store.search("تحالف")
+        assert {h.id for h in hits} == {a.id for a in seeds} and len(seeds) == 5
+        assert all(h.marks and "تحالف" in h.snippet[h.marks[0][0]:h.marks[0][1]] for h in hits)
+        assert {h.id for h in store.search("لاستقرار")} <= {h.id for h in store.search("استقرار")}

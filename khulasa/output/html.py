@@ -151,11 +151,30 @@ def parts_html(parts: Sequence[Mapping[str, Any]], title: str = "خلاصة", ex
         stories=[p["view"] for p in parts]))
 
 
+def search_form_html(query: str = "") -> str:
+    """The search box of the server's pages, holding ``query``."""
+    return str(_environment().get_template("search_form.html.j2").render(query=query))
+
+
+def _marked(text: str, marks: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, matched) at the ``marks`` spans (sorted, non-overlapping kept)."""
+    out: list[tuple[str, bool]] = []
+    at = 0
+    for a, b in sorted(marks):
+        if a < at or b > len(text):
+            continue
+        out += [(text[at:a], False), (text[a:b], True)]
+        at = b
+    out.append((text[at:], False))
+    return [piece for piece in out if piece[0]]
+
+
 def search_html(query: str, hits: Sequence[SearchHit], extra_header: str = "") -> str:
-    """The server's search results page."""
+    """The server's search results page: the box holding the query, each hit with its matches marked."""
+    rows = [{"id": h.id, "title": h.title or h.id, "pieces": _marked(h.snippet, h.marks)} for h in hits]
     return str(_environment().get_template("search.html.j2").render(
-        title=f"بحث: {query}", version=_version(), css=Markup(_static("digest.css")), query=query, hits=hits,
-        extra_header=Markup(extra_header)))
+        title=f"بحث: {query}", version=_version(), css=Markup(_static("digest.css")), query=query, hits=rows,
+        extra_header=Markup(search_form_html(query) + extra_header)))
 
 
 def article_html(article: Article) -> str:
