@@ -60,14 +60,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(server: str) -> Iterator[object]:
+def browser(server: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1300, "height": 900})
-        yield pg
-        browser.close()
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: object) -> object:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    return browser.new_page(viewport={"width": 1300, "height": 900})
 
 
 def test_story_page_is_rtl_and_citations_open_their_sentence(server: str, page: object) -> None:
@@ -129,3 +136,48 @@ def test_api_docs_render_their_operations_offline(server: str, page: object) -> 
     page.goto(server + "/redoc")
     page.wait_for_selector("[data-section-id^='operation']", timeout=20_000)
     assert page.locator("[data-section-id^='operation']").count() >= 3
+
+
+def test_citation_viewer_on_a_phone_opens_in_view_and_closes_with_escape_and_back(server: str, browser: object) -> None:
+    """390 px wide: the viewer is a sheet in view, the page does not jump, Escape and Back close it and the
+    reader is where they were; citation buttons are 44 px targets."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    pg = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg.goto(server + "/")
+    button = pg.locator("button.cite").nth(3)
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box is not None and box["width"] >= 44 and box["height"] >= 44
+    for closing in ("Escape", "Back"):
+        y = pg.evaluate("window.scrollY")
+        button.click()
+        assert pg.locator("#viewer").is_visible()
+        rect = pg.evaluate("(() => { const r = document.getElementById('viewer').getBoundingClientRect();"
+                           " return [r.top, r.bottom, innerHeight]; })()")
+        assert 0 <= rect[0] < rect[1] <= rect[2] + 1  # wholly in view
+        assert abs(pg.evaluate("window.scrollY") - y) < 2  # the page did not jump
+        if closing == "Escape":
+            pg.keyboard.press("Escape")
+        else:
+            pg.go_back()
+        pg.wait_for_selector("#viewer", state="hidden")
+        assert abs(pg.evaluate("window.scrollY") - y) < 2
+    OUT.mkdir(exist_ok=True)
+    button.click()
+    pg.screenshot(path=str(OUT / "story-page-mobile.png"))
+    pg.close()
+
+
+def test_dates_ids_and_paths_keep_their_order_in_right_to_left_lines(server: str, page: object) -> None:
+    """A date reads 2024-03-14 wherever it stands (isolated as left-to-right), in the lists and the viewer."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto(server + "/")
+    page.locator("button.cite").first.click()
+    for selector in ("ol.sources time", "#viewer-meta bdi[dir=ltr]"):
+        el = page.locator(selector).first
+        assert el.evaluate("e => getComputedStyle(e).direction") == "ltr", selector
+        assert el.evaluate("e => getComputedStyle(e).unicodeBidi") == "isolate", selector

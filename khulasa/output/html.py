@@ -20,6 +20,7 @@ from khulasa.model import Article, Citation, Digest, SearchHit, StoryDigest
 from khulasa.output.labels import (
     ARTICLES,
     ARTICLES_GEN,
+    COPIES,
     STORIES,
     VERDICT_AR,
     count_ar,
@@ -88,7 +89,9 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
         "story": {"id": story.id, "headline": story.headline, "outlets": list(story.outlets),
                   "events": [{"when": when(e.first, e.last), "headline": e.headline, "outlets": list(e.outlets),
                               "sentences": views.get(e.id, [])} for e in story.events]},
-        "size": count_ar(len(story.article_ids), ARTICLES),
+        "size": count_ar(len(story.article_ids), ARTICLES) + (  # the sources list can cite the copies too
+            f" و{count_ar(len(story.every_article) - len(story.article_ids), COPIES)}"
+            if len(story.every_article) > len(story.article_ids) else ""),
         "articles": len(story.article_ids),
         "sentences": views[story.id],
         "figures": [{"verdict": g.verdict, "verdict_ar": VERDICT_AR[g.verdict], "label": thing_label(g),

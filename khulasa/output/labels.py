@@ -37,6 +37,7 @@ VERDICT_AR: dict[Verdict, str] = {"agree": "متفقة", "approximate": "تقر�
 
 # Arabic counted nouns: (one, two, 3-10, 11-99, hundreds) forms; "two" in the case the phrase needs.
 ARTICLES = ("مقال واحد", "مقالان", "مقالات", "مقالا", "مقال")
+COPIES = ("نسخة مكررة", "نسختان مكررتان", "نسخ مكررة", "نسخة مكررة", "نسخة مكررة")
 ARTICLES_GEN = ("مقال واحد", "مقالين", "مقالات", "مقالا", "مقال")  # after من / في
 STORIES = ("قصة واحدة", "قصتان", "قصص", "قصة", "قصة")
 TIMES = ("مرة واحدة", "مرتين", "مرات", "مرة", "مرة")

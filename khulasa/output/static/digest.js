@@ -14,17 +14,40 @@ function show(id) {
   const art = data.articles[c.article_id];
   const t = art.text;
   document.getElementById('viewer-title').textContent = art.title || c.article_id;
-  document.getElementById('viewer-meta').textContent = [art.source, art.date || '', art.path].join(' · ');
+  // Latin names, dates and paths are isolated so the right-to-left line does not reorder them.
+  document.getElementById('viewer-meta').innerHTML = [[art.source, 'auto'], [art.date, 'ltr'], [art.path, 'ltr']]
+    .filter(x => x[0]).map(x => '<bdi dir="' + x[1] + '">' + esc(x[0]) + '</bdi>').join(' · ');
   document.getElementById('viewer-text').innerHTML = esc(t.slice(0, c.start)).replace(/\n/g, '<br>') +
     '<mark id="cited">' + esc(t.slice(c.start, c.end)) + '</mark>' + esc(t.slice(c.end)).replace(/\n/g, '<br>');
   const others = data.sentences[c.sentence].filter(x => x !== id).map(x => data.citations[x]);
   document.getElementById('viewer-others').innerHTML = others.length ?
-    '<h4>تنقله أيضا</h4><ol class="others">' + others.map(o => '<li><b>' + esc(o.source) + '</b> ' +
-      esc(o.date || '') + ': ' + esc(data.articles[o.article_id].text.slice(o.start, o.end)) + '</li>').join('') +
+    '<h4>تنقله أيضا</h4><ol class="others">' + others.map(o => '<li><b><bdi>' + esc(o.source) + '</bdi></b> ' +
+      '<bdi dir="ltr">' + esc(o.date || '') + '</bdi>: ' + esc(data.articles[o.article_id].text.slice(o.start, o.end)) + '</li>').join('') +
     '</ol>' : '';
+  const opened = !viewer.hidden;
   viewer.hidden = false;
-  document.getElementById('cited').scrollIntoView({block: 'center'});
+  // Scroll the viewer to the cited span, never the page: the reader stays at the sentence they tapped.
+  const cited = document.getElementById('cited');
+  viewer.scrollTop = Math.max(0, cited.offsetTop - viewer.clientHeight / 3);
+  if (!opened) history.pushState({viewer: id}, '');  // Back closes the viewer
+  document.getElementById('viewer-close').focus({preventScroll: true});
 }
 
-document.querySelectorAll('button.cite').forEach(b => b.addEventListener('click', () => show(b.dataset.cite)));
-document.getElementById('viewer-close').addEventListener('click', () => { viewer.hidden = true; });
+function hide() {
+  if (viewer.hidden) return;
+  viewer.hidden = true;
+  if (lastButton) lastButton.focus({preventScroll: true});
+}
+
+let lastButton = null;
+document.querySelectorAll('button.cite').forEach(b => b.addEventListener('click', () => {
+  lastButton = b;
+  show(b.dataset.cite);
+}));
+function close() {
+  if (viewer.hidden) return;
+  if (history.state && history.state.viewer) history.back(); else hide();
+}
+document.getElementById('viewer-close').addEventListener('click', close);
+document.addEventListener('keydown', e => { if (e.key === 'Escape') close(); });
+window.addEventListener('popstate', hide);
