@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 from khulasa.config import NerMode
 from khulasa.ingest.meta import dateline_of
 from khulasa.lexicon import lexicon, words
-from khulasa.model import Analysis, Article, Entity, EntityType, Mention, Tokens
+from khulasa.model import Analysis, Article, Entity, EntityType, Mention, Sentence, Tokens
 from khulasa.text import analysed, normalize, stem_tokens, stopwords
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ PERSON_TRIGGERS = words("names", "person_triggers")  # words that announce a per
 ORG_HEADS = words("names", "org_heads")  # head words of organization names
 _PERSON_TRIGGERS = frozenset(normalize(w) for w in PERSON_TRIGGERS)
 _ORG_HEADS = frozenset(normalize(w) for w in ORG_HEADS)
+_HEADS_DEFINITE = frozenset(normalize(w) for w in ("التنظيم", "الحلف", "الصندوق", "التحالف", "الوكالة", "القوات"))
 _PUNCT = ".,;:!?\"'()[]{}«»-_/"
 _CLITICS = words("clitics", "base")
 _DEFINITE = words("clitics", "definite")
@@ -262,13 +263,38 @@ def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = Non
 def _tag_analysis(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts],
                   mode: NerMode = "fast") -> list[list[str]]:
     """``tag_document`` over an analysed article: its tokens' normalized forms and stems, read, not recomputed
-    (``known``: the token facts of the batch, shared by its articles)."""
+    (``known``: the token facts of the batch, shared by its articles), plus the names of ``_headed``."""
     if mode == "accurate":
         base = accurate_tags([list(t.text) for t in analysis.tokens])
     else:
         gaz = gazetteer()
         base = [_tag(_features(t.norm, t.stem, gaz, known)) for t in analysis.tokens]
+    base = [_headed(tags, t.norm) for tags, t in zip(base, analysis.tokens, strict=True)]
     return _propagate(base, [list(t.norm) for t in analysis.tokens], None)
+
+
+def _headed(tags: list[str], norm: Sequence[str]) -> list[str]:
+    """``tags`` with the organizations a naming head opens tagged where the tagger left them out: the head
+    ("وزارة", "ووزارة"), one to three definite words, and a nationality after them ("وزارة الخارجية
+    الأميركية", "منظمة الأغذية والزراعة")."""
+    stop = stopwords("ar")
+    out = list(tags)
+    k = 0
+    while k < len(norm):
+        w = norm[k]
+        if out[k] == "O" and (w in _NAMING_HEADS or (w[:1] in "وفبل" and w[1:] in _NAMING_HEADS)):
+            j = k + 1
+            while (j < len(norm) and j - k <= 3 and out[j] == "O" and len(norm[j]) >= 4 and norm[j] not in stop
+                   and norm[j].startswith(("ال", "وال")) and not _nationality(norm[j])):
+                j += 1
+            if j > k + 1:
+                if j < len(norm) and out[j] == "O" and _nationality(norm[j]):
+                    j += 1
+                out[k:j] = ["B-ORG"] + ["I-ORG"] * (j - k - 1)
+                k = j
+                continue
+        k += 1
+    return out
 
 
 _Lexicon = dict[tuple[str, ...], Counter[str]]
@@ -377,6 +403,8 @@ def mentions_each(items: Sequence[Article | Analysis], mode: NerMode = "fast") -
 _NOT_OPENINGS = frozenset(normalize(w) for w in words("names", "not_name_openings"))
 _NOT_ENDINGS = frozenset(normalize(w) for w in words("names", "not_name_endings"))
 _DISPLAY_PREFIXES = tuple(normalize(w) for w in words("clitics", "display_prefixes"))
+_NAMING_HEADS = frozenset(normalize(w) for w in words("names", "naming_heads"))
+_GOVERNMENT_HEADS = frozenset(normalize(w) for w in words("names", "government_heads"))
 _PLACE_DESCRIPTORS = frozenset(normalize(w) for w in words("names", "place_descriptors"))
 _DEFINITE_NORM = tuple(normalize(w) for w in _DEFINITE)
 _MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]*")
@@ -396,7 +424,8 @@ def _clitic(norm: str, text: str) -> int:
     for p in _DISPLAY_PREFIXES:
         rest = norm[len(p):]
         if norm.startswith(p) and len(rest) >= 3 and (
-                any(rest in pl for pl in places) or (p != "ل" and rest.startswith("ال") and len(rest) >= 5)):
+                any(rest in pl for pl in places) or (p != "ل" and rest.startswith("ال") and len(rest) >= 5)
+                or rest in _ORG_HEADS):
             k = 0
             for _ in p:  # the clitic's letters in the original text, with any marks after them
                 k += 1
@@ -414,9 +443,23 @@ def _trimmed(toks: Tokens, i: int, j: int, kind: str) -> tuple[int, int] | None:
         j -= 1
     if kind == "LOC" and j - i >= 2 and toks.norm[i] in _PLACE_DESCRIPTORS:
         i += 1
+    if kind == "LOC" and j - i >= 2 and _nationality(toks.norm[j - 1]) and not _known_place(" ".join(toks.norm[i:j])):
+        j -= 1  # "الرقة السورية" -> "الرقة" (but "غويانا الفرنسية" is a place's name)
     if i >= j or _description(toks.norm[i:j]):
         return None
+    if j - i == 1 and ((kind == "ORG" and _bare_head(_bare(toks.norm[i]))) or _adverb(toks.norm[i])):
+        return None  # "التنظيم", "المنظمة": a common noun; "بضراوة": an adverb
     return i, j
+
+
+def _bare(w: str) -> str:
+    return w[1:] if w[:1] in "وفبل" and len(w) > 4 else w
+
+
+def _adverb(w: str) -> bool:
+    """True for ب + an indefinite noun in ة that no place list holds ("بضراوة", "بقوة"): a manner, not a name."""
+    return w.startswith("ب") and w.endswith("ه") and not w.startswith("بال") and len(w) >= 4 \
+        and not _known_place(w) and not _known_place(w[1:])
 
 
 def _definite(w: str) -> bool:
@@ -435,54 +478,127 @@ def _description(norm: Sequence[str]) -> bool:
 
 
 def _joined(spans: list[tuple[int, int, str]], toks: Tokens) -> list[tuple[int, int, str]]:
-    """Spans with a one-word person followed at once by a one-word name of another type read as one person
-    ("ديفيد/PER كاميرون/LOC" -> "ديفيد كاميرون"/PER): a first name never stands next to a place unlinked."""
+    """Tagged spans mended where a tagger cuts one name in two or runs two names into one:
+
+    - a one-word person followed at once by a one-word name of another type is one person ("ديفيد/PER
+      كاميرون/LOC"): a first name never stands next to a place unlinked;
+    - an organization's head word alone followed at once by a name is one organization ("حلف/ORG شمال
+      الأطلسي/LOC");
+    - places joined by "و" are two places ("اسطنبول والقاع" -> "اسطنبول", "القاع"), unless the whole is
+      a known place ("البوسنة والهرسك").
+    """
     out: list[tuple[int, int, str]] = []
     for a, b, kind in spans:
-        if (out and out[-1][2] == "PER" and out[-1][1] == a and out[-1][1] - out[-1][0] == 1 and kind != "PER"
+        prev = out[-1] if out and out[-1][1] == a else None
+        if (prev and prev[2] == "PER" and prev[1] - prev[0] == 1 and kind != "PER"
                 and b - a == 1 and toks.text[a].isalpha() and not _definite(toks.norm[a])
                 and not _clitic(toks.norm[a], toks.text[a])):
-            out[-1] = (out[-1][0], b, "PER")
+            out[-1] = (prev[0], b, "PER")
+        elif prev and prev[2] == "ORG" and prev[1] - prev[0] == 1 and _bare_head(toks.norm[prev[0]]) \
+                and not toks.norm[a].startswith("و"):
+            out[-1] = (prev[0], b, "ORG")
+        elif kind == "LOC" and b - a >= 2 and not any(_known_place(" ".join((w, *toks.norm[a + 1:b]))) for w in (
+                toks.norm[a], toks.norm[a][1:] if toks.norm[a].startswith("و") else "")):
+            cut = a
+            for k in range(a + 1, b):
+                w = toks.norm[k]
+                if w.startswith("و") and len(w) >= 4 and toks.text[k].isalpha():
+                    out.append((cut, k, kind))
+                    cut = k
+            out.append((cut, b, kind))
         else:
             out.append((a, b, kind))
     return out
 
 
-def _not_entities(analysis: Analysis) -> tuple[frozenset[str], tuple[int, int]]:
-    """What of an article is not an entity of its story: the keys of its own outlet's names, and the
-    characters of the first sentence's dateline after the place ("عمّان (وكالة أنباء المشرق)-")."""
+def _bare_head(w: str) -> bool:
+    """True for an organization's head word with nothing after it ("التنظيم", "حلف", "المنظمة")."""
+    return w in _ORG_HEADS or (w.startswith("ال") and w[2:] in _ORG_HEADS) or w in _HEADS_DEFINITE
+
+
+def _known_place(norm: str) -> bool:
+    gaz = gazetteer()
+    return norm in gaz["LOC"] or norm in gaz["COUNTRY"]
+
+
+@functools.cache
+def _nation_stems() -> frozenset[str]:
+    """Countries' names without their last one or two letters ("سور" of "سوريا", "عراق", "فرنس"): what is
+    left of a nationality adjective without ال and its ending ("السورية", "العراقي", "الفرنسية")."""
+    names = [c for c in gazetteer()["COUNTRY"] if " " not in c] + [v for v, k in _ALIAS_OF.items()
+                                                                   if " " not in v and _ALIAS_TYPE.get(k, "LOC") == "LOC"]
+    return frozenset(c[:len(c) - k] for c in names for k in (0, 1, 2) if len(c) - k >= 3)
+
+
+def _nationality(w: str) -> bool:
+    """True for a definite nationality adjective ("السورية", "العراقي", "الأميركية")."""
+    if not w.startswith("ال"):
+        return False
+    rest = w[2:]
+    stem = rest[:-2] if rest.endswith("يه") else rest[:-1] if rest.endswith("ي") else ""
+    return len(stem) >= 3 and stem in _nation_stems()
+
+
+class _Own(NamedTuple):
+    """What of an article is not an entity of its story, or is one of a known kind."""
+
+    keys: frozenset[str]  # the keys of its own outlet's names
+    region: tuple[int, int]  # characters of the first sentence's dateline after the place
+    place: tuple[int, int]  # characters of the dateline's place (a place, whatever the tagger says)
+
+    def outlet(self, key: str) -> bool:
+        """True when ``key`` is the outlet's name or words of it ("أنباء المشرق" of "وكالة أنباء المشرق")."""
+        return key in self.keys or any(f" {key} " in f" {k} " for k in self.keys)
+
+
+def _not_entities(analysis: Analysis) -> _Own:
+    """The outlet's names of an article and its dateline ("عمّان (وكالة أنباء المشرق)-")."""
     art = analysis.article
     own = {_key(n) for n in (art.source, art.outlet) if n}
-    region = (0, 0)
+    region = place = (0, 0)
     if analysis.sentences:
         first = analysis.sentences[0].text
         dl = dateline_of(first)
+        if dl is not None and dl.place and first.find(dl.place) >= 0:
+            place = (first.find(dl.place), first.find(dl.place) + len(dl.place))
         if dl is not None and (dl.outlet or dl.credit):
             own.update(_key(n) for n in (dl.outlet, dl.credit) if n)
             end = first.find(dl.rest) if dl.rest else len(first)
-            region = (first.find(dl.place) + len(dl.place), end if end > 0 else len(first))
-    return frozenset(own), region
+            region = (place[1] if place[1] else first.find(dl.place) + len(dl.place), end if end > 0 else len(first))
+    return _Own(frozenset(own), region, place)
 
 
 def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts], mode: NerMode) -> list[Mention]:
     aid = analysis.id
     out: list[Mention] = []
     tagged = _tag_analysis(analysis, known, mode)
-    own, (dl_start, dl_end) = _not_entities(analysis)
+    own = _not_entities(analysis)
+    dl_start, dl_end = own.region
     for s, toks, tags in zip(analysis.sentences, analysis.tokens, tagged, strict=True):
         taken: list[tuple[int, int]] = []
+        found: list[tuple[int, int, Mention]] = []  # this sentence's: first token, end token, mention
         for i0, j0, kind in _joined(_entity_spans(tags), toks):
             span = _trimmed(toks, i0, j0, kind)
             if span is None:
                 continue
             i, j = span
+            if kind == "ORG" and j < len(tags) and tags[j] == "O" and _bare(toks.norm[i]) in _GOVERNMENT_HEADS \
+                    and _nationality(toks.norm[j]):
+                j += 1  # "وزارة الخارجية" + "الأميركية": a state's body goes on with its nationality
             a, b = toks.start[i], toks.end[j - 1]
             a += _clitic(toks.norm[i], toks.text[i])
             taken.append((toks.start[i0], toks.end[j0 - 1]))
-            if _key(s.text[a:b]) in own or (s.index == 0 and dl_start <= a < dl_end):
+            if own.outlet(_key(s.text[a:b])) or (s.index == 0 and dl_start <= a < dl_end):
                 continue  # the outlet's own name, or its dateline: not an entity of the story
-            role = _role(toks, i) if kind == "PER" else ""
-            out.append(Mention(aid, s.index, s.start + a, s.start + b, s.text[a:b], cast(EntityType, kind), role))
+            typ = kind
+            if (s.index == 0 and (a, b) == own.place) or (kind == "ORG" and j - i == 1 and _known_place(
+                    normalize(s.text[a:b]))):
+                typ = "LOC"  # the dateline's place; a one-word place name ("مؤتمر عمّان") is the place
+            role = _role(toks, i) if typ == "PER" else ""
+            found.append((i, j, Mention(aid, s.index, s.start + a, s.start + b, s.text[a:b],
+                                        cast(EntityType, typ), role)))
+        out.extend(m for m in _bracketed(found, toks, s) if not (
+            own.outlet(_key(m.text)) or (s.index == 0 and dl_start <= m.start - s.start < dl_end)))
         # Alias names the tagger missed, matched on the normalized text when it keeps the offsets.
         norm = toks.normalized
         for m in _ALIAS_RE.finditer(norm) if len(norm) == len(s.text) else ():
@@ -491,6 +607,29 @@ def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts], mod
                 out.append(Mention(aid, s.index, s.start + a, s.start + b, s.text[a:b],
                                    _ALIAS_TYPE.get(_ALIAS_OF[m.group()], "LOC")))
     return out
+
+
+def _bracketed(found: list[tuple[int, int, Mention]], toks: Tokens, sentence: Sentence) -> list[Mention]:
+    """The mentions of a sentence, with one to three words in brackets right after a name read as that
+    name's short form, of its type ("منظمة الأغذية والزراعة (فاو)", "حلف شمال الأطلسي (الناتو)"), whether the
+    tagger tagged them (maybe as another type) or not."""
+    by_start = {i: (i, j) for i, j, _ in found}
+    out: dict[int, Mention] = {i: m for i, _, m in found}
+    for _, j, m in found:
+        if j >= len(toks.text) or toks.text[j] != "(":
+            continue
+        close = next((k for k in range(j + 2, min(j + 5, len(toks.text))) if toks.text[k] == ")"), None)
+        if close is None or not all(t.isalpha() for t in toks.text[j + 1:close]):
+            continue
+        inside = by_start.get(j + 1)
+        if inside is not None and inside[1] != close:
+            continue  # a name that goes on past the bracket
+        if inside is None and any(x < close and j + 1 < y for x, y, _ in found):
+            continue
+        a, b = toks.start[j + 1], toks.end[close - 1]
+        out[j + 1] = Mention(m.article_id, m.sentence_index, sentence.start + a, sentence.start + b,
+                             sentence.text[a:b], m.type, "", m.text)
+    return [out[k] for k in sorted(out)]
 
 
 def _key(text: str) -> str:
@@ -510,7 +649,7 @@ def resolve(all_mentions: Sequence[Mention]) -> list[Entity]:
     """
     by_key: dict[tuple[str, str], list[Mention]] = {}
     for m in all_mentions:
-        by_key.setdefault((m.type, _key(m.text)), []).append(m)
+        by_key.setdefault((m.type, _key(m.alias_of or m.text)), []).append(m)
     # "وسوريا" / "بلندن" are "سوريا" / "لندن" with a clitic, when the bare form is also mentioned.
     for kind, key in sorted(by_key):
         for p in _NAME_PREFIXES:

@@ -307,7 +307,8 @@ class DateMention:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """One mention of an entity: ``article.text[start:end] == text``; ``role`` is the title before it."""
+    """One mention of an entity: ``article.text[start:end] == text``; ``role`` is the title before it;
+    ``alias_of`` the name it stands for when written in brackets after it ("منظمة الأغذية والزراعة (فاو)")."""
 
     article_id: str
     sentence_index: int
@@ -316,6 +317,7 @@ class Mention:
     text: str
     type: EntityType
     role: str = ""
+    alias_of: str = ""
 
 
 @dataclass(frozen=True, slots=True)

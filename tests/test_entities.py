@@ -193,3 +193,50 @@ def test_the_outlet_and_its_dateline_are_not_entities_of_the_story() -> None:
     names = {m.text for m in mentions(art)}
     assert "وكالة أنباء المشرق" not in names
     assert not any(n.startswith(("أعلنت", "وأعلنت")) for n in names)
+
+
+def test_places_joined_by_wa_are_two_places_and_a_head_alone_joins_the_next_name() -> None:
+    from khulasa.entities import _joined
+
+    toks = _tokens("هجمات في اسطنبول والقاع والبوسنة والهرسك")
+    # "اسطنبول والقاع" -> two places; "البوسنة والهرسك" is one place's name
+    assert _joined([(2, 4, "LOC"), (4, 6, "LOC")], toks) == [(2, 3, "LOC"), (3, 4, "LOC"), (4, 6, "LOC")]
+    toks = _tokens("مقر حلف شمال الأطلسي")
+    assert _joined([(1, 2, "ORG"), (2, 4, "LOC")], toks) == [(1, 4, "ORG")]
+
+
+def test_a_place_loses_its_nationality_unless_the_whole_is_a_name() -> None:
+    from khulasa.entities import _nationality, _trimmed
+
+    assert _nationality("السوريه") and _nationality("العراقي") and not _nationality("الشرقي")
+    toks = _tokens("في الرقة السورية و غويانا الفرنسية")
+    assert _trimmed(toks, 1, 3, "LOC") == (1, 2)
+    assert _trimmed(toks, 4, 6, "LOC") == (4, 6)
+
+
+def test_common_nouns_and_adverbs_are_no_names() -> None:
+    from khulasa.entities import _trimmed
+
+    toks = _tokens("قاتل التنظيم بضراوة في بغداد")
+    assert _trimmed(toks, 1, 2, "ORG") is None  # "التنظيم": the organization, not a name
+    assert _trimmed(toks, 2, 3, "LOC") is None  # "بضراوة": fiercely
+    assert _trimmed(toks, 4, 5, "LOC") == (4, 5)
+
+
+def test_a_naming_head_opens_an_organization_the_tagger_missed() -> None:
+    from khulasa.entities import _headed
+
+    toks = _tokens("وقالت وزارة الخارجية الأميركية في بيان إن وزارة جديدة ستنشأ")
+    tags = _headed(["O"] * len(toks.norm), toks.norm)
+    assert tags[1:5] == ["B-ORG", "I-ORG", "I-ORG", "O"]  # "وزارة الخارجية الأميركية"
+    assert tags[8] == "O"  # "وزارة جديدة": no definite name after the head
+
+
+def test_a_short_form_in_brackets_joins_the_name_before_it() -> None:
+    from khulasa.entities import mentions, resolve
+
+    art = _article("f", "حذرت منظمة الأغذية والزراعة (فاو) من نقص الغذاء. وقالت فاو إن الأسعار ارتفعت.")
+    entities = resolve(mentions(art))
+    fao = next(e for e in entities if e.name == "منظمة الأغذية والزراعة")
+    assert fao.type == "ORG" and "فاو" in fao.variants
+    assert all(m.text == art.text[m.start:m.end] for m in fao.mentions)
