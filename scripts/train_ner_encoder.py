@@ -8,7 +8,8 @@ layers stay frozen: their states for every word piece of the training sentences 
 numpy; the top ``--tune`` layers and a linear head over the first piece of each word are trained with
 torch on ANERcorp's training part (``anercorp_train.jsonl``, BIO over PERS/LOC/ORG/MISC). One sentence in
 ten is held out to report progress and pick the epoch; the test split is never read. Written: the tuned
-layers (float16) and the head, with the label list and the number of frozen layers.
+layers (weight matrices int8 with a float16 scale per column, the rest float16) and the head, with the
+label list and the number of frozen layers.
 Deterministic for a given data file and library versions (fixed seeds, one thread order).
 """
 
@@ -59,6 +60,34 @@ def chunks(enc: object, tokens: list[str], limit: int) -> list[tuple[list[int], 
     return out
 
 
+MATRICES = ("qkv", "ao", "fi", "fo")  # a layer's weight matrices: stored as int8 with a scale per column
+
+
+def quantized(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``arrays`` with every tuned layer's weight matrix as int8 (``l{i}.{name}#q``) and a float16 scale
+    per output column (``#s``, the column's largest magnitude / 127); the rest as given. About half
+    the size of float16, and the tagger's labels do not move (``khulasa.encoder`` multiplies back)."""
+    out: dict[str, np.ndarray] = {}
+    for key, value in arrays.items():
+        if key.startswith("l") and key.partition(".")[2] in MATRICES:
+            w = value.astype(np.float32)
+            scale = np.maximum(np.abs(w).max(axis=0), 1e-8) / 127.0
+            out[key + "#q"] = np.clip(np.rint(w / scale), -127, 127).astype(np.int8)
+            out[key + "#s"] = scale.astype(np.float16)
+        else:
+            out[key] = value
+    return out
+
+
+def requantize(src: Path, dst: Path) -> int:
+    """Write ``dst``: the float16 tuned layers of ``src`` quantized (``quantized``); 0."""
+    with np.load(src) as z:
+        arrays = {k: z[k] for k in z.files}
+    np.savez_compressed(dst, **quantized(arrays))  # type: ignore[arg-type]
+    print(f"{src} ({src.stat().st_size / 1e6:.1f} MB) -> {dst} ({dst.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -67,7 +96,11 @@ def main() -> int:
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--requantize", type=Path, metavar="NPZ",
+                    help="no training: write --out from a float16 file of an earlier run, quantized")
     args = ap.parse_args()
+    if args.requantize:
+        return requantize(args.requantize, args.out)
     train_path = args.data / "anercorp_train.jsonl"
     if not train_path.exists():
         print(f"cannot train: {train_path} not found (pass --data DIR)", file=sys.stderr)
@@ -222,7 +255,7 @@ def main() -> int:
     arrays["labels"] = np.array(LABELS)
     arrays["frozen"] = np.array(frozen)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, **arrays)  # type: ignore[arg-type]
+    np.savez_compressed(args.out, **quantized(arrays))  # type: ignore[arg-type]
     print(f"trained in {time.perf_counter() - start:.0f} s ({time.process_time() - cpu0:.0f} CPU-s); held-out F1 "
           f"{100 * best:.1f} -> {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
     return 0

