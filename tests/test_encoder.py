@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -52,9 +53,10 @@ def test_int8_layers_read_back_as_their_float16_values(tmp_path: Path) -> None:
     from khulasa.encoder import Encoder
 
     base = Encoder()
-    arrays = {f"l11.{k}": v.astype(np.float16) for k, v in base.layer_arrays(11).items()}  # 0-based
-    np.savez(tmp_path / "f16.npz", **arrays)  # type: ignore[arg-type]
-    np.savez(tmp_path / "i8.npz", **quantized(arrays))
+    arrays: dict[str, Any] = {f"l11.{k}": v.astype(np.float16) for k, v in base.layer_arrays(11).items()}
+    small: dict[str, Any] = quantized(arrays)
+    np.savez(tmp_path / "f16.npz", **arrays)
+    np.savez(tmp_path / "i8.npz", **small)
     words = ["قال", "وزير", "الخارجية", "جون", "كيري"]
     exact = Encoder(tuned=tmp_path / "f16.npz").states([words], layers=(12,))[0]
     close = Encoder(tuned=tmp_path / "i8.npz").states([words], layers=(12,))[0]
