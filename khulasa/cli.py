@@ -432,8 +432,15 @@ def facts(
     from khulasa.output import terminal
     from khulasa.pipeline import digest as run
 
-    batch = _read(paths, field, max_mb, config)
-    result = run(list(batch.articles), config=config, issues=batch.issues, summaries=False)
+    with _progress() as progress:
+        task = progress.add_task("reading articles", total=1)
+        batch = _read(paths, field, max_mb, config)
+        progress.update(task, completed=1)
+
+        def on_stage(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=stage, completed=done, total=total)
+
+        result = run(list(batch.articles), config=config, issues=batch.issues, summaries=False, on_stage=on_stage)
     if as_json:
         _print_json(documents.facts_document(result))
         _exit(batch)
