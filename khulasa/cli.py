@@ -56,7 +56,7 @@ app = typer.Typer(
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
 T = TypeVar("T")
 
-PathsArg = Annotated[list[str], typer.Argument(metavar="PATH...", help="Files, folders (read recursively) or - for standard input.")]
+PathsArg = Annotated[list[str], typer.Argument(metavar="PATH", help="Files, folders (read recursively) or - for standard input.")]
 FieldOpt = Annotated[
     list[str] | None,
     typer.Option("--field", metavar="KEY=NAME", help="JSONL field to read, as KEY=NAME (keys: text, title, date, url, source, id)."),
@@ -234,7 +234,10 @@ def articles(
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
 ) -> None:
-    """Read, clean and list articles with their metadata (read as a stream: a pile of any size)."""
+    """Read, clean and list articles with their metadata (read as a stream: a pile of any size).
+
+    Example: khulasa articles scrapes/ --show alrafed/floods-relief
+    """
     config = _config(ctx)
     from khulasa.ingest import stream_articles
     from khulasa.model import Article, Batch
@@ -287,7 +290,10 @@ def summarize(
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
 ) -> None:
-    """Summarize the given articles as one story: one sentence per line on stdout."""
+    """Summarize the given articles as one story: one sentence per line on stdout.
+
+    Example: khulasa summarize report1.txt report2.html --max-words 80
+    """
     config = _config(ctx)
     from khulasa.output import json as documents
     from khulasa.summary import summarize as run
@@ -312,7 +318,10 @@ def stories(
     field: FieldOpt = None,
     max_mb: MaxMbOpt = None,
 ) -> None:
-    """Group articles into stories and events; show each story's timeline with dates and outlets."""
+    """Group articles into stories and events; show each story's timeline with dates and outlets.
+
+    Example: khulasa stories scrapes/ --json > stories.json
+    """
     config = _config(ctx)
     from khulasa.output import json as documents
     from khulasa.output import terminal
@@ -343,7 +352,7 @@ def _write(path: Path, text: str, what: str) -> None:
 @app.command()
 def digest(
     ctx: typer.Context,
-    paths: Annotated[list[str] | None, typer.Argument(metavar="[PATH...]", help="Files, folders (read recursively) or - for standard "
+    paths: Annotated[list[str] | None, typer.Argument(metavar="PATH", help="Files, folders (read recursively) or - for standard "
                                                            "input; none with --db.", show_default=False)] = None,
     max_words: Annotated[int | None, typer.Option("--max-words", metavar="N", min=10, show_default=False,
                                                   help="Word budget of each story's summary (default: "
@@ -426,7 +435,10 @@ def facts(
     max_mb: MaxMbOpt = None,
     ner: NerOpt = None,
 ) -> None:
-    """Per story: the people, places and organizations, and the key figures with where outlets disagree."""
+    """Per story: the people, places and organizations, and the key figures with where outlets disagree.
+
+    Example: khulasa facts scrapes/ --ner accurate
+    """
     config = _with_ner(_config(ctx), ner)
     from khulasa.output import json as documents
     from khulasa.output import terminal

@@ -244,6 +244,8 @@ def test_help_shows_placeholders_not_python_types() -> None:
     top = runner.invoke(app, ["--help"]).output
     assert [top.index(f" {c} ") for c in COMMANDS] == sorted(top.index(f" {c} ") for c in COMMANDS)
     assert "FILE|-" in runner.invoke(app, ["digest", "--help"]).output
+    for command in COMMANDS:
+        assert f"Example: khulasa {command} " in runner.invoke(app, [command, "--help"]).output, command
 
 
 def test_version_no_color_and_completion(monkeypatch: pytest.MonkeyPatch) -> None:
