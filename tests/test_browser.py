@@ -181,3 +181,21 @@ def test_dates_ids_and_paths_keep_their_order_in_right_to_left_lines(server: str
         el = page.locator(selector).first
         assert el.evaluate("e => getComputedStyle(e).direction") == "ltr", selector
         assert el.evaluate("e => getComputedStyle(e).unicodeBidi") == "isolate", selector
+
+
+def test_dark_mode_and_print_stylesheet(server: str, browser: object) -> None:
+    """The page follows the system's dark setting, and prints the stories without the viewer or the boxes."""
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    pg = browser.new_page(viewport={"width": 1300, "height": 900})
+    pg.goto(server + "/")
+    light = pg.evaluate("getComputedStyle(document.body).backgroundColor")
+    pg.emulate_media(color_scheme="dark")
+    dark = pg.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert light != dark and sum(int(x) for x in dark[dark.index("(") + 1:-1].split(",")[:3]) < 150
+    pg.locator("button.cite").first.click()
+    pg.emulate_media(media="print", color_scheme="light")
+    assert pg.evaluate("getComputedStyle(document.getElementById('viewer')).display") == "none"
+    assert pg.evaluate("getComputedStyle(document.querySelector('form.search')).display") == "none"
+    pg.close()
