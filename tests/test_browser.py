@@ -199,3 +199,20 @@ def test_dark_mode_and_print_stylesheet(server: str, browser: object) -> None:
     assert pg.evaluate("getComputedStyle(document.getElementById('viewer')).display") == "none"
     assert pg.evaluate("getComputedStyle(document.querySelector('form.search')).display") == "none"
     pg.close()
+
+
+def test_the_time_strip_draws_each_event_and_links_to_it(server: str, page: object) -> None:
+    """A story with events on two dates gets an SVG strip: one circle per event, the first at the right,
+    each a link to its line of the timeline."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto(server + "/")
+    strip = page.locator("figure.strip").first
+    circles = strip.locator("circle")
+    assert circles.count() == 2
+    xs = [c.bounding_box()["x"] for c in circles.all()]  # type: ignore[index]
+    assert xs[0] > xs[1]  # time runs right to left, as the page reads
+    href = strip.locator("a").first.get_attribute("href")
+    assert href and page.locator(href).count() == 1
+    strip.screenshot(path=str(OUT / "time-strip.png"))

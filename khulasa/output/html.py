@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
 from markupsafe import Markup
 
-from khulasa.model import Article, Citation, Digest, SearchHit, StoryDigest
+from khulasa.model import Article, Citation, Digest, Event, SearchHit, StoryDigest
 from khulasa.output.labels import (
     ARTICLES,
     ARTICLES_GEN,
@@ -87,8 +88,10 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
     cited = sorted({c["article_id"] for c in citations.values()})
     view = {
         "story": {"id": story.id, "headline": story.headline, "outlets": list(story.outlets),
-                  "events": [{"when": when(e.first, e.last), "headline": e.headline, "outlets": list(e.outlets),
-                              "sentences": views.get(e.id, [])} for e in story.events]},
+                  "events": [{"id": e.id, "when": when(e.first, e.last), "headline": e.headline,
+                              "outlets": list(e.outlets), "size": count_ar(len(e.article_ids), ARTICLES),
+                              "sentences": views.get(e.id, [])} for e in story.events],
+                  "strip": time_strip(story.events)},
         "size": count_ar(len(story.article_ids), ARTICLES) + (  # the sources list can cite the copies too
             f" و{count_ar(len(story.every_article) - len(story.article_ids), COPIES)}"
             if len(story.every_article) > len(story.article_ids) else ""),
@@ -106,6 +109,31 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
                          for aid in cited},
             "citations": citations, "sentences": sentences}
     return {"view": view, "data": data}
+
+
+STRIP_WIDTH, STRIP_HEIGHT = 600, 44  # the SVG time strip's viewBox
+
+
+def time_strip(events: Sequence[Event]) -> dict[str, Any] | None:
+    """A story's events on a time axis, drawn as SVG by the page (None with fewer than two dated events):
+    per event its x (the first event at the right, as the page reads), a radius growing with its articles,
+    and a label; the axis' first and last dates."""
+    dated = [e for e in events if e.first is not None]
+    if len(dated) < 2:
+        return None
+    lo = min(e.first for e in dated if e.first)
+    hi = max((e.last or e.first) for e in dated if e.first)
+    days = max(1, (hi - lo).days)
+    margin = 16
+    marks = []
+    for e in dated:
+        assert e.first is not None
+        middle = (e.first - lo).days + ((e.last or e.first) - e.first).days / 2
+        x = STRIP_WIDTH - margin - (STRIP_WIDTH - 2 * margin) * middle / days
+        marks.append({"id": e.id, "x": round(x, 1), "r": round(min(14.0, 4 + 2.5 * math.sqrt(len(e.article_ids))), 1),
+                      "label": f"{when(e.first, e.last)} — {e.headline} ({count_ar(len(e.article_ids), ARTICLES)})"})
+    return {"marks": marks, "first": str(lo), "last": str(hi), "width": STRIP_WIDTH, "height": STRIP_HEIGHT,
+            "y": STRIP_HEIGHT // 2, "x0": margin, "x1": STRIP_WIDTH - margin}
 
 
 def _one_per_source(citations: Sequence[Citation]) -> list[tuple[int, Citation]]:
