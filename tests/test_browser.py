@@ -216,3 +216,25 @@ def test_the_time_strip_draws_each_event_and_links_to_it(server: str, page: obje
     href = strip.locator("a").first.get_attribute("href")
     assert href and page.locator(href).count() == 1
     strip.screenshot(path=str(OUT / "time-strip.png"))
+
+
+def test_a_disagreement_shows_each_outlets_value_as_a_bar(server: str, page: object) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto(server + "/")
+    row = page.locator("table.figures tr.disagree").first
+    widths = [b.bounding_box()["width"] for b in row.locator(".bar").all()]  # type: ignore[index]
+    assert len(widths) >= 2 and max(widths) > min(widths) > 0
+    row.screenshot(path=str(OUT / "figure-bars.png"))
+
+
+def test_nothing_is_wider_than_a_phone(server: str, browser: object) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    pg = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    for path in ("/", "/search?q=سيول"):
+        pg.goto(server + path)
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390, path
+    pg.close()

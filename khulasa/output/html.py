@@ -98,7 +98,9 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
         "articles": len(story.article_ids),
         "sentences": views[story.id],
         "figures": [{"verdict": g.verdict, "verdict_ar": VERDICT_AR[g.verdict], "label": thing_label(g),
-                     "by_source": [{"value": figure_value(f), "source": by_id[f.article_id].credit} for f in g.figures]}
+                     "chart": len(g.figures) > 1 and max(f.high for f in g.figures) > 0,
+                     "by_source": [{"value": figure_value(f), "source": by_id[f.article_id].credit,
+                                    "bar": _bar(f.high, max(x.high for x in g.figures))} for f in g.figures]}
                     for g in sd.figures],
         "entities": [{"name": e.name, "type": e.type, "role": e.role, "count": len(e.mentions)} for e in sd.entities],
         "sources": [{"credit": by_id[a].credit, "display_title": by_id[a].display_title, "date": iso_date(by_id[a].date)}
@@ -109,6 +111,11 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
                          for aid in cited},
             "citations": citations, "sentences": sentences}
     return {"view": view, "data": data}
+
+
+def _bar(value: float, top: float) -> float:
+    """A value's bar as a percentage of the group's largest (a sliver at least, so a small value shows)."""
+    return round(max(2.0, 100 * value / top), 1) if top > 0 and value >= 0 else 0.0
 
 
 STRIP_WIDTH, STRIP_HEIGHT = 600, 44  # the SVG time strip's viewBox
