@@ -238,3 +238,27 @@ def test_nothing_is_wider_than_a_phone(server: str, browser: object) -> None:
         pg.goto(server + path)
         assert pg.evaluate("document.documentElement.scrollWidth") <= 390, path
     pg.close()
+
+
+def test_filters_by_outlet_date_and_name(server: str, page: object) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto(server + "/")
+    total = page.locator("section.story").count()
+    visible = "document.querySelectorAll('section.story:not([hidden])').length"
+    outlets = page.locator("#filters select[name=outlet] option").all_inner_texts()[1:]
+    counts = []
+    for outlet in outlets:
+        page.select_option("#filters select[name=outlet]", label=outlet)
+        counts.append(page.evaluate(visible))
+    assert total > 1 and all(0 < c <= total for c in counts) and min(counts) < total
+    page.select_option("#filters select[name=outlet]", value="")
+    assert page.evaluate(visible) == total
+    page.fill("#filters input[name=from]", "2099-01-01")
+    assert page.evaluate(visible) == 0 and "0 من" in page.locator("#filters output").inner_text()
+    page.fill("#filters input[name=from]", "")
+    name = page.locator("#entity-names option").first.get_attribute("value") or ""
+    page.fill("#filters input[name=entity]", name.replace("أ", "ا").replace("إ", "ا").replace("ة", "ه"))
+    assert 0 < page.evaluate(visible) < total or total == 1
+    page.fill("#filters input[name=entity]", "")

@@ -91,7 +91,9 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
                   "events": [{"id": e.id, "when": when(e.first, e.last), "headline": e.headline,
                               "outlets": list(e.outlets), "size": count_ar(len(e.article_ids), ARTICLES),
                               "sentences": views.get(e.id, [])} for e in story.events],
-                  "strip": time_strip(story.events)},
+                  "strip": time_strip(story.events),
+                  "first": iso_date(min((e.first for e in story.events if e.first), default=None)),
+                  "last": iso_date(max((e.last or e.first for e in story.events if e.first), default=None))},
         "size": count_ar(len(story.article_ids), ARTICLES) + (  # the sources list can cite the copies too
             f" و{count_ar(len(story.every_article) - len(story.article_ids), COPIES)}"
             if len(story.every_article) > len(story.article_ids) else ""),
@@ -186,7 +188,9 @@ def parts_html(parts: Sequence[Mapping[str, Any]], title: str = "خلاصة", ex
     return str(_environment().get_template("digest.html.j2").render(
         title=title, version=_version(), css=Markup(_static("digest.css")), js=Markup(_static("digest.js")),
         payload=Markup(payload), extra_header=Markup(extra_header), footer=Markup(footer), count=count,
-        stories=[p["view"] for p in parts]))
+        stories=[p["view"] for p in parts],
+        all_outlets=sorted({o for p in parts for o in p["view"]["story"]["outlets"]}),
+        all_entities=sorted({e["name"] for p in parts for e in p["view"]["entities"]})))
 
 
 def search_form_html(query: str = "") -> str:

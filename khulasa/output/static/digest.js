@@ -51,3 +51,30 @@ function close() {
 document.getElementById('viewer-close').addEventListener('click', close);
 document.addEventListener('keydown', e => { if (e.key === 'Escape') close(); });
 window.addEventListener('popstate', hide);
+
+// Filters: by outlet, by date (a story whose events overlap the range), by a name of its entities
+// (hamza, ta marbuta and diacritics do not matter).
+const filters = document.getElementById('filters');
+function fold(s) {
+  return s.replace(/[\u064B-\u065F\u0670\u0640]/g, '').replace(/[أإآٱ]/g, 'ا').replace(/ة/g, 'ه')
+    .replace(/ى/g, 'ي').toLowerCase().trim();
+}
+function applyFilters() {
+  const f = new FormData(filters);
+  const outlet = f.get('outlet'), from = f.get('from'), to = f.get('to'), name = fold(f.get('entity') || '');
+  const stories = document.querySelectorAll('section.story');
+  let shown = 0;
+  stories.forEach(s => {
+    const d = s.dataset;
+    const ok = (!outlet || d.outlets.split('|').includes(outlet)) &&
+      (!from || (d.last && d.last >= from)) && (!to || (d.first && d.first <= to)) &&
+      (!name || d.entities.split('|').some(e => fold(e).includes(name)));
+    s.hidden = !ok;
+    shown += ok ? 1 : 0;
+  });
+  filters.elements.shown.value = shown === stories.length ? '' : shown + ' من ' + stories.length;
+}
+if (filters) {
+  filters.addEventListener('input', applyFilters);
+  filters.addEventListener('submit', e => e.preventDefault());
+}
