@@ -262,3 +262,21 @@ def test_filters_by_outlet_date_and_name(server: str, page: object) -> None:
     page.fill("#filters input[name=entity]", name.replace("أ", "ا").replace("إ", "ا").replace("ة", "ه"))
     assert 0 < page.evaluate(visible) < total or total == 1
     page.fill("#filters input[name=entity]", "")
+
+
+def test_the_english_toggle_switches_the_labels_and_back(server: str, browser: object) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    pg = browser.new_page(viewport={"width": 1300, "height": 900})
+    pg.goto(server + "/")
+    heading = pg.locator("section.story h3").first
+    assert heading.inner_text() == "الملخص"
+    pg.click("#lang")
+    assert heading.inner_text() == "Summary" and pg.locator("#lang").inner_text() == "العربية"
+    assert pg.locator("section.story p").nth(1).inner_text() != ""  # the articles' text is untouched
+    pg.reload()
+    assert heading.inner_text() == "Summary"  # remembered
+    pg.click("#lang")
+    assert heading.inner_text() == "الملخص"
+    pg.close()

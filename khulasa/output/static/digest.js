@@ -78,3 +78,21 @@ if (filters) {
   filters.addEventListener('input', applyFilters);
   filters.addEventListener('submit', e => e.preventDefault());
 }
+
+// Labels in English or Arabic (the articles stay as written): the header's button, remembered, or ?lang=en.
+function setLanguage(lang) {
+  document.querySelectorAll('[data-en]').forEach(el => {
+    if (el.dataset.ar === undefined) el.dataset.ar = el.textContent;
+    el.textContent = lang === 'en' ? el.dataset.en : el.dataset.ar;
+  });
+  document.documentElement.dataset.labels = lang;
+  try { localStorage.setItem('khulasa-labels', lang); } catch (e) { /* a file page may not store */ }
+}
+const langButton = document.getElementById('lang');
+if (langButton) {
+  langButton.addEventListener('click', () =>
+    setLanguage(document.documentElement.dataset.labels === 'en' ? 'ar' : 'en'));
+  let saved = new URLSearchParams(location.search).get('lang');
+  try { saved = saved || localStorage.getItem('khulasa-labels'); } catch (e) { /* none */ }
+  if (saved === 'en') setLanguage('en');
+}
