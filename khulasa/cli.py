@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -84,9 +84,32 @@ def _err() -> Console:
 
 def _out(**kwargs: Any) -> Console:
     """The console for results on stdout: the terminal's width on a terminal; in a pipe or a file, lines are
-    never cut (rich would cut them at 80 columns)."""
+    never cut (rich would cut them at 80 columns). With ``--bidi on`` (or ``auto`` on a terminal known to
+    lack bidi) every line is written in visual order, Arabic shaped, without styles."""
     wide: dict[str, Any] = {} if sys.stdout.isatty() else {"width": 100_000}
+    if _visual():
+        from khulasa.output.terminal import VisualWriter
+
+        return Console(emoji=False, **kwargs, **wide, file=cast("IO[str]", VisualWriter(sys.stdout)),
+                       color_system=None)
     return Console(emoji=False, **kwargs, **_plain(), **wide)
+
+
+# Terminals that show characters in the order they are written (no bidi): Arabic comes out mirrored there.
+_NO_BIDI = ("WT_SESSION", "KITTY_WINDOW_ID", "ALACRITTY_WINDOW_ID", "WEZTERM_PANE")
+
+
+def _visual() -> bool:
+    """True when lines go out in visual order: ``--bidi on``, or ``auto`` (the default) on a terminal known
+    to lack bidi (Windows Terminal, kitty, Alacritty, WezTerm, iTerm2, VS Code, plain xterm)."""
+    mode = os.environ.get("KHULASA_BIDI", "auto")
+    if mode != "auto":
+        return mode == "on"
+    if not sys.stdout.isatty():
+        return False
+    env = os.environ
+    return any(k in env for k in _NO_BIDI) or env.get("TERM_PROGRAM") in ("iTerm.app", "vscode") or (
+        env.get("TERM") == "xterm" and not any(k in env for k in ("VTE_VERSION", "KONSOLE_VERSION")))
 
 
 def _plain() -> dict[str, Any]:
@@ -111,6 +134,11 @@ def _main(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Only errors on stderr.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", metavar="",
                                            help="No colors or styles (as the NO_COLOR variable).")] = False,
+    bidi: Annotated[str | None, typer.Option(
+        "--bidi", metavar="auto|on|off", show_default=False,
+        help="Arabic on the terminal: on = written in visual order and shaped, for terminals without bidi "
+             "(kitty, Windows Terminal, xterm); off = as stored, for terminals that reorder (GNOME, Konsole) "
+             "and for pipes; auto (default, or the KHULASA_BIDI variable) picks by the terminal.")] = None,
     version: Annotated[bool, typer.Option("--version", metavar="", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
@@ -124,6 +152,10 @@ def _main(
 
     if no_color:
         os.environ["NO_COLOR"] = "1"  # read by every rich console made after this
+    if bidi is not None:
+        if bidi not in ("auto", "on", "off"):
+            raise typer.BadParameter(f"{bidi!r}: write auto, on or off", param_hint="--bidi")
+        os.environ["KHULASA_BIDI"] = bidi
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="khulasa: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
     try:

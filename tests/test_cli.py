@@ -264,3 +264,22 @@ def test_output_in_a_pipe_is_never_cut() -> None:
     out = narrow.invoke(app, ["stories", str(EXAMPLES)]).stdout
     assert "(confidence 0." in out and any(len(line) > 60 for line in out.splitlines())
     assert all(line.rstrip().endswith(("outlets)", ")", "—")) or "·" in line for line in out.splitlines() if line.strip())
+
+
+def test_bidi_on_writes_visual_order_and_keeps_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--bidi on: Arabic shaped (presentation forms) and reordered per cell, every line as long as with
+    --bidi off and the frame characters where they were; off: the text as stored."""
+    from khulasa.output.terminal import visual
+
+    monkeypatch.setenv("KHULASA_BIDI", "off")  # --bidi sets it for the process: restored after the test
+    line = "│ قال جون │ 18 — alrafed │"
+    shown = visual(line)
+    assert len(shown) == len(line) and [i for i, c in enumerate(shown) if c == "│"] == [0, 10, 25]
+    assert any("\ufe70" <= c <= "\ufeff" for c in shown) and "alrafed" in shown
+    assert visual("no Arabic here") == "no Arabic here"
+    off = runner.invoke(app, ["--bidi", "off", "facts", *FLOODS]).stdout
+    on = runner.invoke(app, ["--bidi", "on", "facts", *FLOODS]).stdout
+    assert "السيول" in off or "سيول" in off
+    assert not any("\ufe70" <= c <= "\ufeff" for c in off) and any("\ufe70" <= c <= "\ufeff" for c in on)
+    assert [len(x) for x in on.splitlines()] == [len(x) for x in off.splitlines()]
+    assert runner.invoke(app, ["--bidi", "sideways", "facts", *FLOODS]).exit_code == 2

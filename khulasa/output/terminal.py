@@ -6,7 +6,10 @@ markup, so "[red]" in a file name is printed as written, never read as a style.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.markup import escape
@@ -15,6 +18,54 @@ from khulasa.model import Analysis, Article, Digest, Story
 from khulasa.output.labels import figure_value, source_numbers, thing_label
 
 _VERDICT_COLOR = {"disagree": "red", "approximate": "yellow", "agree": "green"}
+
+
+class VisualWriter:
+    """A text stream that writes each line in visual order for terminals without bidi: Arabic letters
+    shaped (arabic-reshaper) and each right-to-left run reversed in place (python-bidi), the line's own
+    layout kept left to right, so tables and trees keep their shape."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        *lines, self._pending = (self._pending + text).split("\n")
+        for line in lines:
+            self.target.write(visual(line) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.target.write(visual(self._pending))
+            self._pending = ""
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return self.target.isatty()
+
+
+# Box-drawing characters: a table's or a tree's frame, kept in place; the text between them is reordered
+# cell by cell, so one cell's Arabic never crosses into the next.
+_FRAME = re.compile("([\u2500-\u257f|]+)")
+
+
+@functools.cache
+def _reshaper() -> Any:
+    import arabic_reshaper
+
+    # No ligatures (لا stays two letters) and the marks kept: a line keeps its length, a table its columns.
+    return arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False, "support_ligatures": False})
+
+
+def visual(line: str) -> str:
+    """``line`` in visual order, left to right, Arabic shaped, same length (a line without Arabic as is)."""
+    if not any("\u0600" <= ch <= "\u06ff" for ch in line):
+        return line
+    from bidi.algorithm import get_display
+
+    return "".join(part if _FRAME.fullmatch(part) or not part.strip() else
+                   str(get_display(_reshaper().reshape(part))) for part in _FRAME.split(line))
 
 
 def _credit(a: Article) -> str:
@@ -116,7 +167,11 @@ def facts_tables(out: Console, result: Digest) -> None:
 
     by_id = {a.id: a for a in result.articles}
     for sd in result.stories:
-        out.rule(f"[bold]{escape(sd.story.id)}[/bold] {escape(sd.story.headline)}")
+        heading = f"[bold]{escape(sd.story.id)}[/bold] {escape(sd.story.headline)}"
+        if out.is_terminal:
+            out.rule(heading)
+        else:  # in a pipe the width is unbounded: a rule would be a line of 100,000 dashes
+            out.print(f"── {heading} ──")
         figures = Table(title="Key figures", show_lines=False, title_justify="right")
         for col in ("quantity", "values by source", "verdict"):
             figures.add_column(col, overflow="fold")
