@@ -112,6 +112,11 @@ def _visual() -> bool:
         env.get("TERM") == "xterm" and not any(k in env for k in ("VTE_VERSION", "KONSOLE_VERSION")))
 
 
+def _lang() -> str:
+    """The labels' language of the terminal views: ``--lang`` / KHULASA_LANG, "en" by default."""
+    return "ar" if os.environ.get("KHULASA_LANG") == "ar" else "en"
+
+
 def _plain() -> dict[str, Any]:
     """Console settings under NO_COLOR (or --no-color): no escape codes at all, neither colors nor bold."""
     return {"color_system": None} if os.environ.get("NO_COLOR") else {}
@@ -134,6 +139,9 @@ def _main(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Only errors on stderr.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", metavar="",
                                            help="No colors or styles (as the NO_COLOR variable).")] = False,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="en|ar", show_default=False,
+        help="Labels of the terminal views in English (default) or Arabic (also: KHULASA_LANG).")] = None,
     bidi: Annotated[str | None, typer.Option(
         "--bidi", metavar="auto|on|off", show_default=False,
         help="Arabic on the terminal: on = written in visual order and shaped, for terminals without bidi "
@@ -152,6 +160,10 @@ def _main(
 
     if no_color:
         os.environ["NO_COLOR"] = "1"  # read by every rich console made after this
+    if lang is not None:
+        if lang not in ("en", "ar"):
+            raise typer.BadParameter(f"{lang!r}: write en or ar", param_hint="--lang")
+        os.environ["KHULASA_LANG"] = lang
     if bidi is not None:
         if bidi not in ("auto", "on", "off"):
             raise typer.BadParameter(f"{bidi!r}: write auto, on or off", param_hint="--bidi")
@@ -364,7 +376,7 @@ def stories(
     if as_json:
         _print_json(documents.stories_document(result, batch.articles, batch.issues))
         _exit(batch)
-    terminal.stories_tree(_out(highlight=False, soft_wrap=True), result, batch.articles)
+    terminal.stories_tree(_out(highlight=False, soft_wrap=True), result, batch.articles, lang=_lang())
     _exit(batch)
 
 
@@ -447,7 +459,7 @@ def digest(
             result = run(list(batch.articles), config=config, max_words=max_words, issues=batch.issues,
                          on_stage=on_stage, engine=runner)
     if not any(str(p) == "-" for p in (json_file, markdown_file, html_file) if p is not None):
-        terminal.digest_panels(_out(highlight=False), result)
+        terminal.digest_panels(_out(highlight=False), result, lang=_lang())
     if json_file:
         _write(json_file, json.dumps(documents.digest_document(result), ensure_ascii=False, indent=2) + "\n",
                "JSON")
@@ -488,7 +500,7 @@ def facts(
     if as_json:
         _print_json(documents.facts_document(result))
         _exit(batch)
-    terminal.facts_tables(_out(highlight=False), result)
+    terminal.facts_tables(_out(highlight=False), result, lang=_lang())
     _exit(batch)
 
 

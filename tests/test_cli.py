@@ -283,3 +283,12 @@ def test_bidi_on_writes_visual_order_and_keeps_the_table(monkeypatch: pytest.Mon
     assert not any("\ufe70" <= c <= "\ufeff" for c in off) and any("\ufe70" <= c <= "\ufeff" for c in on)
     assert [len(x) for x in on.splitlines()] == [len(x) for x in off.splitlines()]
     assert runner.invoke(app, ["--bidi", "sideways", "facts", *FLOODS]).exit_code == 2
+
+
+def test_lang_ar_labels_the_terminal_views_in_arabic(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KHULASA_LANG", "en")  # --lang sets it for the process: restored after the test
+    english = runner.invoke(app, ["digest", *FLOODS]).stdout
+    arabic = runner.invoke(app, ["--lang", "ar", "digest", *FLOODS]).stdout
+    assert "Timeline" in english and "Timeline" not in arabic and "الخط الزمني" in arabic
+    assert "الأرقام الرئيسية" in runner.invoke(app, ["--lang", "ar", "facts", *FLOODS]).stdout
+    assert runner.invoke(app, ["--lang", "fr", "facts", *FLOODS]).exit_code == 2

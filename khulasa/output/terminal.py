@@ -18,6 +18,19 @@ from khulasa.model import Analysis, Article, Digest, Story
 from khulasa.output.labels import figure_value, source_numbers, thing_label
 
 _VERDICT_COLOR = {"disagree": "red", "approximate": "yellow", "agree": "green"}
+# The views' labels, in English (the default) or Arabic (--lang ar), as the page's toggle shows them.
+LABELS: dict[str, dict[str, str]] = {
+    "en": {"sep": ", ", "articles": "articles", "outlets": "outlets", "confidence": "confidence", "copies": "copies of",
+           "timeline": "Timeline", "figures": "Key figures", "entities_long": "People, places, organizations",
+           "sources": "Sources", "entities": "Entities", "quantity": "quantity", "values": "values by source",
+           "verdict": "verdict", "name": "name", "type": "type", "role": "role", "mentions": "mentions",
+           "unknown": "date unknown", "agree": "agree", "approximate": "approximate", "disagree": "disagree"},
+    "ar": {"sep": "، ", "articles": "مقالات", "outlets": "مصادر", "confidence": "الثقة", "copies": "نسخ من",
+           "timeline": "الخط الزمني", "figures": "الأرقام الرئيسية", "entities_long": "الأشخاص والأماكن والمنظمات",
+           "sources": "المصادر", "entities": "الأسماء", "quantity": "ما يُعدّ", "values": "القيم حسب المصدر",
+           "verdict": "الحكم", "name": "الاسم", "type": "النوع", "role": "الصفة", "mentions": "مرات الذكر",
+           "unknown": "تاريخ غير معروف", "agree": "متفقة", "approximate": "تقريبية", "disagree": "متعارضة"},
+}
 
 
 class VisualWriter:
@@ -72,9 +85,9 @@ def _credit(a: Article) -> str:
     return a.credit if (a.source or a.outlet) else "—"
 
 
-def _when(first: object, last: object) -> str:
+def _when(first: object, last: object, t: dict[str, str] = LABELS["en"]) -> str:
     if first is None:
-        return "date unknown"
+        return t["unknown"]
     return str(first) if first == last else f"{first} → {last}"
 
 
@@ -107,52 +120,54 @@ def articles_table(out: Console, articles: Sequence[Article]) -> None:
     out.print(table)
 
 
-def stories_tree(out: Console, stories: Sequence[Story], articles: Sequence[Article]) -> None:
+def stories_tree(out: Console, stories: Sequence[Story], articles: Sequence[Article], lang: str = "en") -> None:
     """Each story as a tree: its events in time order, their articles, and the folded copies."""
     from rich.tree import Tree
 
+    t = LABELS[lang]
     by_id = {a.id: a for a in articles}
     for story in stories:
         tree = Tree(f"[bold]{escape(story.id)}[/bold] {escape(story.headline)}  [dim]({len(story.article_ids)} "
-                    f"articles, {len(story.outlets)} outlets)[/dim]")
+                    f"{t['articles']}{t['sep']}{len(story.outlets)} {t['outlets']})[/dim]")
         for event in story.events:
-            node = tree.add(f"[cyan]{_when(event.first, event.last)}[/cyan] {escape(event.headline)} "
-                            f"[dim](confidence {event.confidence})[/dim]")
+            node = tree.add(f"[cyan]{_when(event.first, event.last, t)}[/cyan] {escape(event.headline)} "
+                            f"[dim]({t['confidence']} {event.confidence})[/dim]")
             for aid in event.article_ids:
                 a = by_id[aid]
                 node.add(f"{escape(aid)} [dim]{a.date or '—'} · {escape(_credit(a))}[/dim]")
         for group in story.duplicates:
-            tree.add(f"[dim]copies of {escape(group.representative)}: {escape(', '.join(group.members[1:]))} "
+            tree.add(f"[dim]{t['copies']} {escape(group.representative)}: {escape(', '.join(group.members[1:]))} "
                      f"({escape(', '.join(group.outlets))})[/dim]")
         out.print(tree)
 
 
-def digest_panels(out: Console, result: Digest) -> None:
+def digest_panels(out: Console, result: Digest, lang: str = "en") -> None:
     """The digest as panels: per story its summary, timeline, figures, entities and numbered sources."""
     from rich.panel import Panel
 
+    t = LABELS[lang]
     by_id = {a.id: a for a in result.articles}
     for sd in result.stories:
         story = sd.story
         numbers = source_numbers(sd.summary, *sd.events)
-        body = [f"[dim]{len(story.article_ids)} articles · {escape('، '.join(story.outlets))}[/dim]", ""]
+        body = [f"[dim]{len(story.article_ids)} {t['articles']} · {escape('، '.join(story.outlets))}[/dim]", ""]
         body += [f"• {escape(s.text)} [cyan]{escape(''.join(f'[{numbers[c.article_id]}]' for c in s.citations))}"
                  f"[/cyan]" for s in sd.summary.sentences]
-        body += ["", "[bold]Timeline[/bold]"]
+        body += ["", f"[bold]{t['timeline']}[/bold]"]
         for e in story.events:
-            body.append(f"  [green]{_when(e.first, e.last)}[/green]  {escape(e.headline)}  "
+            body.append(f"  [green]{_when(e.first, e.last, t)}[/green]  {escape(e.headline)}  "
                         f"[dim]({escape('، '.join(e.outlets))})[/dim]")
         if sd.figures:
-            body += ["", "[bold]Key figures[/bold]"]
+            body += ["", f"[bold]{t['figures']}[/bold]"]
             for g in sd.figures:
                 color = _VERDICT_COLOR[g.verdict]
                 vals = "; ".join(f"{figure_value(f)} ({by_id[f.article_id].credit})" for f in g.figures)
-                body.append(f"  [{color}]{g.verdict:<11}[/{color}] {escape(thing_label(g))}: {escape(vals)}")
+                body.append(f"  [{color}]{t[g.verdict]:<11}[/{color}] {escape(thing_label(g))}: {escape(vals)}")
         if sd.entities:
-            body += ["", "[bold]People, places, organizations[/bold]"]
+            body += ["", f"[bold]{t['entities_long']}[/bold]"]
             body.append("  " + escape("، ".join(f"{e.name} ({e.type}{', ' + e.role if e.role else ''}) "
                                                f"×{len(e.mentions)}" for e in sd.entities[:8])))
-        body += ["", "[bold]Sources[/bold]"]
+        body += ["", f"[bold]{t['sources']}[/bold]"]
         for aid, n in numbers.items():
             a = by_id[aid]
             body.append(f"  {escape(f'[{n}]')} {escape(a.credit)} — {escape(a.display_title)} "
@@ -161,10 +176,11 @@ def digest_panels(out: Console, result: Digest) -> None:
                         title_align="right", expand=out.is_terminal))  # in a pipe: as wide as its lines
 
 
-def facts_tables(out: Console, result: Digest) -> None:
+def facts_tables(out: Console, result: Digest, lang: str = "en") -> None:
     """Per story: its key figures (values by source, verdict) and its entities."""
     from rich.table import Table
 
+    t = LABELS[lang]
     by_id = {a.id: a for a in result.articles}
     for sd in result.stories:
         heading = f"[bold]{escape(sd.story.id)}[/bold] {escape(sd.story.headline)}"
@@ -172,17 +188,17 @@ def facts_tables(out: Console, result: Digest) -> None:
             out.rule(heading)
         else:  # in a pipe the width is unbounded: a rule would be a line of 100,000 dashes
             out.print(f"── {heading} ──")
-        figures = Table(title="Key figures", show_lines=False, title_justify="right")
-        for col in ("quantity", "values by source", "verdict"):
+        figures = Table(title=t["figures"], show_lines=False, title_justify="right")
+        for col in (t["quantity"], t["values"], t["verdict"]):
             figures.add_column(col, overflow="fold")
         for g in sd.figures:
             color = _VERDICT_COLOR[g.verdict]
             figures.add_row(escape(thing_label(g)), escape("\n".join(
                 f"{figure_value(f)} — {by_id[f.article_id].credit}" for f in g.figures)),
-                f"[{color}]{g.verdict}[/{color}]")
+                f"[{color}]{t[g.verdict]}[/{color}]")
         out.print(figures)
-        entities = Table(title="Entities", title_justify="right")
-        for col in ("name", "type", "role", "mentions", "sources"):
+        entities = Table(title=t["entities"], title_justify="right")
+        for col in (t["name"], t["type"], t["role"], t["mentions"], t["sources"].lower()):
             entities.add_column(col, overflow="fold")
         for e in sd.entities:
             entities.add_row(escape(e.name), e.type, escape(e.role or "—"), str(len(e.mentions)),
