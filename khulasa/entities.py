@@ -452,6 +452,11 @@ def _trimmed(toks: Tokens, i: int, j: int, kind: str) -> tuple[int, int] | None:
     return i, j
 
 
+def _adjective(w: str) -> bool:
+    """True for a definite nisba adjective ("المائي", "الدولية"): ال, three letters or more, ي / ية."""
+    return w.startswith("ال") and len(w) >= 6 and w.endswith(("ي", "يه")) and w not in stopwords("ar")
+
+
 def _bare(w: str) -> str:
     return w[1:] if w[:1] in "وفبل" and len(w) > 4 else w
 
@@ -585,6 +590,11 @@ def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts], mod
             if kind == "ORG" and j < len(tags) and tags[j] == "O" and _bare(toks.norm[i]) in _GOVERNMENT_HEADS \
                     and _nationality(toks.norm[j]):
                 j += 1  # "وزارة الخارجية" + "الأميركية": a state's body goes on with its nationality
+            if kind == "ORG" and i > 0 and tags[i - 1] == "O" and _bare(toks.norm[i - 1]) in _NAMING_HEADS:
+                i -= 1  # "منظمة" + "الشرطة الدولية": the naming head is the name's first word
+            if kind == "ORG" and j < len(tags) and tags[j] == "O" and toks.norm[j - 1].startswith(("ال", "لل")) \
+                    and _adjective(toks.norm[j]) and not _nationality(toks.norm[j]):
+                j += 1  # "الصندوق الإقليمي للأمن" + "المائي": the adjective of the name's last noun
             a, b = toks.start[i], toks.end[j - 1]
             a += _clitic(toks.norm[i], toks.text[i])
             taken.append((toks.start[i0], toks.end[j0 - 1]))

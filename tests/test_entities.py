@@ -252,3 +252,12 @@ def test_a_short_form_in_brackets_joins_the_name_before_it() -> None:
     fao = next(e for e in entities if e.name == "منظمة الأغذية والزراعة")
     assert fao.type == "ORG" and "فاو" in fao.variants
     assert all(m.text == art.text[m.start:m.end] for m in fao.mentions)
+
+
+def test_a_naming_head_and_the_last_nouns_adjective_belong_to_the_name() -> None:
+    from khulasa.entities import mentions
+
+    art = _article("g", "وحذرت منظمة الشرطة الدولية من الاحتيال. وقال الصندوق الإقليمي للأمن المائي إنه بدأ عمله.")
+    names = {m.text for m in mentions(art)}
+    assert {"منظمة الشرطة الدولية", "الصندوق الإقليمي للأمن المائي"} <= names
+    assert not names & {"الشرطة الدولية", "الصندوق الإقليمي للأمن"}
