@@ -224,3 +224,15 @@ def test_posts_learn_an_outlets_recurring_lines(client: TestClient) -> None:
         ids += response.json()["added"]
     texts = [client.get(f"/api/articles/{i}").json()["text"] for i in ids]
     assert "نشرة الظهيرة" in texts[0] and "نشرة الظهيرة" not in texts[2]
+
+
+def test_sources_link_to_their_web_address_and_only_to_http(client: TestClient) -> None:
+    from khulasa.model import Article
+    from khulasa.output.html import digest_html
+    from khulasa.pipeline import digest
+
+    assert 'href="https://mashriq.example/ar/wire/' in client.get("/").text
+    arts = [Article(id=f"x{k}", text="انطلق المؤتمر الإقليمي للمياه في عمّان اليوم بمشاركة 18 دولة.", source=f"s{k}",
+                    url=url) for k, url in enumerate(["javascript:alert(1)", "https://a.example/1"])]
+    page = digest_html(digest(arts))
+    assert "javascript:" not in page.split("khulasa-data")[0] and 'href="https://a.example/1"' in page

@@ -105,7 +105,8 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
                                     "bar": _bar(f.high, max(x.high for x in g.figures))} for f in g.figures]}
                     for g in sd.figures],
         "entities": [{"name": e.name, "type": e.type, "role": e.role, "count": len(e.mentions)} for e in sd.entities],
-        "sources": [{"credit": by_id[a].credit, "display_title": by_id[a].display_title, "date": iso_date(by_id[a].date)}
+        "sources": [{"credit": by_id[a].credit, "display_title": by_id[a].display_title, "date": iso_date(by_id[a].date),
+                     "url": by_id[a].url if by_id[a].url.startswith(("http://", "https://")) else ""}
                     for a in numbers],
     }
     data = {"articles": {aid: {"title": by_id[aid].display_title, "source": by_id[aid].credit,
