@@ -18,6 +18,7 @@ import pytest
 from khulasa.ingest import read_articles
 from khulasa.model import Article
 from khulasa.store import MIGRATIONS, SCHEMA_VERSION, Store, fts_query
+from khulasa.text import normalize
 
 from .conftest import EXAMPLES
 
@@ -60,16 +61,21 @@ def test_an_interrupted_batch_leaves_nothing(tmp_path: Path) -> None:
         assert store.count() == 2 and store.check() == []
 
 
-def test_migration_from_the_previous_schema(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
+def _old_store(path: Path, version: int, text: str) -> None:
+    """A store left at schema ``version`` (4 at least) holding one article, id "x", as that version wrote it."""
     old = Store(path, migrate=False)
-    old.migrate(target=SCHEMA_VERSION - 1)
-    assert old.version == SCHEMA_VERSION - 1
+    old.migrate(target=version)
+    assert old.version == version
     old.db.execute("BEGIN")
-    old.db.execute("INSERT INTO articles(id, content_hash, text, ingested_at) VALUES ('x', 'h', 'نص قديم', 'then')")
-    old.db.execute("INSERT INTO articles_fts(id, title, body) VALUES ('x', '', 'نص قديم')")
+    old.db.execute("INSERT INTO articles(id, content_hash, text, ingested_at) VALUES ('x', 'h', ?, 'then')", (text,))
+    old.db.execute("INSERT INTO articles_fts(id, title, body) VALUES ('x', '', ?)", (normalize(text),))
     old.db.execute("COMMIT")
     old.close()
+
+
+def test_migration_from_the_previous_schema(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _old_store(path, SCHEMA_VERSION - 1, "نص قديم")
     with Store(path) as store:
         assert store.version == SCHEMA_VERSION == len(MIGRATIONS)
         old_row = store.article("x")
@@ -144,13 +150,7 @@ def test_search_finds_a_word_family_a_prefix_and_a_phrase(tmp_path: Path) -> Non
 
 def test_the_word_index_is_built_for_articles_stored_before_it(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    old = Store(path, migrate=False)
-    old.migrate(target=4)
-    old.db.execute("BEGIN")
-    old.db.execute("INSERT INTO articles(id, content_hash, text, ingested_at) VALUES ('x', 'h', 'قمة التحالف', 'then')")
-    old.db.execute("INSERT INTO articles_fts(id, title, body) VALUES ('x', '', 'قمه التحالف')")
-    old.db.execute("COMMIT")
-    old.close()
+    _old_store(path, 4, "قمة التحالف")
     with Store(path) as store:
         assert [h.id for h in store.search("تحالف")] == ["x"] and store.check() == []
 
