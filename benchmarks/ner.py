@@ -23,12 +23,11 @@ from khulasa.entities import (
     accurate_tagger,
     accurate_tags,
     gazetteer,
-    strip_clitics,
     tag_document,
     tag_tokens,
 )
 from khulasa.errors import KhulasaError
-from khulasa.text import normalize
+from khulasa.text import normalize, strip_clitics
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CLASSES = ("PER", "LOC", "ORG")

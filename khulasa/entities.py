@@ -19,7 +19,7 @@ from khulasa.config import NerMode
 from khulasa.ingest.meta import dateline_of
 from khulasa.lexicon import lexicon, words
 from khulasa.model import Analysis, Article, Entity, EntityType, Mention, Sentence, Tokens
-from khulasa.text import analysed, normalize, stem_tokens, stopwords
+from khulasa.text import analysed, normalize, stem_tokens, stopwords, strip_clitics
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,16 +34,7 @@ _PERSON_TRIGGERS = frozenset(normalize(w) for w in PERSON_TRIGGERS)
 _ORG_HEADS = frozenset(normalize(w) for w in ORG_HEADS)
 _HEADS_DEFINITE = frozenset(normalize(w) for w in ("التنظيم", "الحلف", "الصندوق", "التحالف", "الوكالة", "القوات"))
 _PUNCT = ".,;:!?\"'()[]{}«»-_/"
-_CLITICS = words("clitics", "base")
 _DEFINITE = words("clitics", "definite")
-
-
-def strip_clitics(word: str) -> str:
-    """``word`` (normalized) without a leading conjunction/preposition/article, if enough is left."""
-    for c in _CLITICS:
-        if word.startswith(c) and len(word) - len(c) >= 3:
-            return word[len(c):]
-    return word
 
 
 @functools.cache

@@ -227,14 +227,23 @@ def tokenize(text: str) -> list[str]:
 def _proclitics() -> tuple[str, ...]:
     from khulasa.lexicon import words
 
-    return tuple(sorted(words("clitics", "base"), key=len, reverse=True))
+    return tuple(words("clitics", "base"))  # longest first: "وال" before "و"
+
+
+def strip_clitics(word: str) -> str:
+    """``word`` (normalized) without one leading conjunction, preposition or article (و، ب، ل، ال، وال،
+    لل...), if three letters or more are left; else ``word``."""
+    for c in _proclitics():
+        if word.startswith(c) and len(word) - len(c) >= 3:
+            return word[len(c):]
+    return word
 
 
 def word_keys(token: str) -> tuple[str, ...]:
-    """The index keys of one token of ``tokenize``: its stem, and the stem of what is left without one
-    proclitic (و، ب، ل، ال، وال، لل...; 3 letters left at least), so a query's stem (``query_key``) for
-    "تحالف" finds "التحالف" and "وبالتحالف", for "استقرار" finds "لاستقرار". One key when both are the same."""
-    bare = next((token[len(c):] for c in _proclitics() if token.startswith(c) and len(token) - len(c) >= 3), token)
+    """The index keys of one token of ``tokenize``: its stem, and the stem of ``strip_clitics(token)``, so a
+    query's stem (``query_key``) for "تحالف" finds "التحالف" and "وبالتحالف", for "استقرار" finds
+    "لاستقرار". One key when both are the same."""
+    bare = strip_clitics(token)
     stems = _stemmer("ar").stemWords([token, bare] if bare != token else [token])
     return tuple(dict.fromkeys(st.replace("ة", "ه") for st in stems))
 

