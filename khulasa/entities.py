@@ -32,7 +32,6 @@ PERSON_TRIGGERS = words("names", "person_triggers")  # words that announce a per
 ORG_HEADS = words("names", "org_heads")  # head words of organization names
 _PERSON_TRIGGERS = frozenset(normalize(w) for w in PERSON_TRIGGERS)
 _ORG_HEADS = frozenset(normalize(w) for w in ORG_HEADS)
-_HEADS_DEFINITE = frozenset(normalize(w) for w in ("التنظيم", "الحلف", "الصندوق", "التحالف", "الوكالة", "القوات"))
 _PUNCT = ".,;:!?\"'()[]{}«»-_/"
 _DEFINITE = words("clitics", "definite")
 
@@ -395,6 +394,7 @@ _NOT_OPENINGS = frozenset(normalize(w) for w in words("names", "not_name_opening
 _NOT_ENDINGS = frozenset(normalize(w) for w in words("names", "not_name_endings"))
 _DISPLAY_PREFIXES = tuple(normalize(w) for w in words("clitics", "display_prefixes"))
 _NAMING_HEADS = frozenset(normalize(w) for w in words("names", "naming_heads"))
+_HEADS_ALONE = frozenset(normalize(w) for w in words("names", "heads_alone"))
 _GOVERNMENT_HEADS = frozenset(normalize(w) for w in words("names", "government_heads"))
 _PLACE_DESCRIPTORS = frozenset(normalize(w) for w in words("names", "place_descriptors"))
 _DEFINITE_NORM = tuple(normalize(w) for w in _DEFINITE)
@@ -509,7 +509,7 @@ def _joined(spans: list[tuple[int, int, str]], toks: Tokens) -> list[tuple[int, 
 
 def _bare_head(w: str) -> bool:
     """True for an organization's head word with nothing after it ("التنظيم", "حلف", "المنظمة")."""
-    return w in _ORG_HEADS or (w.startswith("ال") and w[2:] in _ORG_HEADS) or w in _HEADS_DEFINITE
+    return w in _ORG_HEADS or (w.startswith("ال") and w[2:] in _ORG_HEADS) or w in _HEADS_ALONE
 
 
 def _known_place(norm: str) -> bool:
@@ -555,12 +555,13 @@ def _not_entities(analysis: Analysis) -> _Own:
     if analysis.sentences:
         first = analysis.sentences[0].text
         dl = dateline_of(first)
-        if dl is not None and dl.place and first.find(dl.place) >= 0:
-            place = (first.find(dl.place), first.find(dl.place) + len(dl.place))
-        if dl is not None and (dl.outlet or dl.credit):
-            own.update(_key(n) for n in (dl.outlet, dl.credit) if n)
-            end = first.find(dl.rest) if dl.rest else len(first)
-            region = (place[1] if place[1] else first.find(dl.place) + len(dl.place), end if end > 0 else len(first))
+        at = first.find(dl.place) if dl is not None and dl.place else -1
+        if dl is not None and at >= 0:
+            place = (at, at + len(dl.place))
+            if dl.outlet or dl.credit:
+                own.update(_key(n) for n in (dl.outlet, dl.credit) if n)
+                end = first.find(dl.rest) if dl.rest else len(first)
+                region = (place[1], end if end > 0 else len(first))
     return _Own(frozenset(own), region, place)
 
 
@@ -614,7 +615,7 @@ def _bracketed(found: list[tuple[int, int, Mention]], toks: Tokens, sentence: Se
     """The mentions of a sentence, with one to three words in brackets right after a name read as that
     name's short form, of its type ("منظمة الأغذية والزراعة (فاو)", "حلف شمال الأطلسي (الناتو)"), whether the
     tagger tagged them (maybe as another type) or not."""
-    by_start = {i: (i, j) for i, j, _ in found}
+    end_of = {i: j for i, j, _ in found}
     out: dict[int, Mention] = {i: m for i, _, m in found}
     for _, j, m in found:
         if j >= len(toks.text) or toks.text[j] != "(":
@@ -622,8 +623,8 @@ def _bracketed(found: list[tuple[int, int, Mention]], toks: Tokens, sentence: Se
         close = next((k for k in range(j + 2, min(j + 5, len(toks.text))) if toks.text[k] == ")"), None)
         if close is None or not all(t.isalpha() for t in toks.text[j + 1:close]):
             continue
-        inside = by_start.get(j + 1)
-        if inside is not None and inside[1] != close:
+        inside = end_of.get(j + 1)
+        if inside is not None and inside != close:
             continue  # a name that goes on past the bracket
         if inside is None and any(x < close and j + 1 < y for x, y, _ in found):
             continue
