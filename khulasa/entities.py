@@ -272,7 +272,7 @@ def _headed(tags: list[str], norm: Sequence[str]) -> list[str]:
     k = 0
     while k < len(norm):
         w = norm[k]
-        if out[k] == "O" and (w in _NAMING_HEADS or (w[:1] in "وفبل" and w[1:] in _NAMING_HEADS)):
+        if out[k] == "O" and _one_of(w, _NAMING_HEADS):
             j = k + 1
             while (j < len(norm) and j - k <= 3 and out[j] == "O" and len(norm[j]) >= 4 and norm[j] not in stop
                    and norm[j].startswith(("ال", "وال")) and not _nationality(norm[j])):
@@ -438,7 +438,8 @@ def _trimmed(toks: Tokens, i: int, j: int, kind: str) -> tuple[int, int] | None:
         j -= 1  # "الرقة السورية" -> "الرقة" (but "غويانا الفرنسية" is a place's name)
     if i >= j or _description(toks.norm[i:j]):
         return None
-    if j - i == 1 and ((kind == "ORG" and _bare_head(_bare(toks.norm[i]))) or _adverb(toks.norm[i])):
+    if j - i == 1 and ((kind == "ORG" and (_bare_head(toks.norm[i]) or (
+            toks.norm[i][:1] in "وفبل" and _bare_head(toks.norm[i][1:])))) or _adverb(toks.norm[i])):
         return None  # "التنظيم", "المنظمة": a common noun; "بضراوة": an adverb
     return i, j
 
@@ -448,8 +449,9 @@ def _adjective(w: str) -> bool:
     return w.startswith("ال") and len(w) >= 6 and w.endswith(("ي", "يه")) and w not in stopwords("ar")
 
 
-def _bare(w: str) -> str:
-    return w[1:] if w[:1] in "وفبل" and len(w) > 4 else w
+def _one_of(w: str, heads: frozenset[str]) -> bool:
+    """True when ``w`` is one of ``heads``, or one behind a proclitic (ووزارة، لمنظمة): "وزارة" keeps its و."""
+    return w in heads or (w[:1] in "وفبل" and w[1:] in heads)
 
 
 def _adverb(w: str) -> bool:
@@ -579,10 +581,10 @@ def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts], mod
             if span is None:
                 continue
             i, j = span
-            if kind == "ORG" and j < len(tags) and tags[j] == "O" and _bare(toks.norm[i]) in _GOVERNMENT_HEADS \
+            if kind == "ORG" and j < len(tags) and tags[j] == "O" and _one_of(toks.norm[i], _GOVERNMENT_HEADS) \
                     and _nationality(toks.norm[j]):
                 j += 1  # "وزارة الخارجية" + "الأميركية": a state's body goes on with its nationality
-            if kind == "ORG" and i > 0 and tags[i - 1] == "O" and _bare(toks.norm[i - 1]) in _NAMING_HEADS:
+            if kind == "ORG" and i > 0 and tags[i - 1] == "O" and _one_of(toks.norm[i - 1], _NAMING_HEADS):
                 i -= 1  # "منظمة" + "الشرطة الدولية": the naming head is the name's first word
             if kind == "ORG" and j < len(tags) and tags[j] == "O" and toks.norm[j - 1].startswith(("ال", "لل")) \
                     and _adjective(toks.norm[j]) and not _nationality(toks.norm[j]):

@@ -245,6 +245,13 @@ def test_a_naming_head_opens_an_organization_the_tagger_missed() -> None:
     assert tags[8] == "O"  # "وزارة جديدة": no definite name after the head
 
 
+def test_a_head_is_recognized_behind_a_proclitic_and_keeps_its_own_first_letter() -> None:
+    from khulasa.entities import _NAMING_HEADS, _one_of
+
+    assert _one_of("وزاره", _NAMING_HEADS) and _one_of("ووزاره", _NAMING_HEADS)  # normalized forms
+    assert _one_of("لمنظمه", _NAMING_HEADS) and not _one_of("زاره", _NAMING_HEADS)
+
+
 def test_a_short_form_in_brackets_joins_the_name_before_it() -> None:
     from khulasa.entities import mentions, resolve
 
