@@ -128,7 +128,10 @@ def fts_query(query: str) -> str:
     """A safe FTS5 query for user text, never raw FTS5 syntax: every part required; a word matches as written
     (normalized) or any word of its family ("تحالف" finds "التحالف", "استقرار" finds "لاستقرار"); "a phrase
     in quotes" matches as a whole; a word ending in * matches as a prefix ("كير*")."""
-    q = _parse(query)
+    return _fts(_parse(query))
+
+
+def _fts(q: _Query) -> str:
     parts = [f'{{title body}} : "{" ".join(p)}"' for p in q.phrases]
     parts += [f'({{title body}} : "{w}" OR keys : "{query_key(w)}")' for w in q.words]
     parts += [f'{{title body}} : "{p}"*' for p in q.prefixes]
@@ -359,12 +362,12 @@ class Store:
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Articles matching every word of ``query`` (normalized: hamza, diacritics, ta marbuta do not matter)."""
-        fts = fts_query(query)
+        parsed = _parse(query)
+        fts = _fts(parsed)
         if not fts:
             return []
         ids = [str(r[0]) for r in self.db.execute(
             "SELECT id FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", (fts, limit))]
-        parsed = _parse(query)
         hits = []
         for aid in ids:
             article = self.article(aid)

@@ -86,6 +86,7 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
                 {"id": cid, "source": c.source, "number": numbers[c.article_id]}
                 for cid, (_, c) in zip(ids, cits, strict=True)]})
     cited = sorted({c["article_id"] for c in citations.values()})
+    top = [max(f.high for f in g.figures) for g in sd.figures]  # each figure group's largest value
     view = {
         "story": {"id": story.id, "headline": story.headline, "outlets": list(story.outlets),
                   "events": [{"id": e.id, "when": when(e.first, e.last), "headline": e.headline,
@@ -100,10 +101,10 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
         "articles": len(story.article_ids),
         "sentences": views[story.id],
         "figures": [{"verdict": g.verdict, "verdict_ar": VERDICT_AR[g.verdict], "label": thing_label(g),
-                     "chart": len(g.figures) > 1 and max(f.high for f in g.figures) > 0,
+                     "chart": len(g.figures) > 1 and top[k] > 0,
                      "by_source": [{"value": figure_value(f), "source": by_id[f.article_id].credit,
-                                    "bar": _bar(f.high, max(x.high for x in g.figures))} for f in g.figures]}
-                    for g in sd.figures],
+                                    "bar": _bar(f.high, top[k])} for f in g.figures]}
+                    for k, g in enumerate(sd.figures)],
         "entities": [{"name": e.name, "type": e.type, "role": e.role, "count": len(e.mentions)} for e in sd.entities],
         "sources": [{"credit": by_id[a].credit, "display_title": by_id[a].display_title, "date": iso_date(by_id[a].date),
                      "url": by_id[a].url if by_id[a].url.startswith(("http://", "https://")) else ""}
@@ -131,8 +132,8 @@ def time_strip(events: Sequence[Event]) -> dict[str, Any] | None:
     dated = [e for e in events if e.first is not None]
     if len(dated) < 2:
         return None
-    lo = min(e.first for e in dated if e.first)
-    hi = max((e.last or e.first) for e in dated if e.first)
+    lo = min(e.first for e in dated if e.first)  # (the "if" only tells mypy what ``dated`` holds)
+    hi = max(e.last or e.first for e in dated if e.first)
     days = max(1, (hi - lo).days)
     margin = 16
     marks = []
