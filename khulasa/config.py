@@ -35,7 +35,7 @@ NerMode = Literal["fast", "accurate"]  # the entity tagger: the CRF, or the fine
 # Keys whose value must lie in a range: (low, high), inclusive; None for an open end.
 _RANGES: dict[str, tuple[float | None, float | None]] = {
     "max_mb": (0.001, None), "threshold": (0.0, 1.0), "story_threshold": (0.0, 1.0), "merge_threshold": (0.0, 1.0),
-    "merge_max_fragment": (1, None), "merge_near_days": (0, None), "merge_near_factor": (0.0, 1.0),
+    "merge_max_fragment": (1, None), "merge_near_days": (0, None), "merge_near_factor": (0.0, 1.0), "merge_margin": (1.0, None),
     "event_threshold": (0.0, 1.0), "event_merge_threshold": (0.0, 1.0), "event_days": (0, None),
     "top_terms": (1, None), "centroid_terms": (1, None), "vector_terms": (1, None), "unique_term_weight": (0.0, None),
     "place_weight": (0.0, None), "event_place_weight": (0.0, None), "repass_growth": (1.0, None), "repass_below": (0, None), "max_words": (1, None), "event_max_words": (1, None), "max_articles": (1, None), "min_words": (1, None),
@@ -75,7 +75,8 @@ class ClusterConfig:
     merge_threshold: float = 0.1  # average article cosine above which two stories are one
     merge_max_fragment: int | None = 4  # the merge joins a group of at most this many articles to another
     merge_near_days: int | None = 31  # stories come in bursts: groups dated this close merge more easily...
-    merge_near_factor: float = 0.5  # ...needing only this share of ``merge_threshold``
+    merge_near_factor: float = 0.6  # ...needing only this share of ``merge_threshold``
+    merge_margin: float = 1.3  # a merge needs the smaller group this many times closer to the other than to any third
     event_threshold: float = 0.45  # single pass: an article joins an event this close (centroid cosine)
     event_merge_threshold: float = 0.26  # average article cosine above which two events are one
     event_days: int = 3  # an article more than this many days from an event starts another one

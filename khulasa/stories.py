@@ -152,7 +152,7 @@ def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_d
 
 def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max_gap_days: int | None = None,
                        same_time_factor: float = 1.0, max_fragment: int | None = None,
-                       near_days: int | None = None) -> tuple[list[_Group], list[list[int]]]:
+                       near_days: int | None = None, margin: float = 1.0) -> tuple[list[_Group], list[list[int]]]:
     """Average-link agglomeration of groups (each holding the sum of its members' unit vectors), best pair first.
 
     The average cosine between the members of two groups is ``dot(S_a, S_b) / (n_a * n_b)``, so no
@@ -164,6 +164,11 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
     With ``near_days``, only dated groups within that many days of each other get the lower threshold
     (other pairs need the full one): the articles of one story come in bursts (topic detection and
     tracking's time window).
+
+    With ``margin`` above 1, a pair is joined only when the smaller group is ``margin`` times closer to
+    the other than to any third group among its candidates: in a dense stream (a day of five outlets)
+    a fragment close to several stories belongs to none of them, while in a sparse one (a few topics)
+    its one close story stands out.
 
     Returns the merged groups and, for each, the positions in ``groups`` of the groups it is made of
     (in the order their members were joined).
@@ -185,10 +190,22 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
         return dot(ga.centroid, gb.centroid) / (len(ga.members) * len(gb.members))
 
     heap: list[tuple[float, int, int]] = []
+    rival_below = threshold
+
+    def candidates(i: int) -> list[int]:
+        return [j for j in _best_candidates(top_terms(live[i]), postings, _CANDIDATES * 2, exclude=i) if j in live]
+
+    def stands_out(small: int, other: int, sim: float) -> bool:
+        """The smaller group is ``margin`` times closer to ``other`` than to any third candidate that is
+        not itself close to ``other`` (two fragments of one story are no rivals)."""
+        ga, gb = live[small], live[other]
+        rival = max((avg_sim(ga, live[j]) for j in candidates(small)
+                     if j != other and avg_sim(gb, live[j]) < rival_below), default=0.0)
+        return sim >= margin * rival
 
     def push_candidates(i: int) -> None:
         g = live[i]
-        cands = [j for j in _best_candidates(top_terms(g), postings, _CANDIDATES * 2, exclude=i) if j in live]
+        cands = candidates(i)
         for j in cands:
             h = live[j]
             if max_fragment is not None and min(len(g.members), len(h.members)) > max_fragment:
@@ -206,9 +223,14 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
         push_candidates(i)
     next_id = len(groups)
     while heap:
-        _, a, b = heapq.heappop(heap)
+        neg, a, b = heapq.heappop(heap)
         if a not in live or b not in live:
             continue
+        if margin > 1.0:
+            rival_below = threshold * same_time_factor
+            small, other = (a, b) if len(live[a].members) <= len(live[b].members) else (b, a)
+            if not stands_out(small, other, -neg):
+                continue
         merged = combine((live.pop(a), live.pop(b)))
         live[next_id] = merged
         parts[next_id] = parts.pop(a) + parts.pop(b)
@@ -510,7 +532,8 @@ class StoryIndex:
         cfg = self.config
         with paused_gc():
             return average_link_parts(groups, cfg.merge_threshold, cfg.top_terms * 2, max_fragment=cfg.merge_max_fragment,
-                                      near_days=cfg.merge_near_days, same_time_factor=cfg.merge_near_factor)
+                                      near_days=cfg.merge_near_days, same_time_factor=cfg.merge_near_factor,
+                                      margin=cfg.merge_margin)
 
     def _set_cluster(self, gids: list[int], terms: list[str]) -> int:
         cid = self.next_cluster
