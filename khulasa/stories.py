@@ -7,7 +7,9 @@
    most similar story among the candidates that share one of its top terms (an inverted index: no step
    compares all pairs), or starts a new story.
    Stories the single pass split are then merged by average link over the stories' centroids;
-   stories dated within a month of each other need half the similarity (news comes in bursts).
+   stories dated within a month of each other need less similarity (news comes in bursts), and the
+   smaller of two groups joins the other only when it is clearly closer to it than to any third story
+   (the margin rule: in a dense stream, a fragment as close to two stories belongs to neither).
 3. Inside a story, an article joins the most similar event when it is close enough in content and
    its happening date (article date, or a weekday / "أمس" in its lead, resolved) falls within a
    few days of the event; otherwise it starts a new event.
@@ -145,9 +147,10 @@ def _dates_compatible(a: _Group, b: _Group, days: int) -> bool:
 
 def average_link(groups: Sequence[_Group], threshold: float, top: int, max_gap_days: int | None = None,
                  same_time_factor: float = 1.0, max_fragment: int | None = None,
-                 near_days: int | None = None) -> list[_Group]:
+                 near_days: int | None = None, margin: float = 1.0) -> list[_Group]:
     """``average_link_parts`` without the parts."""
-    return average_link_parts(groups, threshold, top, max_gap_days, same_time_factor, max_fragment, near_days)[0]
+    return average_link_parts(groups, threshold, top, max_gap_days, same_time_factor, max_fragment, near_days,
+                              margin)[0]
 
 
 def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max_gap_days: int | None = None,

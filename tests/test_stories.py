@@ -147,6 +147,30 @@ def test_merge_joins_fragments_but_not_established_stories() -> None:
     assert len(average_link([big_a, big_b], threshold=0.2, top=8)) == 1  # without the rule they merge
 
 
+def test_merge_leaves_a_fragment_close_to_two_unrelated_stories_alone() -> None:
+    from khulasa.stories import average_link
+
+    match_a = _group({"ليفربول": 1.0, "سيتي": 1.0, "الابطال": 1.0}, 6)
+    match_b = _group({"يونايتد": 1.0, "ديربي": 1.0, "الدوري": 1.0}, 6)
+    between = _group({"ليفربول": 1.0, "يونايتد": 1.0, "مدرب": 1.0}, 1)  # as close to both
+    closer = _group({"ليفربول": 1.0, "سيتي": 1.0, "يونايتد": 1.0}, 1)  # twice as close to the first
+    ambiguous = average_link([match_a, match_b, between], threshold=0.1, top=8, margin=1.3)
+    assert sorted(len(g.members) for g in ambiguous) == [1, 6, 6]
+    assert sorted(len(g.members) for g in average_link([match_a, match_b, between], threshold=0.1, top=8)) == [6, 7]
+    clear = average_link([match_a, match_b, closer], threshold=0.1, top=8, margin=1.3)
+    assert sorted(len(g.members) for g in clear) == [6, 7]
+
+
+def test_merge_margin_keeps_a_lone_article_with_the_parts_of_its_story() -> None:
+    from khulasa.stories import average_link
+
+    part_a = _group({"تسونامي": 1.0, "سومطرة": 1.0, "ضحايا": 1.0}, 4)
+    part_b = _group({"تسونامي": 1.0, "سومطرة": 1.0, "اغاثه": 1.0}, 4)
+    lone = _group({"تسونامي": 1.0, "سومطرة": 1.0, "تبرع": 1.0}, 1)  # as close to both parts
+    merged = average_link([part_a, part_b, lone], threshold=0.3, top=8, margin=1.3)
+    assert [len(g.members) for g in merged] == [9]
+
+
 def test_merge_needs_less_similarity_between_groups_close_in_time() -> None:
     import datetime as dt
 
