@@ -75,8 +75,8 @@ class ClusterConfig:
     merge_threshold: float = 0.1  # average article cosine above which two stories are one
     merge_max_fragment: int | None = 4  # the merge joins a group of at most this many articles to another
     merge_near_days: int | None = 31  # stories come in bursts: groups dated this close merge more easily...
-    merge_near_factor: float = 0.6  # ...needing only this share of ``merge_threshold``
-    merge_margin: float = 1.3  # a merge needs the smaller group this many times closer to the other than to any third
+    merge_near_factor: float = 0.5  # ...needing only this share of ``merge_threshold``
+    merge_margin: float = 2.0  # a merge needs the smaller group this many times closer to the other than to any third story of its time
     event_threshold: float = 0.45  # single pass: an article joins an event this close (centroid cosine)
     event_merge_threshold: float = 0.26  # average article cosine above which two events are one
     event_days: int = 3  # an article more than this many days from an event starts another one

@@ -169,9 +169,10 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
     tracking's time window).
 
     With ``margin`` above 1, a pair is joined only when the smaller group is ``margin`` times closer to
-    the other than to any third group among its candidates: in a dense stream (a day of five outlets)
-    a fragment close to several stories belongs to none of them, while in a sparse one (a few topics)
-    its one close story stands out.
+    the other than to any third group among its candidates (a rival: not itself close to the other and,
+    with ``near_days``, of the smaller group's own time): in a dense stream (a day of five outlets) a
+    fragment close to several stories belongs to none of them, while in a sparse one (a few topics, or
+    the look-alike story years away) its one close story stands out.
 
     Returns the merged groups and, for each, the positions in ``groups`` of the groups it is made of
     (in the order their members were joined).
@@ -200,10 +201,11 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
 
     def stands_out(small: int, other: int, sim: float) -> bool:
         """The smaller group is ``margin`` times closer to ``other`` than to any third candidate that is
-        not itself close to ``other`` (two fragments of one story are no rivals)."""
+        not itself close to ``other`` (two fragments of one story are no rivals) and is of its time."""
         ga, gb = live[small], live[other]
         rival = max((avg_sim(ga, live[j]) for j in candidates(small)
-                     if j != other and avg_sim(gb, live[j]) < rival_below), default=0.0)
+                     if j != other and avg_sim(gb, live[j]) < rival_below
+                     and (window is None or _dates_compatible(ga, live[j], window))), default=0.0)
         return sim >= margin * rival
 
     def push_candidates(i: int) -> None:

@@ -161,6 +161,29 @@ def test_merge_leaves_a_fragment_close_to_two_unrelated_stories_alone() -> None:
     assert sorted(len(g.members) for g in clear) == [6, 7]
 
 
+def test_merge_margin_counts_rivals_of_the_fragment_s_own_time_only() -> None:
+    import datetime as dt
+
+    from khulasa.stories import average_link
+
+    def dated(terms: dict[str, float], members: int, day: dt.date) -> _Group:
+        g = _group(terms, members)
+        g.first = g.last = day
+        return g
+
+    day = dt.date(2018, 4, 4)
+    story = dated({"ليفربول": 1.0, "سيتي": 1.0, "الابطال": 1.0}, 6, day)
+    same_week = dated({"يونايتد": 1.0, "ديربي": 1.0, "الدوري": 1.0}, 6, day + dt.timedelta(days=3))
+    years_later = dated({"يونايتد": 1.0, "ديربي": 1.0, "الدوري": 1.0}, 6, day + dt.timedelta(days=2000))
+    lone = dated({"ليفربول": 1.0, "يونايتد": 1.0, "مدرب": 1.0}, 1, day)
+    def sizes(groups: list[_Group]) -> list[int]:
+        merged = average_link(groups, threshold=0.2, top=8, near_days=31, same_time_factor=0.5, margin=2.0)
+        return sorted(len(g.members) for g in merged)
+
+    assert sizes([story, same_week, lone]) == [1, 6, 6]  # as close to a story of its own week: ambiguous
+    assert sizes([story, years_later, lone]) == [6, 7]  # the look-alike is years away: no rival
+
+
 def test_merge_margin_keeps_a_lone_article_with_the_parts_of_its_story() -> None:
     from khulasa.stories import average_link
 
