@@ -150,10 +150,10 @@ def ant(data: Path, show: int) -> None:
 
 
 def modes() -> list[tuple[str, ClusterConfig]]:
-    """The clustering modes compared on the ANT week: the settings before issue 22 (no margin, dated groups
-    merging at half the threshold), then today's default (last: its stories are listed)."""
-    return [("before issue 22 (margin 1.0, near factor 0.5)", ClusterConfig(merge_margin=1.0, merge_near_factor=0.5)),
-            ("default", ClusterConfig())]
+    """The clustering modes compared on the ANT week: the settings before issue 22 (no margin, events three
+    days wide), then today's default (last: its stories are listed)."""
+    before = ClusterConfig(merge_margin=1.0, merge_near_factor=0.5, event_days=3)
+    return [("before issue 22 (margin 1.0, event days 3)", before), ("default", ClusterConfig())]
 
 
 def main() -> int:

@@ -79,7 +79,7 @@ class ClusterConfig:
     merge_margin: float = 2.0  # a merge needs the smaller group this many times closer to the other than to any third story of its time
     event_threshold: float = 0.45  # single pass: an article joins an event this close (centroid cosine)
     event_merge_threshold: float = 0.26  # average article cosine above which two events are one
-    event_days: int = 3  # an article more than this many days from an event starts another one
+    event_days: int = 1  # an article more than this many days from an event starts another one
     top_terms: int = 12  # terms of an article used to find candidate stories
     centroid_terms: int = 200  # terms kept in a story or event centroid (sum of unit vectors)
     vector_terms: int = 60  # terms kept in an article vector (its highest TF-IDF weights)

@@ -182,12 +182,16 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
     parts: dict[int, list[int]] = {i: [i] for i in live}
     window = near_days if near_days is not None else max_gap_days  # dated this close: the lower threshold
 
-    def top_terms(g: _Group) -> list[str]:
-        return _top(g.centroid, top)
+    tops: dict[int, list[str]] = {}  # a live group's centroid never changes: its top terms are computed once
+
+    def top_terms(i: int) -> list[str]:
+        if i not in tops:
+            tops[i] = _top(live[i].centroid, top)
+        return tops[i]
 
     postings: dict[str, set[int]] = {}
-    for i, g in live.items():
-        for t in top_terms(g):
+    for i in live:
+        for t in top_terms(i):
             postings.setdefault(t, set()).add(i)
 
     def avg_sim(ga: _Group, gb: _Group) -> float:
@@ -196,17 +200,26 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
     heap: list[tuple[float, int, int]] = []
     rival_below = threshold
 
+    near: dict[int, list[int]] = {}  # a group's candidates, found once; a group merged later joins its neighbours' lists
+
     def candidates(i: int) -> list[int]:
-        return [j for j in _best_candidates(top_terms(live[i]), postings, _CANDIDATES * 2, exclude=i) if j in live]
+        if i not in near:
+            near[i] = _best_candidates(top_terms(i), postings, _CANDIDATES * 2, exclude=i)
+            for j in near[i]:
+                if j in near and i not in near[j]:
+                    near[j].append(i)
+        return [j for j in near[i] if j in live]
 
     def stands_out(small: int, other: int, sim: float) -> bool:
         """The smaller group is ``margin`` times closer to ``other`` than to any third candidate that is
         not itself close to ``other`` (two fragments of one story are no rivals) and is of its time."""
         ga, gb = live[small], live[other]
-        rival = max((avg_sim(ga, live[j]) for j in candidates(small)
-                     if j != other and avg_sim(gb, live[j]) < rival_below
-                     and (window is None or _dates_compatible(ga, live[j], window))), default=0.0)
-        return sim >= margin * rival
+        for j in candidates(small):
+            if j == other or (window is not None and not _dates_compatible(ga, live[j], window)):
+                continue
+            if sim < margin * avg_sim(ga, live[j]) and avg_sim(gb, live[j]) < rival_below:
+                return False
+        return True
 
     def push_candidates(i: int) -> None:
         g = live[i]
@@ -239,7 +252,7 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
         merged = combine((live.pop(a), live.pop(b)))
         live[next_id] = merged
         parts[next_id] = parts.pop(a) + parts.pop(b)
-        for t in top_terms(merged):
+        for t in top_terms(next_id):
             postings.setdefault(t, set()).add(next_id)
         push_candidates(next_id)
         next_id += 1

@@ -105,10 +105,12 @@ def test_clustering_is_idempotent_on_ids() -> None:
     assert sum(len(s.article_ids) for s in index.stories()) == len(ARTICLES)
 
 
-def test_floods_are_one_event_with_the_wire_copy_folded() -> None:
+def test_floods_are_the_flood_then_the_relief_with_the_wire_copy_folded() -> None:
     stories = cluster(ARTICLES)
     floods = next(s for s in stories if "wire-1103-052" in s.article_ids)
-    assert len(floods.events) == 1
+    events = [set(e.article_ids) for e in floods.events]
+    # the first report and the toll the next day are one happening; the relief two days later is the next step
+    assert events == [{"sawt-alsahel/floods-first-report", "wire-1103-052"}, {"alrafed/floods-relief"}]
     assert "قناة الأفق" in floods.events[0].outlets  # the outlet of the folded copy is kept
 
 
