@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -93,8 +94,41 @@ def _fts_row(aid: str, title: str, text: str) -> tuple[str, str, str, str]:
     return aid, normalize(title), normalize(text), " ".join(search_keys(f"{title}\n{text}"))
 
 
+def _migration_6(db: sqlite3.Connection) -> None:
+    """Entity pages: each story's people, places and organizations by normalized name (its canonical name
+    and every variant), filled from the stored digests; ``story_entities_of`` gives a story's rows."""
+    db.execute("CREATE TABLE story_entities (key TEXT NOT NULL, story_id TEXT NOT NULL, name TEXT NOT NULL, "
+               "type TEXT NOT NULL, mentions INTEGER NOT NULL, PRIMARY KEY (key, story_id)) WITHOUT ROWID")
+    db.execute("CREATE INDEX story_entities_story ON story_entities(story_id)")
+    rows = db.execute("SELECT id, doc FROM stories WHERE doc IS NOT NULL ORDER BY id")
+    while chunk := rows.fetchmany(500):
+        db.executemany("INSERT OR REPLACE INTO story_entities(key, story_id, name, type, mentions) VALUES (?,?,?,?,?)",
+                       [row for sid, doc in chunk
+                        for row in story_entities_of(str(sid), json.loads(zlib.decompress(doc).decode("utf-8")))])
+
+
+def story_entities_of(story_id: str, digest: dict[str, object]) -> list[tuple[str, str, str, str, int]]:
+    """The ``story_entities`` rows of a stored story digest (``to_dict`` of a ``StoryDigest``): one per
+    normalized name (canonical or variant) of each of its entities."""
+    rows: dict[str, tuple[str, str, str, str, int]] = {}
+    entities = digest.get("entities") or []
+    assert isinstance(entities, list)
+    for e in entities:
+        name, kind, mentions = str(e["name"]), str(e["type"]), len(e.get("mentions") or ())
+        for form in (name, *(e.get("variants") or ())):
+            key = entity_key(str(form))
+            if key and key not in rows:
+                rows[key] = (key, story_id, name, kind, mentions)
+    return list(rows.values())
+
+
+def entity_key(name: str) -> str:
+    """The key an entity page is found by: the name normalized, spaces collapsed."""
+    return " ".join(normalize(name).split())
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3,
-                                                                 _migration_4, _migration_5)
+                                                                 _migration_4, _migration_5, _migration_6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -42,7 +43,7 @@ from khulasa.ingest.readers import parse_iso_date
 from khulasa.model import SCHEMA_VERSION, Digest, RawDocument, StoryDigest
 from khulasa.output import html as pages
 from khulasa.output import json as documents
-from khulasa.store import Store
+from khulasa.store import Store, entity_key
 
 MAX_BODY = 5 * 1024 * 1024
 
@@ -328,6 +329,36 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         assert sd is not None
         return JSONResponse(documents.digest_document(_one(store, sd, words))["stories"][0])
 
+    def entity_stories(store: Store, name: str, limit: int, offset: int) -> tuple[str, list[tuple[Any, ...]], int]:
+        """The key of ``name``, its stories (id, headline, listing, summary pending, names, type, mentions;
+        largest first) and how many there are."""
+        key = entity_key(name)
+        total = int(store.db.execute("SELECT count(*) FROM story_entities WHERE key=?", (key,)).fetchone()[0])
+        rows = store.db.execute(
+            "SELECT s.id, s.headline, s.listing, s.doc IS NULL, e.name, e.type, e.mentions FROM story_entities e "
+            "JOIN stories s ON s.id = e.story_id WHERE e.key=? ORDER BY s.size DESC, s.id LIMIT ? OFFSET ?",
+            (key, limit, offset)).fetchall()
+        return key, rows, total
+
+    @app.get("/api/entities/{name}")
+    def get_entity(name: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> Response:
+        if len(name) > 200:
+            raise HTTPException(400, "the name is too long (200 characters at most)")
+        store = readers.get()
+        key, rows, total = entity_stories(store, name, limit, offset)
+        if not total:
+            raise HTTPException(404, f"no story names {name!r}; GET /api/stories/{{id}} lists a story's entities")
+        names = list(dict.fromkeys(str(r[4]) for r in rows))
+        types = list(dict.fromkeys(str(r[5]) for r in rows))
+        nxt = offset + limit if offset + limit < total else None
+        head = json.dumps({"schema": "khulasa.entity", "version": SCHEMA_VERSION, "key": key, "names": names,
+                           "types": types, "total": total, "limit": limit, "offset": offset,
+                           "next": None if nxt is None else f"/api/entities/{quote(key)}?limit={limit}&offset={nxt}"},
+                          ensure_ascii=False)
+        listings = ", ".join(f'{str(r[2])[:-1]}, "summary_pending": {"true" if r[3] else "false"}, '
+                             f'"mentions": {int(r[6])}}}' for r in rows)
+        return Response(f'{head[:-1]}, "stories": [{listings}]}}'.encode(), media_type="application/json")
+
     @app.get("/api/search")
     def search(q: str = "", limit: int = 20) -> dict[str, Any]:
         if len(q) > 500:
@@ -380,7 +411,8 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             parts = [_part(store, sid, data.get(sid), words) for sid in ids]
             return pages.parts_html(parts, extra_header=search_form + _index_html([(str(r[0]), str(r[1])) for r in rows],
                                                                                  order),
-                                    count=_COUNT_MARK, footer=_pager_html(page, page_size, total, order))
+                                    count=_COUNT_MARK, footer=_pager_html(page, page_size, total, order),
+                                    entity_links=True)
 
         html = cached(f"home:{page}:{order}", version, render)
         return html.replace(_COUNT_MARK, _count_line(store.count(), total, offset, len(rows)), 1)
@@ -397,7 +429,23 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             raise HTTPException(404, f"no story has the id {story_id!r}")
         return cached(f"story:{story_id}", f"{row[2]}:{row[3]}", lambda: pages.parts_html(
             [_part(store, story_id, row[1], words)], title=str(row[0]), extra_header=search_form +
-            '<p><a href="/">كل القصص</a></p>', count=""))
+            '<p><a href="/">كل القصص</a></p>', count="", entity_links=True))
+
+    @app.get("/entities/{name}", response_class=HTMLResponse)
+    def entity_page(name: str) -> str:
+        store = readers.get()
+        _, rows, total = entity_stories(store, name[:200], page_size, 0)
+        if not total:
+            raise HTTPException(404, f"no story names {name!r}")
+        ids = [str(r[0]) for r in rows]
+        data = dict(store.db.execute(f"SELECT id, page FROM stories WHERE id IN ({','.join('?' * len(ids))})",
+                                     ids).fetchall())
+        shown = str(rows[0][4])
+        head = (f'<p><a href="/">كل القصص</a></p><h2 class="entity-title"><bdi>{escape(shown)}</bdi> · '
+                f'<span class="meta">{total} {"قصة" if total == 1 else "قصص"}'
+                f'{"، أكبرها أولا" if total > 1 else ""}</span></h2>')
+        return pages.parts_html([_part(store, sid, data.get(sid), words) for sid in ids], title=shown,
+                                extra_header=search_form + head, count="", entity_links=True)
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(q: str = "") -> str:

@@ -223,3 +223,21 @@ def test_search_for_tahaluf_finds_every_seed(tmp_path: Path, seeds_dir: Path) ->
         assert {h.id for h in hits} == {a.id for a in seeds} and len(seeds) == 5
         assert all(h.marks and "تحالف" in h.snippet[h.marks[0][0]:h.marks[0][1]] for h in hits)
         assert {h.id for h in store.search("لاستقرار")} <= {h.id for h in store.search("استقرار")}
+
+
+def test_migration_6_fills_the_entity_index_from_the_stored_digests(tmp_path: Path) -> None:
+    from khulasa.archive import Archive
+    from khulasa.ingest import read_articles
+
+    from .conftest import EXAMPLES
+
+    path = tmp_path / "k.db"
+    with Store(path) as store:
+        Archive(store).add(read_articles([str(EXAMPLES)]).articles)
+        written = sorted(store.db.execute("SELECT * FROM story_entities").fetchall())
+        store.db.execute("DROP TABLE story_entities")  # as schema 5 left it
+        store.db.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
+    assert written  # the examples name places and organizations
+    with Store(path) as store:
+        assert store.version == SCHEMA_VERSION
+        assert sorted(store.db.execute("SELECT * FROM story_entities").fetchall()) == written

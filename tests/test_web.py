@@ -236,3 +236,33 @@ def test_sources_link_to_their_web_address_and_only_to_http(client: TestClient) 
                     url=url) for k, url in enumerate(["javascript:alert(1)", "https://a.example/1"])]
     page = digest_html(digest(arts))
     assert "javascript:" not in page.split("khulasa-data")[0] and 'href="https://a.example/1"' in page
+
+
+def test_entity_pages_list_every_story_naming_an_entity(client: TestClient) -> None:
+    listing = client.get("/api/stories").json()["stories"]
+    stories = [client.get(f"/api/stories/{s['id']}").json() for s in listing]
+    named = next(e for s in stories for e in s["entities"] if e["type"] in ("LOC", "ORG", "PER"))
+    holding = {s["id"] for s in stories if any(e["name"] == named["name"] for e in s["entities"])}
+    got = client.get(f"/api/entities/{named['name']}")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["schema"] == "khulasa.entity" and named["name"] in body["names"]
+    assert {s["id"] for s in body["stories"]} == holding and body["total"] == len(holding)
+    sizes = [s["articles"] for s in body["stories"]]
+    assert sizes == sorted(sizes, reverse=True)  # largest first
+    page = client.get(f"/entities/{named['name']}")
+    assert page.status_code == 200 and named["name"] in page.text
+    assert all(f'id="{sid}"' in page.text for sid in holding)
+    story_page = client.get(f"/stories/{next(iter(holding))}").text
+    assert 'href="/entities/' in story_page  # a story's entities link to their pages
+    assert client.get("/api/entities/" + "لا-أحد-بهذا-الاسم").status_code == 404
+    assert client.get("/entities/" + "لا-أحد-بهذا-الاسم").status_code == 404
+    assert client.get("/api/entities/" + "ا" * 201).status_code == 400
+
+
+def test_the_self_contained_page_has_no_entity_links(tmp_path: Path) -> None:
+    from khulasa import digest
+    from khulasa.output.html import digest_html
+
+    page = digest_html(digest(list(read_articles([str(EXAMPLES)]).articles)))
+    assert "/entities/" not in page  # no server behind a file: names filter the page instead
