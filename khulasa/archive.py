@@ -44,7 +44,7 @@ from khulasa.model import (
     to_dict,
 )
 from khulasa.pipeline import Progress, no_progress
-from khulasa.store import Store, story_entities_of
+from khulasa.store import Store, index_story
 from khulasa.text import TokenMemo, analyse
 
 if TYPE_CHECKING:
@@ -572,7 +572,7 @@ class Archive:
                 db.execute("DELETE FROM story_members WHERE story_id=?", (old,))
                 if old not in claimed:
                     db.execute("DELETE FROM stories WHERE id=?", (old,))
-                    db.execute("DELETE FROM story_entities WHERE story_id=?", (old,))
+                    index_story(db, old, None)
                     target = new_of.get(old)
                     if target is not None:
                         db.execute("INSERT OR REPLACE INTO story_redirects(old, new) VALUES (?, ?)", (old, target))
@@ -674,9 +674,7 @@ class Archive:
                 for row in results:
                     if db.execute("UPDATE stories SET doc=?, api=?, page=?, stamp=? WHERE id=? AND story=?",
                                   row).rowcount:
-                        db.execute("DELETE FROM story_entities WHERE story_id=?", (row[4],))
-                        db.executemany("INSERT OR REPLACE INTO story_entities(key, story_id, name, type, mentions) "
-                                       "VALUES (?,?,?,?,?)", story_entities_of(row[4], unpack(row[0])))
+                        index_story(db, row[4], unpack(row[0]))
             done += len(part)
             on_progress("summaries", done, done + len(todo))
         return done
@@ -698,8 +696,8 @@ class Archive:
         """Derive everything again from the stored articles (after an upgrade or a change of settings)."""
         db = self.store.db
         with self.store.writing():
-            for table in ("analyses", "bands", "stories", "story_members", "story_entities", "index_groups",
-                          "index_events", "index_terms", "index_clusters"):
+            for table in ("analyses", "bands", "stories", "story_members", "story_entities", "story_outlets",
+                          "index_groups", "index_events", "index_terms", "index_clusters"):
                 db.execute(f"DELETE FROM {table}")  # redirects stay: old URLs keep working where they can
             self._set_meta("index_docs", 0)
             self._set_meta("pass_docs", 0)

@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from khulasa.errors import StoreBusy, StoreError
 from khulasa.model import Article, IngestReport, SearchHit
@@ -100,20 +100,34 @@ def _migration_6(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE story_entities (key TEXT NOT NULL, story_id TEXT NOT NULL, name TEXT NOT NULL, "
                "type TEXT NOT NULL, mentions INTEGER NOT NULL, PRIMARY KEY (key, story_id)) WITHOUT ROWID")
     db.execute("CREATE INDEX story_entities_story ON story_entities(story_id)")
+    db.execute("CREATE TABLE story_outlets (outlet TEXT NOT NULL, story_id TEXT NOT NULL, "
+               "PRIMARY KEY (outlet, story_id)) WITHOUT ROWID")
+    db.execute("CREATE INDEX story_outlets_story ON story_outlets(story_id)")
     rows = db.execute("SELECT id, doc FROM stories WHERE doc IS NOT NULL ORDER BY id")
     while chunk := rows.fetchmany(500):
-        db.executemany("INSERT OR REPLACE INTO story_entities(key, story_id, name, type, mentions) VALUES (?,?,?,?,?)",
-                       [row for sid, doc in chunk
-                        for row in story_entities_of(str(sid), json.loads(zlib.decompress(doc).decode("utf-8")))])
+        for sid, doc in chunk:
+            index_story(db, str(sid), json.loads(zlib.decompress(doc).decode("utf-8")))
 
 
-def story_entities_of(story_id: str, digest: dict[str, object]) -> list[tuple[str, str, str, str, int]]:
+def index_story(db: sqlite3.Connection, story_id: str, digest: Mapping[str, Any] | None) -> None:
+    """Replace a story's rows in the entity and outlet indexes (``story_entities``, ``story_outlets``)
+    by those of its stored digest (``to_dict`` of a ``StoryDigest``); ``None``: the story is gone."""
+    db.execute("DELETE FROM story_entities WHERE story_id=?", (story_id,))
+    db.execute("DELETE FROM story_outlets WHERE story_id=?", (story_id,))
+    if digest is None:
+        return
+    db.executemany("INSERT OR REPLACE INTO story_entities(key, story_id, name, type, mentions) VALUES (?,?,?,?,?)",
+                   story_entities_of(story_id, digest))
+    outlets = dict.fromkeys(str(o) for o in digest["story"].get("outlets") or () if o)
+    db.executemany("INSERT OR REPLACE INTO story_outlets(outlet, story_id) VALUES (?,?)",
+                   [(o, story_id) for o in outlets])
+
+
+def story_entities_of(story_id: str, digest: Mapping[str, Any]) -> list[tuple[str, str, str, str, int]]:
     """The ``story_entities`` rows of a stored story digest (``to_dict`` of a ``StoryDigest``): one per
     normalized name (canonical or variant) of each of its entities."""
     rows: dict[str, tuple[str, str, str, str, int]] = {}
-    entities = digest.get("entities") or []
-    assert isinstance(entities, list)
-    for e in entities:
+    for e in digest.get("entities") or ():
         name, kind, mentions = str(e["name"]), str(e["type"]), len(e.get("mentions") or ())
         for form in (name, *(e.get("variants") or ())):
             key = entity_key(str(form))

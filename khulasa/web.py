@@ -24,7 +24,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Query, Request
@@ -243,14 +243,17 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         cache[key] = (version, html)
         return html
 
-    def story_listing(store: Store, limit: int, offset: int, order: str) -> list[str]:
+    def story_listing(store: Store, limit: int, offset: int, order: str,
+                      shown: StoryFilter | None = None) -> list[str]:
         """The stored listings (JSON texts, sent as they are), with whether each summary is pending."""
-        rows = store.db.execute(f"SELECT listing, doc IS NULL FROM stories ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?",
-                                (limit, offset)).fetchall()
+        where, args = (shown or StoryFilter()).sql()
+        rows = store.db.execute(f"SELECT listing, doc IS NULL FROM stories{where} ORDER BY {ORDERS[order]} "
+                                "LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
         return [f'{str(text)[:-1]}, "summary_pending": {"true" if pending else "false"}}}' for text, pending in rows]
 
-    def n_stories(store: Store) -> int:
-        return int(store.db.execute("SELECT count(*) FROM stories").fetchone()[0])
+    def n_stories(store: Store, shown: StoryFilter | None = None) -> int:
+        where, args = (shown or StoryFilter()).sql()
+        return int(store.db.execute(f"SELECT count(*) FROM stories{where}", args).fetchone()[0])
 
     counts: dict[str, Any] = {}  # the store's counts, as of the change counter in "at"
     loop_reader = Store(db_path, readonly=True, busy_timeout=5.0)  # the event loop's own connection
@@ -304,14 +307,18 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
 
     @app.get("/api/stories")
     def list_stories(limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
-                     order: Literal["size", "recent"] = "size") -> Response:
+                     order: Literal["size", "recent"] = "size", outlet: str = "",
+                     start: str = Query("", alias="from"), end: str = Query("", alias="to"),
+                     entity: str = "") -> Response:
+        shown = _filter_of(outlet, start, end, entity)
         store = readers.get()
-        total = n_stories(store)
+        total = n_stories(store, shown)
         nxt = offset + limit if offset + limit < total else None
+        extra = shown.query().replace("&amp;", "&")
         head = json.dumps({"schema": "khulasa.stories", "version": SCHEMA_VERSION, "total": total, "limit": limit,
                            "offset": offset, "next": None if nxt is None else
-                           f"/api/stories?limit={limit}&offset={nxt}&order={order}"})
-        body = f'{head[:-1]}, "stories": [{", ".join(story_listing(store, limit, offset, order))}]}}'
+                           f"/api/stories?limit={limit}&offset={nxt}&order={order}{extra}"})
+        body = f'{head[:-1]}, "stories": [{", ".join(story_listing(store, limit, offset, order, shown))}]}}'
         return Response(body.encode("utf-8"), media_type="application/json")
 
     @app.get("/api/stories/{story_id}", response_model=None)
@@ -396,13 +403,17 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     search_form = pages.search_form_html()
 
     @app.get("/", response_class=HTMLResponse)
-    def home(page: int = Query(1, ge=1, le=100_000), order: Literal["size", "recent"] = "size") -> str:
+    def home(page: int = Query(1, ge=1, le=100_000), order: Literal["size", "recent"] = "size", outlet: str = "",
+             start: str = Query("", alias="from"), end: str = Query("", alias="to"), entity: str = "") -> str:
+        shown = _filter_of(outlet, start, end, entity)
         store = readers.get()
         offset = (page - 1) * page_size
-        rows = store.db.execute(f"SELECT id, headline, changed_at, doc IS NULL FROM stories ORDER BY {ORDERS[order]} "
-                                "LIMIT ? OFFSET ?", (page_size, offset)).fetchall()
-        total = n_stories(store)
-        version = json.dumps([total, rows])
+        where, args = shown.sql()
+        rows = store.db.execute(f"SELECT id, headline, changed_at, doc IS NULL FROM stories{where} "
+                                f"ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?", (*args, page_size, offset)).fetchall()
+        total = n_stories(store, shown)
+        outlets = [str(r[0]) for r in store.db.execute("SELECT DISTINCT outlet FROM story_outlets ORDER BY outlet")]
+        version = json.dumps([total, rows, outlets])
 
         def render() -> str:
             ids = [str(r[0]) for r in rows]
@@ -411,10 +422,10 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             parts = [_part(store, sid, data.get(sid), words) for sid in ids]
             return pages.parts_html(parts, extra_header=search_form + _index_html([(str(r[0]), str(r[1])) for r in rows],
                                                                                  order),
-                                    count=_COUNT_MARK, footer=_pager_html(page, page_size, total, order),
-                                    entity_links=True)
+                                    count=_COUNT_MARK, footer=_pager_html(page, page_size, total, order, shown),
+                                    entity_links=True, store_filter=shown._asdict(), outlets=outlets)
 
-        html = cached(f"home:{page}:{order}", version, render)
+        html = cached(f"home:{page}:{order}:{json.dumps(shown)}", version, render)
         return html.replace(_COUNT_MARK, _count_line(store.count(), total, offset, len(rows)), 1)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, response_model=None)
@@ -514,12 +525,57 @@ def _index_html(stories: list[tuple[str, str]], order: str) -> str:
             f'<ol class="story-index">{items}</ol></nav>')
 
 
-def _pager_html(page: int, size: int, total: int, order: str) -> str:
+class StoryFilter(NamedTuple):
+    """Which stories of the whole store a page or listing shows: those carried by ``outlet``, whose dates
+    overlap ``start``..``end`` (ISO dates; an undated story is left out once a date is given), naming an
+    entity whose normalized name holds ``entity``."""
+
+    outlet: str = ""
+    start: str = ""
+    end: str = ""
+    entity: str = ""
+
+    def sql(self) -> tuple[str, list[str]]:
+        """The ``WHERE`` clause over ``stories`` (empty when nothing is filtered) and its arguments."""
+        where: list[str] = []
+        args: list[str] = []
+        if self.outlet:
+            where.append("id IN (SELECT story_id FROM story_outlets WHERE outlet=?)")
+            args.append(self.outlet)
+        if self.start:
+            where.append("last >= ?")
+            args.append(self.start)
+        if self.end:
+            where.append("first <= ?")
+            args.append(self.end)
+        if self.entity and entity_key(self.entity):
+            where.append("id IN (SELECT story_id FROM story_entities WHERE instr(key, ?) > 0)")
+            args.append(entity_key(self.entity))
+        return (" WHERE " + " AND ".join(where)) if where else "", args
+
+    def query(self) -> str:
+        """The filter as URL parameters (``&amp;``-joined for HTML, each with a leading ``&amp;``)."""
+        pairs = [("outlet", self.outlet), ("from", self.start), ("to", self.end), ("entity", self.entity)]
+        return "".join(f"&amp;{k}={escape(quote(v))}" for k, v in pairs if v)
+
+
+def _filter_of(outlet: str, start: str, end: str, entity: str) -> StoryFilter:
+    """A validated ``StoryFilter`` from query parameters (400 naming the parameter otherwise)."""
+    for name, value in (("from", start), ("to", end)):
+        if value and parse_iso_date(value) is None:
+            raise HTTPException(400, f"{name}={value!r} is not a date; give YYYY-MM-DD")
+    if max(len(outlet), len(entity)) > 200:
+        raise HTTPException(400, "outlet and entity are 200 characters at most")
+    return StoryFilter(outlet.strip(), start, end, entity.strip())
+
+
+def _pager_html(page: int, size: int, total: int, order: str, shown: StoryFilter | None = None) -> str:
     links = []
+    extra = (shown or StoryFilter()).query()
     if page > 1:
-        links.append(f'<a rel="prev" href="/?page={page - 1}&amp;order={order}">السابق</a>')
+        links.append(f'<a rel="prev" href="/?page={page - 1}&amp;order={order}{extra}">السابق</a>')
     if page * size < total:
-        links.append(f'<a rel="next" href="/?page={page + 1}&amp;order={order}">المزيد من القصص</a>')
+        links.append(f'<a rel="next" href="/?page={page + 1}&amp;order={order}{extra}">المزيد من القصص</a>')
     return f'<nav class="pager" aria-label="الصفحات"><p>{" · ".join(links)}</p></nav>' if links else ""
 
 

@@ -225,7 +225,7 @@ def test_search_for_tahaluf_finds_every_seed(tmp_path: Path, seeds_dir: Path) ->
         assert {h.id for h in store.search("لاستقرار")} <= {h.id for h in store.search("استقرار")}
 
 
-def test_migration_6_fills_the_entity_index_from_the_stored_digests(tmp_path: Path) -> None:
+def test_migration_6_fills_the_entity_and_outlet_indexes_from_the_stored_digests(tmp_path: Path) -> None:
     from khulasa.archive import Archive
     from khulasa.ingest import read_articles
 
@@ -234,10 +234,12 @@ def test_migration_6_fills_the_entity_index_from_the_stored_digests(tmp_path: Pa
     path = tmp_path / "k.db"
     with Store(path) as store:
         Archive(store).add(read_articles([str(EXAMPLES)]).articles)
-        written = sorted(store.db.execute("SELECT * FROM story_entities").fetchall())
+        written = [sorted(store.db.execute(f"SELECT * FROM {t}").fetchall()) for t in ("story_entities", "story_outlets")]
         store.db.execute("DROP TABLE story_entities")  # as schema 5 left it
+        store.db.execute("DROP TABLE story_outlets")
         store.db.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
-    assert written  # the examples name places and organizations
+    assert all(written)  # the examples name places and organizations, and have outlets
     with Store(path) as store:
         assert store.version == SCHEMA_VERSION
-        assert sorted(store.db.execute("SELECT * FROM story_entities").fetchall()) == written
+        assert [sorted(store.db.execute(f"SELECT * FROM {t}").fetchall())
+                for t in ("story_entities", "story_outlets")] == written

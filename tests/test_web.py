@@ -266,3 +266,26 @@ def test_the_self_contained_page_has_no_entity_links(tmp_path: Path) -> None:
 
     page = digest_html(digest(list(read_articles([str(EXAMPLES)]).articles)))
     assert "/entities/" not in page  # no server behind a file: names filter the page instead
+
+
+def test_filters_ask_the_server_for_every_matching_story_of_the_store(client: TestClient) -> None:
+    everything = client.get("/api/stories").json()
+    stories = everything["stories"]
+    outlet = next(o for s in stories for o in s["outlets"] if sum(o in t["outlets"] for t in stories) < len(stories))
+    by_outlet = client.get("/api/stories", params={"outlet": outlet}).json()
+    assert {s["id"] for s in by_outlet["stories"]} == {s["id"] for s in stories if outlet in s["outlets"]}
+    assert by_outlet["total"] == len(by_outlet["stories"]) < everything["total"]
+    dated = sorted(s["last"] for s in stories if s["last"])
+    late = client.get("/api/stories", params={"from": dated[-1]}).json()["stories"]
+    assert late and all(s["last"] >= dated[-1] for s in late)
+    early = client.get("/api/stories", params={"to": dated[0]}).json()["stories"]
+    assert early and all(s["first"] <= dated[0] for s in early)
+    named = client.get(f"/api/stories/{stories[0]['id']}").json()["entities"][0]["name"]
+    holding = client.get("/api/stories", params={"entity": named}).json()["stories"]
+    assert stories[0]["id"] in {s["id"] for s in holding}
+    assert client.get("/api/stories", params={"from": "yesterday"}).status_code == 400
+    page = client.get("/", params={"outlet": outlet})
+    assert page.status_code == 200
+    shown = {s["id"] for s in by_outlet["stories"]}
+    assert all((f'<section class="story" id="{s["id"]}"' in page.text) == (s["id"] in shown) for s in stories)
+    assert f"<option selected>{outlet}</option>" in page.text and 'action="/"' in page.text  # kept in the form

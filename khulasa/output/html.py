@@ -183,17 +183,22 @@ def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "
 
 
 def parts_html(parts: Sequence[Mapping[str, Any]], title: str = "خلاصة", extra_header: str = "", *, count: str,
-               footer: str = "", entity_links: bool = False) -> str:
+               footer: str = "", entity_links: bool = False, store_filter: Mapping[str, str] | None = None,
+               outlets: Sequence[str] | None = None) -> str:
     """The page of ``digest_html`` from stories' ``story_part`` values (a store's, read as they are);
-    ``entity_links``: each entity's name links to its page, ``/entities/{name}`` (a server's pages)."""
+    ``entity_links``: each entity's name links to its page, ``/entities/{name}`` (a server's pages);
+    ``store_filter``: the filters also ask the server for every matching story of the store (its home
+    page), shown with the values given (``outlet``, ``start``, ``end``, ``entity``); ``outlets``: every
+    outlet to choose from (default: those of ``parts``)."""
     # Every "<" escaped: text holding "</script>" or "<!--<script>" cannot end or swallow the data block.
     payload = json.dumps(_merged_data(parts), ensure_ascii=False).replace("<", "\\u003c")
     return str(_environment().get_template("digest.html.j2").render(
         title=title, version=_version(), css=Markup(_static("digest.css")), js=Markup(_static("digest.js")),
         payload=Markup(payload), extra_header=Markup(extra_header), footer=Markup(footer), count=count,
-        entity_links=entity_links,
+        entity_links=entity_links, store_filter=store_filter,
         stories=[p["view"] for p in parts],
-        all_outlets=sorted({o for p in parts for o in p["view"]["story"]["outlets"]}),
+        all_outlets=list(outlets) if outlets is not None else sorted({o for p in parts
+                                                                       for o in p["view"]["story"]["outlets"]}),
         all_entities=sorted({e["name"] for p in parts for e in p["view"]["entities"]})))
 
 

@@ -76,7 +76,10 @@ function applyFilters() {
 }
 if (filters) {
   filters.addEventListener('input', applyFilters);
-  filters.addEventListener('submit', e => e.preventDefault());
+  filters.addEventListener('submit', e => {
+    if (!filters.dataset.store) { e.preventDefault(); return; }  // a file: nothing to ask
+    for (const el of Array.from(filters.elements)) if (el.name && !el.value) el.disabled = true;  // clean URL
+  });
 }
 
 // Labels in English or Arabic (the articles stay as written): the header's button, remembered, or ?lang=en.
