@@ -264,6 +264,29 @@ def test_filters_by_outlet_date_and_name(server: str, page: object) -> None:
     page.fill("#filters input[name=entity]", "")
 
 
+def test_sent_filters_ask_the_store_and_entity_names_open_their_page(server: str, page: object) -> None:
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto(server + "/")
+    outlet = page.locator("#filters select[name=outlet] option").all_inner_texts()[-1]
+    page.select_option("#filters select[name=outlet]", label=outlet)
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    assert "outlet=" in page.url and "from=" not in page.url  # empty fields stay out of the URL
+    sections = page.locator("section.story")
+    assert sections.count() > 0
+    assert all(outlet in (sections.nth(i).get_attribute("data-outlets") or "").split("|")
+               for i in range(sections.count()))
+    assert page.locator("#filters select[name=outlet]").input_value() == outlet  # kept in the form
+    link = page.locator("ul.entities a[href^='/entities/']").first
+    name = link.inner_text()
+    with page.expect_navigation():
+        link.click()
+    assert "/entities/" in page.url and name in page.locator("h2.entity-title").inner_text()
+    assert page.locator("section.story").count() >= 1
+
+
 def test_the_english_toggle_switches_the_labels_and_back(server: str, browser: object) -> None:
     from playwright.sync_api import Browser
 
