@@ -522,7 +522,7 @@ class TokenMemo:
         """Normalize and stem the tokens not seen yet for ``language`` (one pass for all of them);
         returns ``facts(language)``."""
         known = self.facts(language)
-        fresh = [t for t in dict.fromkeys(tokens) if t not in known]
+        fresh = list(set(tokens).difference(known))  # order does not matter: each token's facts are its own
         if not fresh:
             return known
         unfolded = normalize_many(fresh, fold_ta=False)
@@ -542,11 +542,10 @@ def _kind(token: str) -> TokenKind:
     return "punct" if len(token) == 1 and not first.isalpha() and not WORD_MARK.match(first) else "word"
 
 
-def _tokens_of(text: str, matches: list[re.Match[str]], normalized: str, memo: TokenMemo, language: str,
-               known: dict[str, tuple[str, str, TokenKind]]) -> Tokens:
+def _tokens_of(text: str, matches: list[re.Match[str]], texts: tuple[str, ...], normalized: str, memo: TokenMemo,
+               language: str, known: dict[str, tuple[str, str, TokenKind]]) -> Tokens:
     if not matches:
         return Tokens((), (), (), (), (), (), (), (), normalized)
-    texts = tuple([m.group() for m in matches])
     starts, ends = zip(*[m.span() for m in matches], strict=True)
     norm, stem, kind = zip(*map(known.__getitem__, texts), strict=True)
     if not _GLUED.search(text):  # no word or number written onto another: the terms are the non-punctuation tokens
@@ -581,10 +580,13 @@ def analyse(article: Article, memo: TokenMemo | None = None) -> Analysis:
     normalized = normalize_many([s.text for s in sents] + [article.title])
     found = [list(WORD.finditer(s.text)) for s in sents]
     title = list(WORD.finditer(article.title))
-    known = memo.learn([m.group() for ms in (*found, title) for m in ms], language)  # one pass per article
-    tokens = tuple(_tokens_of(s.text, ms, n, memo, language, known)
-                   for s, ms, n in zip(sents, found, normalized, strict=False))
-    return Analysis(article, sents, tokens, _tokens_of(article.title, title, normalized[-1], memo, language, known))
+    texts = [tuple([m.group() for m in ms]) for ms in found]
+    title_texts = tuple([m.group() for m in title])
+    known = memo.learn([t for ts in (*texts, title_texts) for t in ts], language)  # one pass per article
+    tokens = tuple(_tokens_of(s.text, ms, ts, n, memo, language, known)
+                   for s, ms, ts, n in zip(sents, found, texts, normalized, strict=False))
+    return Analysis(article, sents, tokens,
+                    _tokens_of(article.title, title, title_texts, normalized[-1], memo, language, known))
 
 
 def analyse_all(articles: Sequence[Article]) -> list[Analysis]:
