@@ -198,7 +198,7 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
         return dot(ga.centroid, gb.centroid) / (len(ga.members) * len(gb.members))
 
     heap: list[tuple[float, int, int]] = []
-    rival_below = threshold
+    rival_below = threshold * same_time_factor  # a third group at least this close to the partner is no rival
 
     near: dict[int, list[int]] = {}  # a group's candidates, found once; a group merged later joins its neighbours' lists
 
@@ -245,7 +245,6 @@ def average_link_parts(groups: Sequence[_Group], threshold: float, top: int, max
         if a not in live or b not in live:
             continue
         if margin > 1.0:
-            rival_below = threshold * same_time_factor
             small, other = (a, b) if len(live[a].members) <= len(live[b].members) else (b, a)
             if not stands_out(small, other, -neg):
                 continue
