@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -136,6 +137,13 @@ def _group(terms: dict[str, float], members: int) -> _Group:
     return g
 
 
+def _dated(terms: dict[str, float], members: int, day: dt.date) -> _Group:
+    """``_group`` dated ``day``."""
+    g = _group(terms, members)
+    g.first = g.last = day
+    return g
+
+
 def test_merge_joins_fragments_but_not_established_stories() -> None:
     from khulasa.stories import average_link
 
@@ -164,20 +172,14 @@ def test_merge_leaves_a_fragment_close_to_two_unrelated_stories_alone() -> None:
 
 
 def test_merge_margin_counts_rivals_of_the_fragment_s_own_time_only() -> None:
-    import datetime as dt
-
     from khulasa.stories import average_link
 
-    def dated(terms: dict[str, float], members: int, day: dt.date) -> _Group:
-        g = _group(terms, members)
-        g.first = g.last = day
-        return g
-
     day = dt.date(2018, 4, 4)
-    story = dated({"ليفربول": 1.0, "سيتي": 1.0, "الابطال": 1.0}, 6, day)
-    same_week = dated({"يونايتد": 1.0, "ديربي": 1.0, "الدوري": 1.0}, 6, day + dt.timedelta(days=3))
-    years_later = dated({"يونايتد": 1.0, "ديربي": 1.0, "الدوري": 1.0}, 6, day + dt.timedelta(days=2000))
-    lone = dated({"ليفربول": 1.0, "يونايتد": 1.0, "مدرب": 1.0}, 1, day)
+    story = _dated({"ليفربول": 1.0, "سيتي": 1.0, "الابطال": 1.0}, 6, day)
+    same_week = _dated({"يونايتد": 1.0, "ديربي": 1.0, "الدوري": 1.0}, 6, day + dt.timedelta(days=3))
+    years_later = _dated({"يونايتد": 1.0, "ديربي": 1.0, "الدوري": 1.0}, 6, day + dt.timedelta(days=2000))
+    lone = _dated({"ليفربول": 1.0, "يونايتد": 1.0, "مدرب": 1.0}, 1, day)
+
     def sizes(groups: list[_Group]) -> list[int]:
         merged = average_link(groups, threshold=0.2, top=8, near_days=31, same_time_factor=0.5, margin=2.0)
         return sorted(len(g.members) for g in merged)
@@ -186,31 +188,27 @@ def test_merge_margin_counts_rivals_of_the_fragment_s_own_time_only() -> None:
     assert sizes([story, years_later, lone]) == [6, 7]  # the look-alike is years away: no rival
 
 
-def test_merge_margin_keeps_a_lone_article_with_the_parts_of_its_story() -> None:
-    from khulasa.stories import average_link
+def test_merge_margin_does_not_count_two_parts_of_one_story_as_rivals() -> None:
+    from khulasa.stories import average_link_parts
 
     part_a = _group({"تسونامي": 1.0, "سومطرة": 1.0, "ضحايا": 1.0}, 4)
-    part_b = _group({"تسونامي": 1.0, "سومطرة": 1.0, "اغاثه": 1.0}, 4)
-    lone = _group({"تسونامي": 1.0, "سومطرة": 1.0, "تبرع": 1.0}, 1)  # as close to both parts
-    merged = average_link([part_a, part_b, lone], threshold=0.3, top=8, margin=1.3)
+    part_b = _group({"تسونامي": 1.0, "اغاثه": 1.0, "تبرع": 1.0}, 4)  # a third of the way to part_a: one story
+    lone = _group({"تسونامي": 1.0, "سومطرة": 1.0, "اغاثه": 1.0}, 1)  # as close to both parts (2/3)
+    merged, parts = average_link_parts([part_a, part_b, lone], threshold=0.3, top=8, margin=1.3)
     assert [len(g.members) for g in merged] == [9]
+    # the lone article joined part_a at once (its closest pair), then part_b joined them; had part_b
+    # counted as a rival, the parts would have merged first and the article after ([[2, 0, 1]])
+    assert parts == [[1, 0, 2]]
 
 
 def test_merge_needs_less_similarity_between_groups_close_in_time() -> None:
-    import datetime as dt
-
     from khulasa.stories import average_link
-
-    def dated(terms: dict[str, float], members: int, day: dt.date) -> _Group:
-        g = _group(terms, members)
-        g.first = g.last = day
-        return g
 
     jan = dt.date(2005, 1, 1)
     a = {"تسونامي": 1.0, "تبرع": 1.0, "اغاثه": 1.0}
     b = {"تسونامي": 1.0, "ضحايا": 1.0, "سواحل": 1.0}  # average cosine 1/3 with a
-    near = [dated(a, 3, jan), dated(b, 2, jan + dt.timedelta(days=20))]
-    far = [dated(a, 3, jan), dated(b, 2, jan + dt.timedelta(days=2000))]
+    near = [_dated(a, 3, jan), _dated(b, 2, jan + dt.timedelta(days=20))]
+    far = [_dated(a, 3, jan), _dated(b, 2, jan + dt.timedelta(days=2000))]
     assert len(average_link(near, threshold=0.5, top=8, near_days=31, same_time_factor=0.5)) == 1
     assert len(average_link(far, threshold=0.5, top=8, near_days=31, same_time_factor=0.5)) == 2
     assert len(average_link(near, threshold=0.5, top=8)) == 2  # without the time rule: too far apart in content
