@@ -249,7 +249,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         where, args = (shown or StoryFilter()).sql()
         rows = store.db.execute(f"SELECT listing, doc IS NULL FROM stories{where} ORDER BY {ORDERS[order]} "
                                 "LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
-        return [f'{str(text)[:-1]}, "summary_pending": {"true" if pending else "false"}}}' for text, pending in rows]
+        return [_listing(text, pending) for text, pending in rows]
 
     def n_stories(store: Store, shown: StoryFilter | None = None) -> int:
         where, args = (shown or StoryFilter()).sql()
@@ -314,7 +314,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         store = readers.get()
         total = n_stories(store, shown)
         nxt = offset + limit if offset + limit < total else None
-        extra = shown.query().replace("&amp;", "&")
+        extra = shown.query()
         head = json.dumps({"schema": "khulasa.stories", "version": SCHEMA_VERSION, "total": total, "limit": limit,
                            "offset": offset, "next": None if nxt is None else
                            f"/api/stories?limit={limit}&offset={nxt}&order={order}{extra}"})
@@ -362,8 +362,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
                            "types": types, "total": total, "limit": limit, "offset": offset,
                            "next": None if nxt is None else f"/api/entities/{quote(key)}?limit={limit}&offset={nxt}"},
                           ensure_ascii=False)
-        listings = ", ".join(f'{str(r[2])[:-1]}, "summary_pending": {"true" if r[3] else "false"}, '
-                             f'"mentions": {int(r[6])}}}' for r in rows)
+        listings = ", ".join(_listing(r[2], r[3], f', "mentions": {int(r[6])}') for r in rows)
         return Response(f'{head[:-1]}, "stories": [{listings}]}}'.encode(), media_type="application/json")
 
     @app.get("/api/search")
@@ -416,10 +415,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         version = json.dumps([total, rows, outlets])
 
         def render() -> str:
-            ids = [str(r[0]) for r in rows]
-            data = dict(store.db.execute(f"SELECT id, page FROM stories WHERE id IN ({','.join('?' * len(ids))})",
-                                         ids).fetchall()) if ids else {}
-            parts = [_part(store, sid, data.get(sid), words) for sid in ids]
+            parts = _parts(store, [str(r[0]) for r in rows], words)
             return pages.parts_html(parts, extra_header=search_form + _index_html([(str(r[0]), str(r[1])) for r in rows],
                                                                                  order),
                                     count=_COUNT_MARK, footer=_pager_html(page, page_size, total, order, shown),
@@ -448,14 +444,11 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         _, rows, total = entity_stories(store, name[:200], page_size, 0)
         if not total:
             raise HTTPException(404, f"no story names {name!r}")
-        ids = [str(r[0]) for r in rows]
-        data = dict(store.db.execute(f"SELECT id, page FROM stories WHERE id IN ({','.join('?' * len(ids))})",
-                                     ids).fetchall())
         shown = str(rows[0][4])
         head = (f'<p><a href="/">كل القصص</a></p><h2 class="entity-title"><bdi>{escape(shown)}</bdi> · '
                 f'<span class="meta">{total} {"قصة" if total == 1 else "قصص"}'
                 f'{"، أكبرها أولا" if total > 1 else ""}</span></h2>')
-        return pages.parts_html([_part(store, sid, data.get(sid), words) for sid in ids], title=shown,
+        return pages.parts_html(_parts(store, [str(r[0]) for r in rows], words), title=shown,
                                 extra_header=search_form + head, count="", entity_links=True)
 
     @app.get("/search", response_class=HTMLResponse)
@@ -503,6 +496,19 @@ def _count_line(articles: int, stories: int, offset: int, shown: int) -> str:
 
     span = f" (القصص {offset + 1}–{offset + shown})" if shown and stories > shown else ""
     return f"{count_ar(stories, STORIES)} من {count_ar(articles, ARTICLES_GEN)}{span}"
+
+
+def _listing(text: object, pending: object, extra: str = "") -> str:
+    """A stored story listing (JSON text, sent as it is) with whether its summary is pending and ``extra``
+    members (``', "key": value'``)."""
+    return f'{str(text)[:-1]}, "summary_pending": {"true" if pending else "false"}{extra}}}'
+
+
+def _parts(store: Store, ids: list[str], words: int) -> list[dict[str, Any]]:
+    """The page parts of the stories ``ids``, in that order (``_part`` of each stored page)."""
+    data = dict(store.db.execute(f"SELECT id, page FROM stories WHERE id IN ({','.join('?' * len(ids))})",
+                                 ids).fetchall()) if ids else {}
+    return [_part(store, sid, data.get(sid), words) for sid in ids]
 
 
 def _part(store: Store, story_id: str, data: bytes | None, words: int) -> dict[str, Any]:
@@ -554,9 +560,9 @@ class StoryFilter(NamedTuple):
         return (" WHERE " + " AND ".join(where)) if where else "", args
 
     def query(self) -> str:
-        """The filter as URL parameters (``&amp;``-joined for HTML, each with a leading ``&amp;``)."""
+        """The filter as URL parameters, each with a leading ``&`` (empty when nothing is filtered)."""
         pairs = [("outlet", self.outlet), ("from", self.start), ("to", self.end), ("entity", self.entity)]
-        return "".join(f"&amp;{k}={escape(quote(v))}" for k, v in pairs if v)
+        return "".join(f"&{k}={quote(v)}" for k, v in pairs if v)
 
 
 def _filter_of(outlet: str, start: str, end: str, entity: str) -> StoryFilter:
@@ -571,7 +577,7 @@ def _filter_of(outlet: str, start: str, end: str, entity: str) -> StoryFilter:
 
 def _pager_html(page: int, size: int, total: int, order: str, shown: StoryFilter | None = None) -> str:
     links = []
-    extra = (shown or StoryFilter()).query()
+    extra = escape((shown or StoryFilter()).query())
     if page > 1:
         links.append(f'<a rel="prev" href="/?page={page - 1}&amp;order={order}{extra}">السابق</a>')
     if page * size < total:
