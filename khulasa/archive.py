@@ -44,7 +44,7 @@ from khulasa.model import (
     to_dict,
 )
 from khulasa.pipeline import Progress, no_progress
-from khulasa.store import Store, index_story
+from khulasa.store import IndexRows, Store, index_rows, index_story
 from khulasa.text import TokenMemo, analyse
 
 if TYPE_CHECKING:
@@ -113,9 +113,11 @@ class _StoryWork:
     facts: dict[str, ArticleFacts]
 
 
-def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]) -> list[tuple[bytes, bytes, bytes, str, str, str]]:
+def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]
+                   ) -> list[tuple[bytes, bytes, bytes, str, str, str, IndexRows]]:
     """The stored documents of each story of a job (its digest, API document and page part), as rows
-    for ``UPDATE stories``. A stage function: any engine runs it; the stories of a job share a memo."""
+    for ``UPDATE stories``, each with what the entity and outlet indexes hold of it (``index_rows``).
+    A stage function: any engine runs it; the stories of a job share a memo."""
     from khulasa.output import html as pages
     from khulasa.output import json as documents
     from khulasa.pipeline import story_digest
@@ -129,8 +131,9 @@ def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]) -> list[tuple[
         sd = story_digest(story, articles, config=config, facts=work.facts, memo=memo)
         one = Digest((sd,), work.articles, (), config.summary.max_words)
         api = documents.digest_document(one)["stories"][0]
-        rows.append((_pack(to_dict(sd)), _pack(api), _pack(pages.story_part(sd, articles)), stamp_, work.sid,
-                     work.story_json))
+        doc = to_dict(sd)
+        rows.append((_pack(doc), _pack(api), _pack(pages.story_part(sd, articles)), stamp_, work.sid,
+                     work.story_json, index_rows(work.sid, doc)))
     return rows
 
 
@@ -671,10 +674,10 @@ class Archive:
                 n_articles += size
             results = [row for rows in self.engine.map(digest_stories, jobs(part)) for row in rows]
             with self.store.writing():
-                for row in results:
+                for *row, index in results:
                     if db.execute("UPDATE stories SET doc=?, api=?, page=?, stamp=? WHERE id=? AND story=?",
                                   row).rowcount:
-                        index_story(db, row[4], unpack(row[0]))
+                        index_story(db, str(row[4]), index)
             done += len(part)
             on_progress("summaries", done, done + len(todo))
         return done

@@ -106,19 +106,28 @@ def _migration_6(db: sqlite3.Connection) -> None:
     rows = db.execute("SELECT id, doc FROM stories WHERE doc IS NOT NULL ORDER BY id")
     while chunk := rows.fetchmany(500):
         for sid, doc in chunk:
-            index_story(db, str(sid), json.loads(zlib.decompress(doc).decode("utf-8")))
+            index_story(db, str(sid), index_rows(str(sid), json.loads(zlib.decompress(doc).decode("utf-8"))))
 
 
-def index_story(db: sqlite3.Connection, story_id: str, digest: Mapping[str, Any] | None) -> None:
+IndexRows = tuple[list[tuple[str, str, str, str, int]], list[str]]  # a story's entity rows, its outlets
+
+
+def index_rows(story_id: str, digest: Mapping[str, Any]) -> IndexRows:
+    """What the entity and outlet indexes hold of a story digest (``to_dict`` of a ``StoryDigest``)."""
+    outlets = list(dict.fromkeys(str(o) for o in digest["story"].get("outlets") or () if o))
+    return story_entities_of(story_id, digest), outlets
+
+
+def index_story(db: sqlite3.Connection, story_id: str, rows: IndexRows | None) -> None:
     """Replace a story's rows in the entity and outlet indexes (``story_entities``, ``story_outlets``)
-    by those of its stored digest (``to_dict`` of a ``StoryDigest``); ``None``: the story is gone."""
+    by ``rows`` (``index_rows`` of its digest); ``None``: the story is gone."""
     db.execute("DELETE FROM story_entities WHERE story_id=?", (story_id,))
     db.execute("DELETE FROM story_outlets WHERE story_id=?", (story_id,))
-    if digest is None:
+    if rows is None:
         return
+    entities, outlets = rows
     db.executemany("INSERT OR REPLACE INTO story_entities(key, story_id, name, type, mentions) VALUES (?,?,?,?,?)",
-                   story_entities_of(story_id, digest))
-    outlets = dict.fromkeys(str(o) for o in digest["story"].get("outlets") or () if o)
+                   entities)
     db.executemany("INSERT OR REPLACE INTO story_outlets(outlet, story_id) VALUES (?,?)",
                    [(o, story_id) for o in outlets])
 
