@@ -87,7 +87,7 @@ def labels(stories: tuple[Story, ...]) -> tuple[dict[str, str], dict[str, str]]:
     story: dict[str, str] = {}
     event: dict[str, str] = {}
     for s in stories:
-        copies = {m: g.members for g in s.duplicates for m in [g.representative]}
+        copies = {g.representative: g.members for g in s.duplicates}
         for e in s.events:
             for m in e.article_ids:
                 for a in (m, *copies.get(m, ())):
@@ -143,9 +143,10 @@ def ant(data: Path, show: int) -> None:
     if show:
         print(f"\nLargest stories ({modes()[-1][0]}):\n")
         for s in last[:show]:
-            outlets = sorted({gold[m]['outlet'] for m in labels((s,))[0]})
-            golds = Counter(gold[m]["story"] for m in labels((s,))[0])
-            print(f"- {len(labels((s,))[0])} articles, {len(s.events)} events, {', '.join(outlets)}: {s.headline}")
+            members = labels((s,))[0]
+            outlets = sorted({gold[m]['outlet'] for m in members})
+            golds = Counter(gold[m]["story"] for m in members)
+            print(f"- {len(members)} articles, {len(s.events)} events, {', '.join(outlets)}: {s.headline}")
             print(f"  gold: {', '.join(f'{k} {v}' for k, v in golds.most_common(4))}")
 
 
