@@ -18,31 +18,30 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from khulasa import __version__
 
-if TYPE_CHECKING:  # the stages load when a command runs, not for --help
+if TYPE_CHECKING:  # the stages (and rich) load when a command needs them, not for --help
+    from rich.console import Console
+
     from khulasa.config import Config
     from khulasa.engine import Engine
     from khulasa.model import Batch, FileIssue
 
 def _plain_placeholders() -> None:
-    """Help shows each value as its placeholder (FILE, N, HOST:PORT), a flag as nothing: typer's own labels
-    (``<bool>`` for --help, ``<list[str]>`` beside an argument's metavar) read as Python, not as a command line."""
-    from typer.core import TyperArgument, TyperOption
+    """Help shows an argument as its placeholder (PATH, FILE), not beside typer's label of its Python type
+    (``<str>``, read as Python, not as a command line); options show their own placeholders already."""
+    from typer._click.types import ParamType
+    from typer.core import TyperArgument
 
-    option_type, argument_type = TyperOption.display_type_rich, TyperArgument.display_type_rich
+    label = ParamType.get_metavar
 
-    def option(self: TyperOption, ctx: Any) -> str | None:
-        return "" if self.metavar is None and self.is_flag else option_type(self, ctx)
+    def get_metavar(self: ParamType, param: Any, ctx: Any) -> str | None:
+        if isinstance(param, TyperArgument) and param.metavar is not None:
+            return ""
+        return label(self, param, ctx)
 
-    def argument(self: TyperArgument, ctx: Any) -> str | None:
-        return "" if self.metavar is not None else argument_type(self, ctx)
-
-    TyperOption.display_type_rich = option  # type: ignore[method-assign]
-    TyperArgument.display_type_rich = argument  # type: ignore[method-assign,assignment]
+    ParamType.get_metavar = get_metavar  # type: ignore[method-assign]
 
 
 _plain_placeholders()
@@ -79,6 +78,8 @@ AddressOpt = Annotated[str | None, typer.Option("--address", metavar="HOST:PORT"
 
 
 def _err() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, highlight=False, emoji=False, **_plain())
 
 
@@ -86,6 +87,8 @@ def _out(**kwargs: Any) -> Console:
     """The console for results on stdout: the terminal's width on a terminal; in a pipe or a file, lines are
     never cut (rich would cut them at 80 columns). With ``--bidi on`` (or ``auto`` on a terminal known to
     lack bidi) every line is written in visual order, Arabic shaped, without styles."""
+    from rich.console import Console
+
     wide: dict[str, Any] = {} if sys.stdout.isatty() else {"width": 100_000}
     if _visual():
         from khulasa.output.terminal import VisualWriter
@@ -249,6 +252,10 @@ def _engine(name: str | None, workers: int | None, address: str | None) -> Itera
 
 
 def _report(batch: Batch) -> None:
+    if not batch.issues:
+        return
+    from rich.markup import escape
+
     err = _err()
     for issue in batch.issues:
         label = {"error": "[red]error[/red]", "warning": "[yellow]warning[/yellow]", "note": "note"}[issue.severity]
@@ -339,18 +346,19 @@ def summarize(
     Example: khulasa summarize report1.txt report2.html --max-words 80
     """
     config = _config(ctx)
-    from khulasa.output import json as documents
     from khulasa.summary import summarize as run
 
     batch = _read(paths, field, max_mb, config)
     summary = run(list(batch.articles), max_words=max_words, config=config.summary)
     if as_json:
+        from khulasa.output import json as documents
+
         _print_json(documents.summary_document(summary, batch.articles, batch.issues))
     elif summary.sentences:
         sys.stdout.write(summary.text() + "\n")
     if not summary.sentences and batch.articles:
-        Console(stderr=True, emoji=False, **_plain()).print(f"no sentence that can stand alone fits in {summary.max_words} words: "
-                                   "raise --max-words", markup=False)
+        _err().print(f"no sentence that can stand alone fits in {summary.max_words} words: raise --max-words",
+                     markup=False)
     _exit(batch)
 
 

@@ -7,9 +7,11 @@ is never normalized: spans always index into the original article text.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 
 import Stemmer
 
@@ -290,6 +292,52 @@ def stem_tokens(text: str, language: str = "ar") -> list[str]:
     return [s.replace("ة", "ه") for s in stems]
 
 
+def cache_dir() -> Path:
+    """Where khulasa keeps what it can recompute (``KHULASA_CACHE_DIR``, else ``$XDG_CACHE_HOME/khulasa``,
+    else ``~/.cache/khulasa``)."""
+    if os.environ.get("KHULASA_CACHE_DIR"):
+        return Path(os.environ["KHULASA_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "khulasa"
+
+
+def _arabic_stopword_forms() -> set[str]:
+    """arabic-stopwords' 13k forms, normalized.
+
+    Importing its table and normalizing it takes 70 ms, a quarter of a one-file ``khulasa summarize``;
+    the result is kept in :func:`cache_dir`, keyed by the table file (size, mtime) and by this module's
+    source (the normalization), and recomputed when either changes or the cache cannot be read. A cache
+    that cannot be written is skipped.
+    """
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("arabicstopwords")
+    folder = spec.submodule_search_locations if spec else None
+    key = None
+    if folder:
+        try:
+            table = (Path(next(iter(folder))) / "stopwordsallforms.py").stat()
+            digest = hashlib.sha1(Path(__file__).read_bytes())
+            digest.update(f"{table.st_size}:{table.st_mtime_ns}".encode())
+            key = cache_dir() / f"stopwords-ar-{digest.hexdigest()[:16]}.txt"
+            return set(filter(None, key.read_text(encoding="utf-8").split("\n")))
+        except (OSError, StopIteration, UnicodeError):
+            pass
+    from arabicstopwords import arabicstopwords
+
+    forms = {normalize(w) for w in arabicstopwords.stopwords_list()}
+    forms.discard("")
+    if key is not None:
+        try:
+            key.parent.mkdir(parents=True, exist_ok=True)
+            partial = key.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text("\n".join(sorted(forms)), encoding="utf-8")
+            os.replace(partial, key)  # readers see the whole file or none
+        except OSError:
+            pass
+    return forms
+
+
 @functools.cache
 def stopwords(language: str = "ar") -> frozenset[str]:
     """Return normalized stopwords for ``language`` ("ar" from arabic-stopwords, "en" from scikit-learn)."""
@@ -297,9 +345,7 @@ def stopwords(language: str = "ar") -> frozenset[str]:
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
         return frozenset(ENGLISH_STOP_WORDS)
-    from arabicstopwords import arabicstopwords
-
-    words = {normalize(w) for w in arabicstopwords.stopwords_list()}
+    words = _arabic_stopword_forms()
     from khulasa.lexicon import words as lexicon_words
 
     words.update(normalize(w) for w in lexicon_words("reporting", "extra_stopwords"))  # verbs of saying, fillers

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import khulasa
 
 from .conftest import EXAMPLES
@@ -25,9 +27,27 @@ def test_import_loads_nothing_heavy() -> None:
     import sys
 
     code = ("import sys, khulasa, khulasa.cli; heavy = [m for m in ('scipy', 'numpy', 'datasketch', 'sklearn', "
-            "'khulasa.pipeline', 'khulasa.summary', 'fastapi') if m in sys.modules]; print(heavy)")
+            "'khulasa.pipeline', 'khulasa.summary', 'fastapi', 'pydantic', 'rich') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_summarizing_one_text_file_loads_only_what_it_uses(tmp_path: Path) -> None:
+    """``khulasa summarize`` of a text file (its start-up is most of its time) loads neither scipy, nor
+    pydantic (typer 0.29 built every option through it), nor the HTML extractor, nor the JSON writer."""
+    import subprocess
+    import sys
+
+    article = tmp_path / "a.txt"
+    article.write_text("عنوان الخبر\n\nقال المتحدث إن الوفد وصل إلى العاصمة صباح اليوم. وبدأت المحادثات بعد ساعة.\n",
+                       encoding="utf-8")
+    code = ("import sys; from khulasa.cli import main\nsys.argv = ['khulasa', 'summarize', sys.argv[1]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print([m for m in ('scipy', 'pydantic', 'trafilatura', 'khulasa.output.json', 'datasketch', 'sklearn') "
+            "if m in sys.modules], file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code, str(article)], capture_output=True, text=True, check=True)
+    assert "الوفد" in run.stdout
+    assert run.stderr.strip().splitlines()[-1] == "[]"
 
 
 def test_readme_example() -> None:

@@ -238,7 +238,8 @@ def test_concept_rows_hold_the_concepts_the_method_defines(texts: list[str]) -> 
     art = Article(id="a", text="\n".join(texts))
     story = _build_story(analyse_all([art]), "ar", SummaryConfig())
     expected = [_concepts_by_definition(u.sentence.text) for u in story.units]
-    shared = (story.concepts @ story.concepts.T).toarray()
+    concepts = story.concepts.to_scipy()
+    shared = (concepts @ concepts.T).toarray()
     for i, a in enumerate(expected):
         for j, b in enumerate(expected):
             assert shared[i, j] == len(a & b)
@@ -326,7 +327,7 @@ def test_distinct_concept_pairs_whichever_sort(pairs: list[tuple[int, int]]) -> 
         assert list(zip(got_rows.tolist(), got_codes.tolist(), strict=True)) == expected
 
 
-def test_similarities_are_the_same_in_chunks() -> None:
+def test_similarities_row_by_row_are_the_sparse_product() -> None:
     import numpy as np
 
     from khulasa.summary.citations import _fact_matrix, _similarity_rows
@@ -334,8 +335,35 @@ def test_similarities_are_the_same_in_chunks() -> None:
     story = _build_story(analyse_all(_floods()), "ar", SummaryConfig())
     facts = _fact_matrix(story)
     rows = list(range(0, facts.shape[0], 2))
-    whole = (facts[rows] @ facts.T).toarray()
-    assert np.allclose(np.array(list(_similarity_rows(facts, rows, chunk=3))), whole)
+    reference = facts.to_scipy()
+    whole = (reference[rows] @ reference.T).toarray()
+    assert np.allclose(np.array(list(_similarity_rows(facts, rows))), whole)
+
+
+@given(st.integers(1, 7), st.integers(1, 9), st.data())
+@settings(max_examples=100, deadline=None)
+def test_sparse_rows_multiply_and_group_as_scipy_does(n_rows: int, n_cols: int, data: st.DataObject) -> None:
+    import numpy as np
+
+    from khulasa.summary.units import Sparse
+
+    cells = data.draw(st.sets(st.tuples(st.integers(0, n_rows - 1), st.integers(0, n_cols - 1)), max_size=n_rows * n_cols))
+    pairs = sorted(cells)
+    rows = np.array([r for r, _ in pairs], dtype=np.int64)
+    cols = np.array([c for _, c in pairs], dtype=np.int64)
+    values = np.array(data.draw(st.lists(st.floats(-4, 4), min_size=len(pairs), max_size=len(pairs))), dtype=np.float64)
+    matrix = Sparse.from_sorted(rows, cols, values, (n_rows, n_cols))
+    reference = matrix.to_scipy()
+    vector = np.array(data.draw(st.lists(st.floats(-4, 4), min_size=n_cols, max_size=n_cols)), dtype=np.float64)
+    assert np.allclose(matrix.dot(vector), reference @ vector)
+    groups = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n_rows, max_size=n_rows)), dtype=np.int64)
+    membership = np.zeros((3, n_rows))
+    membership[groups, np.arange(n_rows)] = 1.0
+    assert np.allclose(matrix.row_sums(groups, 3), membership @ reference.toarray())
+    for i in range(n_rows):
+        got_cols, got_values = matrix.row(i)
+        assert got_cols.tolist() == reference[i].indices.tolist()
+        assert np.allclose(got_values, reference[i].data)
 
 
 def test_a_clause_after_a_semicolon_needs_the_one_before() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -124,6 +125,25 @@ def test_tokens_and_stems() -> None:
     assert tokenize("وزير الخارجية، جون كيري!") == ["وزير", "الخارجيه", "جون", "كيري"]
     assert stem_tokens("الخارجية الدوليين") == ["خارج", "دول"]
     assert stem_tokens("meetings countries", "en") == ["meet", "countri"]
+
+
+def test_stopword_cache_gives_the_computed_forms_and_is_optional(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from arabicstopwords import arabicstopwords
+
+    from khulasa.text import _arabic_stopword_forms
+
+    computed = {normalize(w) for w in arabicstopwords.stopwords_list()}
+    monkeypatch.setenv("KHULASA_CACHE_DIR", str(tmp_path / "cache"))
+    assert _arabic_stopword_forms() == computed  # computed, then written
+    (written,) = (tmp_path / "cache").iterdir()
+    assert _arabic_stopword_forms() == computed  # read back
+    written.write_text("\n".join(sorted(computed)[:10]), encoding="utf-8")
+    assert len(_arabic_stopword_forms()) == 10  # proof the second call read the file
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("KHULASA_CACHE_DIR", str(blocker / "cache"))  # cannot be made: computed, not kept
+    assert _arabic_stopword_forms() == computed
 
 
 def test_stopwords_are_normalized() -> None:

@@ -16,14 +16,13 @@ from khulasa.summary.units import _Story, _Unit
 
 def _fact_matrix(story: _Story, idf_units: int | None = None) -> Sparse:
     """The sentences as rows of unit length over their content stems, weighted by IDF over the story's
-    sentences (a ``scipy.sparse.csr_matrix``, one row per unit); ``idf_units``: only the first that many
+    sentences (one row per unit); ``idf_units``: only the first that many
     units count for the IDF (the story's own, not the copies cited beside them).
 
     Words every outlet uses for the story (صندوق، المياه) say little about which *fact* a sentence
     states; the rarer words it shares with another sentence do.
     """
     import numpy as np
-    from scipy.sparse import csr_matrix
 
     counts = story.counts
     n_units = counts.shape[0]
@@ -31,27 +30,23 @@ def _fact_matrix(story: _Story, idf_units: int | None = None) -> Sparse:
     df = np.bincount(counts.indices[:counts.indptr[n_idf]], minlength=counts.shape[1])
     idf = np.log1p(n_idf / np.maximum(df, 1))[counts.indices]
     values = np.where(counts.data > 1, (1 + np.log(counts.data)) * idf, idf)
-    lengths = np.diff(counts.indptr)
-    row_of = np.repeat(np.arange(n_units), lengths)
+    row_of = counts.row_of
     norms = np.sqrt(np.bincount(row_of, weights=values * values, minlength=n_units))
     values = values / np.maximum(norms, 1e-300)[row_of]
-    return csr_matrix((values, counts.indices, counts.indptr), shape=counts.shape)
+    return counts.with_data(values)
 
 
-def _similarity_rows(facts: Sparse, rows: list[int], chunk: int = 64) -> Iterator[FloatArray]:
-    """Per row in ``rows``, its cosines with every sentence (a dense numpy row).
-
-    ``chunk`` rows at a time are spread into a dense block and multiplied by the sparse matrix (4x
-    faster than a sparse product), so citing a large story never holds a sentences x sentences matrix.
-    """
+def _similarity_rows(facts: Sparse, rows: list[int]) -> Iterator[FloatArray]:
+    """Per row in ``rows``, its cosines with every sentence (a dense numpy row), one row at a time: citing
+    a large story never holds a sentences x sentences matrix."""
     import numpy as np
 
-    indptr, indices, data = facts.indptr, facts.indices, facts.data
-    for lo in range(0, len(rows), chunk):
-        block = np.zeros((len(rows[lo:lo + chunk]), facts.shape[1]))
-        for k, r in enumerate(rows[lo:lo + chunk]):
-            block[k, indices[indptr[r]:indptr[r + 1]]] = data[indptr[r]:indptr[r + 1]]
-        yield from (facts @ block.T).T
+    dense = np.zeros(facts.shape[1])
+    for r in rows:
+        cols, values = facts.row(r)
+        dense[cols] = values
+        yield facts.dot(dense)
+        dense[cols] = 0.0
 
 
 def _citations(rows: Sequence[int], story: _Story, facts: Sparse, articles: list[Article],

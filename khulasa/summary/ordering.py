@@ -22,15 +22,12 @@ def _reading_dates(articles: list[Article], units: list[_Unit], facts: Sparse) -
     With no dated article sharing a word, it stays undated (read last).
     """
     import numpy as np
-    from scipy.sparse import csr_matrix
 
     own = [(a.date, False) for a in articles]
     dated = [i for i, a in enumerate(articles) if a.date]
     if not dated or len(dated) == len(articles):
         return own
-    membership = csr_matrix((np.ones(len(units)), ([u.order for u in units], range(len(units)))),
-                            shape=(len(articles), len(units)))
-    profiles = (membership @ facts).toarray()
+    profiles = facts.row_sums(np.array([u.order for u in units], dtype=np.int64), len(articles))
     profiles /= np.maximum(np.linalg.norm(profiles, axis=1, keepdims=True), 1e-300)
     sims = profiles @ profiles[dated].T
     for i, a in enumerate(articles):

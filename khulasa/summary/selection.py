@@ -23,8 +23,7 @@ class _Redundancy:
 
         counts = story.counts
         self.indptr, self.indices, self.data = counts.indptr, counts.indices, counts.data
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        self.norms = np.sqrt(np.bincount(rows, weights=self.data * self.data, minlength=counts.shape[0]))
+        self.norms = np.sqrt(np.bincount(counts.row_of, weights=self.data * self.data, minlength=counts.shape[0]))
         self.chosen = np.zeros((8, counts.shape[1]))
         self.chosen_norms: list[float] = []
 
@@ -74,7 +73,7 @@ def _select(story: _Story, weights: FloatArray, max_words: int, cfg: SummaryConf
     used = 0
 
     def scores() -> FloatArray:
-        gain: FloatArray = matrix @ uncovered  # sparse matrix times dense vector: a dense vector
+        gain = matrix.dot(uncovered)
         value = gain / per_word + cfg.position_prior * gain / position
         return value * np.where(represented[orders], 1.0, 1 + cfg.new_article_bonus)
 
@@ -112,7 +111,7 @@ def _select(story: _Story, weights: FloatArray, max_words: int, cfg: SummaryConf
         alive &= words <= max_words - used  # what no longer fits never will
         score = scores()
     # Fill what is left of the budget with the densest remaining sentences that still fit.
-    density = (matrix @ np.asarray(weights, dtype=np.float64)) / np.maximum(words, 1.0)
+    density = matrix.dot(np.asarray(weights, dtype=np.float64)) / np.maximum(words, 1.0)
     rest = np.flatnonzero(pool & (words <= max_words - used)).tolist()
     for i in sorted((i for i in rest if i not in chosen), key=lambda i: (-density[i], i)):
         u = units[i]
@@ -142,7 +141,7 @@ def _select_ilp(story: _Story, weights: FloatArray, max_words: int, cfg: Summary
         return []
     weights = np.asarray(weights, dtype=np.float64)
     cols = np.flatnonzero(weights > 0)
-    held = story.concepts[pool][:, cols]  # pool x weighted concepts
+    held = story.concepts.to_scipy()[pool][:, cols]  # pool x weighted concepts
     n, m = held.shape
     mean_w = float(weights[cols].mean()) if m else 0.0
     index = np.array([units[i].sentence.index for i in pool], dtype=np.float64)
@@ -157,7 +156,7 @@ def _select_ilp(story: _Story, weights: FloatArray, max_words: int, cfg: Summary
         if u.dangling:
             prev = at.get((u.order, u.sentence.index - 1))
             extra.append(([k], [1.0]) if prev is None else ([k, prev], [1.0, -1.0]))
-    counts = story.counts[pool]
+    counts = story.counts.to_scipy()[pool]
     norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
     sims = (counts @ counts.T).toarray() / np.maximum(np.outer(norms, norms), 1e-300)
     orders = np.array([units[i].order for i in pool])

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
-if TYPE_CHECKING:  # numpy and scipy load when a story is built, not at import
+if TYPE_CHECKING:  # numpy loads when a story is built, not at import
     from typing import TypeAlias
 
     import numpy as np
@@ -19,7 +19,6 @@ if TYPE_CHECKING:  # numpy and scipy load when a story is built, not at import
     IntArray: TypeAlias = NDArray[np.int64]
     FloatArray: TypeAlias = NDArray[np.float64]
     BoolArray: TypeAlias = NDArray[np.bool_]
-    Sparse: TypeAlias = csr_matrix
 
 from khulasa.config import SummaryConfig
 from khulasa.ingest.clean import _CONTINUATION, clean_document
@@ -35,6 +34,64 @@ _BACKREF_AR = tuple(normalize(w) for w in words("reporting", "back_references"))
 _QUOTE_AFTER_VERB = re.compile(
     r"^\s*(?:" + "|".join(sorted(map(re.escape, _DANGLING_AR), key=lambda w: (-len(w), w))) + r")\s*[:\"“«']")
 _DANGLING_EN = frozenset(["he", "she", "they", "it", "this", "these", "those", "but", "however", "also", "meanwhile"])
+
+
+@dataclass(frozen=True, slots=True)
+class Sparse:
+    """Rows in compressed sparse row form (scipy's CSR layout): row ``i`` holds columns
+    ``indices[indptr[i]:indptr[i + 1]]`` (ascending) with values ``data[...]``; ``row_of`` is each stored
+    value's row.
+
+    The summarizer only multiplies these rows by dense vectors and reads them one at a time, which numpy
+    does directly; importing ``scipy.sparse`` for that costs 0.15 s, three times the summary of an
+    article (the start-up of ``khulasa summarize``). ``to_scipy`` converts for the exact solver.
+    """
+
+    indptr: IntArray
+    indices: IntArray
+    data: FloatArray
+    shape: tuple[int, int]
+    row_of: IntArray
+
+    @classmethod
+    def from_sorted(cls, rows: IntArray, cols: IntArray, data: FloatArray, shape: tuple[int, int]) -> Sparse:
+        """From (row, column) pairs already sorted by row then column, without duplicates."""
+        import numpy as np
+
+        indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+        return cls(indptr, cols.astype(np.int64, copy=False), data.astype(np.float64, copy=False), shape,
+                   rows.astype(np.int64, copy=False))
+
+    def with_data(self, data: FloatArray) -> Sparse:
+        """The same rows and columns with other values."""
+        return Sparse(self.indptr, self.indices, data, self.shape, self.row_of)
+
+    def dot(self, vector: FloatArray) -> FloatArray:
+        """This matrix times a dense vector over its columns: one value per row."""
+        import numpy as np
+
+        out = np.bincount(self.row_of, weights=self.data * vector[self.indices], minlength=self.shape[0])
+        return out.astype(np.float64, copy=False)  # float already (weights): for the type checker
+
+    def row(self, i: int) -> tuple[IntArray, FloatArray]:
+        """Row ``i``'s columns and values."""
+        lo, hi = self.indptr[i], self.indptr[i + 1]
+        return self.indices[lo:hi], self.data[lo:hi]
+
+    def row_sums(self, groups: IntArray, n_groups: int) -> FloatArray:
+        """A dense ``n_groups`` x columns matrix: per group, the sum of the rows ``groups`` assigns to it."""
+        import numpy as np
+
+        keys = groups[self.row_of] * self.shape[1] + self.indices
+        sums = np.bincount(keys, weights=self.data, minlength=n_groups * self.shape[1])
+        return sums.astype(np.float64, copy=False).reshape(n_groups, self.shape[1])
+
+    def to_scipy(self) -> csr_matrix:
+        """The same matrix as a ``scipy.sparse.csr_matrix``."""
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
 
 class _Unit(NamedTuple):
@@ -55,10 +112,10 @@ class _Story:
     citation and ordering. Concept columns hold content stems, then stem bigrams (not both stopwords)."""
 
     units: list[_Unit]
-    concepts: Sparse  # scipy CSR, units x concepts: 1 where the sentence holds the concept
+    concepts: Sparse  # units x concepts: 1 where the sentence holds the concept
     bigram: BoolArray  # numpy bool per concept column
     in_titles: IntArray  # numpy int per concept column: headlines holding it
-    counts: Sparse  # scipy CSR, units x content stems: occurrences
+    counts: Sparse  # units x content stems: occurrences
     n_articles: int
     orders: IntArray  # numpy int per unit: its article's order
     positions: IntArray  # numpy int per unit: its sentence index in the article
@@ -161,16 +218,6 @@ def _tokens(rows: Sequence[Tokens], language: str) -> _Tokens:
     return _Tokens([r.normalized for r in rows], lengths, norms, stems, ids, stop)
 
 
-def _csr(rows: IntArray, cols: IntArray, data: FloatArray, shape: tuple[int, int]) -> Sparse:
-    """A CSR matrix from (row, column) pairs already sorted by row then column, without duplicates."""
-    import numpy as np
-    from scipy.sparse import csr_matrix
-
-    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
-    return csr_matrix((data, cols, indptr), shape=shape)
-
-
 def _unique_pairs(rows: IntArray, codes: IntArray, span: int, *, combined: bool | None = None) -> tuple[IntArray, IntArray]:
     """The distinct (row, code) pairs, sorted by row then code; codes are below ``span``.
 
@@ -217,13 +264,13 @@ def _build_story(analyses: list[Analysis], language: str, cfg: SummaryConfig) ->
     held_rows, held_codes = _unique_pairs(rows, codes, max(n_stems + n_stems * n_stems, 1))
     columns, col_of = np.unique(held_codes, return_inverse=True)
     in_units = held_rows < n_units
-    concepts = _csr(held_rows[in_units], col_of[in_units], np.ones(int(in_units.sum())), (n_units, len(columns)))
+    concepts = Sparse.from_sorted(held_rows[in_units], col_of[in_units], np.ones(int(in_units.sum())), (n_units, len(columns)))
     in_titles = np.bincount(col_of[~in_units], minlength=len(columns))
 
     unit_tokens = row_of < n_units
     stem_pairs, occurrences = np.unique(row_of[content & unit_tokens] * n_stems + ids[content & unit_tokens],
                                         return_counts=True)
-    counts = _csr(stem_pairs // max(n_stems, 1), stem_pairs % max(n_stems, 1), occurrences.astype(np.float64),
+    counts = Sparse.from_sorted(stem_pairs // max(n_stems, 1), stem_pairs % max(n_stems, 1), occurrences.astype(np.float64),
                   (n_units, n_stems))
 
     units: list[_Unit] = []

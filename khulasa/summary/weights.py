@@ -27,7 +27,7 @@ def _concept_weights(story: _Story, cfg: SummaryConfig) -> FloatArray:
     matrix = story.concepts
     n_cols = matrix.shape[1]
     cols = matrix.indices.astype(np.int64)
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    rows = matrix.row_of
     if story.n_articles > 1:
         article = story.orders[rows]
         index = story.positions[rows]

@@ -1,0 +1,78 @@
+"""Start-up of the command line: each command run as a user runs it, in turns, with a peer beside it.
+
+    python benchmarks/startup.py [--runs 15] [--file examples/alofoq/satellite-launch.txt]
+
+Rows: ``python -c pass`` (the interpreter alone), ``khulasa --version``, ``khulasa --help``,
+``khulasa summarize`` of one text file and of one HTML page (examples/). (The peer's command line,
+``sumy lex-rank --file F``, cannot run offline: its tokenizer downloads NLTK's punkt on first use.) Every command runs once
+first so Python's bytecode caches exist, as after ``pip install`` (this machine sets
+``PYTHONDONTWRITEBYTECODE``; it is unset for the children), then ``--runs`` times in turns (A B C A B C
+...), so a noisy machine slows each about equally. Reported: median and best wall seconds, and the
+median CPU seconds of the child (user + system, ``os.wait4``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parents[1]
+
+
+def _commands(text_file: Path, html_file: Path) -> dict[str, list[str]]:
+    bin_dir = Path(sys.executable).parent
+    khulasa = str(bin_dir / "khulasa") if (bin_dir / "khulasa").exists() else shutil.which("khulasa") or "khulasa"
+    rows = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "khulasa --version": [khulasa, "--version"],
+        "khulasa --help": [khulasa, "--help"],
+        f"khulasa summarize {text_file.name}": [khulasa, "summarize", str(text_file)],
+        f"khulasa summarize {html_file.name}": [khulasa, "summarize", str(html_file)],
+    }
+    return rows
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of ``cmd`` (its output discarded; a failure stops the benchmark)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()[-400:]}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--file", type=Path, default=HERE / "examples" / "alofoq" / "satellite-launch.txt")
+    parser.add_argument("--html", type=Path, default=HERE / "examples" / "alofoq" / "floods-wire.html")
+    args = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["NO_COLOR"] = "1"
+    commands = _commands(args.file, args.html)
+    for cmd in commands.values():
+        _run(cmd, env)  # bytecode and khulasa's stopword cache written; not timed
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, cmd in commands.items():
+            times[name].append(_run(cmd, env))
+    print(f"| command ({args.runs} runs in turns) | median wall s | best wall s | median CPU s |")
+    print("|---|---|---|---|")
+    for name, runs in times.items():
+        walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+        print(f"| `{name}` | {statistics.median(walls):.3f} | {min(walls):.3f} | {statistics.median(cpus):.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
