@@ -26,6 +26,7 @@ import datetime as dt
 import functools
 import heapq
 import math
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -656,8 +657,12 @@ def state_of_group(g: _Group, events: bool = True) -> dict[str, Any]:
 
 
 def group_of_state(d: Mapping[str, Any], load_events: Callable[[], list[_Group]] | None = None) -> _Group:
-    """The group saved by ``group_state``; without its events in ``d``, ``load_events`` reads them."""
-    g = _Group(dict(d["c"]), list(d["m"]), dt.date.fromisoformat(d["f"]) if d["f"] else None,
+    """The group saved by ``group_state``; without its events in ``d``, ``load_events`` reads them.
+
+    Its terms are interned: a store's merge reads most groups of the archive at once, and each read
+    would otherwise hold its own copy of every term (at 20k articles, 56 of the merge's 84 MB)."""
+    intern = sys.intern
+    g = _Group({intern(t): w for t, w in d["c"].items()}, list(d["m"]), dt.date.fromisoformat(d["f"]) if d["f"] else None,
                dt.date.fromisoformat(d["l"]) if d["l"] else None, list(d["k"]),
                [group_of_state(e) for e in d["e"]] if "e" in d else None, load_events=load_events)
     g.norm = math.sqrt(sum(v * v for v in g.centroid.values()))
