@@ -30,10 +30,8 @@ def _fact_matrix(story: _Story, idf_units: int | None = None) -> Sparse:
     df = np.bincount(counts.indices[:counts.indptr[n_idf]], minlength=counts.shape[1])
     idf = np.log1p(n_idf / np.maximum(df, 1))[counts.indices]
     values = np.where(counts.data > 1, (1 + np.log(counts.data)) * idf, idf)
-    row_of = counts.row_of
-    norms = np.sqrt(np.bincount(row_of, weights=values * values, minlength=n_units))
-    values = values / np.maximum(norms, 1e-300)[row_of]
-    return counts.with_data(values)
+    weighted = counts.with_data(values)
+    return weighted.with_data(values / np.maximum(weighted.row_norms(), 1e-300)[counts.row_of])
 
 
 def _similarity_rows(facts: Sparse, rows: list[int]) -> Iterator[FloatArray]:

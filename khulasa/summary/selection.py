@@ -21,9 +21,8 @@ class _Redundancy:
     def __init__(self, story: _Story) -> None:
         import numpy as np
 
-        counts = story.counts
-        self.indptr, self.indices, self.data = counts.indptr, counts.indices, counts.data
-        self.norms = np.sqrt(np.bincount(counts.row_of, weights=self.data * self.data, minlength=counts.shape[0]))
+        counts = self.counts = story.counts
+        self.norms = counts.row_norms()
         self.chosen = np.zeros((8, counts.shape[1]))
         self.chosen_norms: list[float] = []
 
@@ -33,8 +32,8 @@ class _Redundancy:
         k = len(self.chosen_norms)
         if k == len(self.chosen):
             self.chosen = np.vstack((self.chosen, np.zeros_like(self.chosen)))
-        lo, hi = self.indptr[i], self.indptr[i + 1]
-        self.chosen[k, self.indices[lo:hi]] = self.data[lo:hi]
+        cols, values = self.counts.row(i)
+        self.chosen[k, cols] = values
         self.chosen_norms.append(float(self.norms[i]))
 
     def too_close(self, i: int, threshold: float) -> bool:
@@ -42,10 +41,10 @@ class _Redundancy:
         import numpy as np
 
         k = len(self.chosen_norms)
-        lo, hi = self.indptr[i], self.indptr[i + 1]
-        if not k or lo == hi:
+        cols, values = self.counts.row(i)
+        if not k or not len(cols):
             return False
-        shared = self.chosen[:k, self.indices[lo:hi]] @ self.data[lo:hi]
+        shared = self.chosen[:k, cols] @ values
         return bool((shared > threshold * self.norms[i] * np.array(self.chosen_norms)).any())
 
 
@@ -83,7 +82,7 @@ def _select(story: _Story, weights: FloatArray, max_words: int, cfg: SummaryConf
         chosen.append(i)
         taken.add((u.order, u.sentence.index))
         represented[u.order] = True
-        uncovered[matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]]] = 0.0
+        uncovered[matrix.row(i)[0]] = 0.0
         close.add(i)
         used += u.words
 

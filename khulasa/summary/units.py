@@ -74,6 +74,13 @@ class Sparse:
         out = np.bincount(self.row_of, weights=self.data * vector[self.indices], minlength=self.shape[0])
         return out.astype(np.float64, copy=False)  # float already (weights): for the type checker
 
+    def row_norms(self) -> FloatArray:
+        """Each row's Euclidean length."""
+        import numpy as np
+
+        out = np.bincount(self.row_of, weights=self.data * self.data, minlength=self.shape[0])
+        return np.sqrt(out.astype(np.float64, copy=False))
+
     def row(self, i: int) -> tuple[IntArray, FloatArray]:
         """Row ``i``'s columns and values."""
         lo, hi = self.indptr[i], self.indptr[i + 1]
