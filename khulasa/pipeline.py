@@ -148,7 +148,7 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     ``memo``: what analysing earlier articles learned of their tokens, when a caller digests many stories)."""
     from khulasa.entities import mentions_all, resolve
     from khulasa.figures import extract, group_figures
-    from khulasa.summary import summarize
+    from khulasa.summary import summarize_parts
 
     memo = memo if memo is not None else TokenMemo()
     chosen = latest_articles(story, by_id, config.summary.max_articles)
@@ -156,10 +156,17 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     kept = set(chosen)
     copies = [analysed(by_id[m], memo) for g in story.duplicates if g.representative in kept
               for m in g.members[1:] if m in by_id]
-    written = summarize(members, config=config.summary, also_cite=copies) if summary else \
-        Summary((), config.summary.max_words, tuple(a.id for a in members))
-    events = tuple(_event_summary(e.article_ids, story, members, copies, config) for e in story.events) \
-        if summary else ()
+    if summary:
+        wanted = config.summary
+        parts = [(kept, {c.id for c in copies}, wanted.max_words)]
+        for e in story.events:
+            ids = set(e.article_ids)
+            parts.append((ids, {m for g in story.duplicates if g.representative in ids for m in g.members[1:]},
+                          wanted.event_max_words))
+        written, *event_summaries = summarize_parts(members, parts, config=wanted, also_cite=copies)
+        events = tuple(event_summaries)
+    else:
+        written, events = Summary((), config.summary.max_words, tuple(a.id for a in members)), ()
     if facts is None:
         everyone = members if len(chosen) == len(story.article_ids) else \
             [analysed(by_id[a], memo) for a in story.article_ids]
@@ -172,18 +179,3 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     cfg = config.facts
     figures = group_figures(numbers, cfg.figure_tolerance, cfg.figure_min_context)
     return StoryDigest(story, written, tuple(entities[:cfg.max_entities]), tuple(figures), events)
-
-
-def _event_summary(article_ids: Sequence[str], story: Story, members: Sequence[Analysis],
-                   copies: Sequence[Analysis], config: Config) -> Summary:
-    """One event's own summary (``summary.event_max_words``) from its articles among those the story's
-    summary is written from, cited like the story's (the event's folded copies too)."""
-    from khulasa.summary import summarize
-
-    ids = set(article_ids)
-    own = [a for a in members if a.id in ids]
-    copy_ids = {m for g in story.duplicates if g.representative in ids for m in g.members[1:]}
-    budget = replace(config.summary, max_words=config.summary.event_max_words)
-    if not own:
-        return Summary((), budget.max_words, ())
-    return summarize(own, config=budget, also_cite=[c for c in copies if c.id in copy_ids])

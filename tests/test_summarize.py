@@ -364,6 +364,47 @@ def test_sparse_rows_multiply_and_group_as_scipy_does(n_rows: int, n_cols: int, 
         got_cols, got_values = matrix.row(i)
         assert got_cols.tolist() == reference[i].indices.tolist()
         assert np.allclose(got_values, reference[i].data)
+    picked = np.array(data.draw(st.lists(st.integers(0, n_rows - 1), max_size=2 * n_rows)), dtype=np.int64)
+    taken = matrix.take_rows(picked)
+    assert taken.shape == (len(picked), n_cols)
+    assert np.array_equal(taken.to_scipy().toarray(), reference.toarray()[picked])
+    assert np.array_equal(taken.row_of, np.repeat(np.arange(len(picked)), np.diff(taken.indptr)))
+
+
+def _text(s: object) -> list[tuple[str, list[tuple[str, int, float]]]]:
+    from khulasa.model import Summary
+
+    assert isinstance(s, Summary)
+    return [(x.sentence.text, [(c.article_id, c.sentence_index, c.similarity) for c in x.citations])
+            for x in s.sentences]
+
+
+@given(st.lists(st.sets(st.integers(0, 3), max_size=4), min_size=1, max_size=4),
+       st.lists(st.sets(st.integers(0, 1), max_size=2), min_size=1, max_size=4),
+       st.lists(st.integers(1, 120), min_size=4, max_size=4))
+@settings(max_examples=40, deadline=None)
+def test_parts_of_a_story_are_summarized_as_their_articles_alone(own: list[set[int]], cited: list[set[int]],
+                                                                  budgets: list[int]) -> None:
+    # A story and its events are summarized from one build of the story's sentences (summarize_parts):
+    # each part must read as summarize() of its own articles, citing its own copies.
+    from khulasa.summary import summarize_parts
+    from khulasa.text import analyse
+
+    floods = [analyse(a) for a in _floods()]
+    members, copies = floods[:4], floods[2:]  # copies of two members: their sentences are cited, never chosen
+    copies = [analyse(Article(id=f"copy-{a.id}", text=a.article.text, outlet="another")) for a in copies]
+    parts = [({members[k].id for k in o}, {copies[k].id for k in c}, w)
+             for o, c, w in zip(own, cited, budgets, strict=False)]
+    got = summarize_parts(members, parts, also_cite=copies)
+    for (own_ids, cited_ids, words), summary in zip(parts, got, strict=True):
+        alone = summarize([a for a in members if a.id in own_ids], words,
+                          also_cite=[a for a in copies if a.id in cited_ids]) if own_ids else None
+        assert summary.max_words == words
+        if alone is None:
+            assert summary.sentences == () and summary.article_ids == ()
+        else:
+            assert summary.article_ids == alone.article_ids
+            assert _text(summary) == _text(alone)
 
 
 def test_a_clause_after_a_semicolon_needs_the_one_before() -> None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from khulasa.config import SummaryConfig
@@ -41,7 +41,7 @@ from khulasa.model import Analysis, Article, Summary, SummarySentence
 from khulasa.summary.citations import _citations, _fact_matrix
 from khulasa.summary.ordering import _reading_dates
 from khulasa.summary.selection import _select, _select_ilp
-from khulasa.summary.units import _as_analyses, _build_story
+from khulasa.summary.units import _as_analyses, _build_story, _Story
 from khulasa.summary.weights import _concept_weights
 
 log = logging.getLogger(__name__)
@@ -93,8 +93,47 @@ def summarize(items: Sequence[Article | Analysis | str], max_words: int | None =
     analyses = _as_analyses(items)
     if not analyses:
         return Summary((), max_words, ())
-    articles = [a.article for a in analyses]
-    story = _build_story(analyses, _language(analyses, language), config)
+    extra = _as_analyses(also_cite) if also_cite else []
+    story = _build_story(analyses + extra, _language(analyses, language), config)
+    n = len(analyses)
+    return _summary(story, [a.article for a in analyses + extra], list(range(n)), list(range(n, n + len(extra))),
+                    max_words, config)
+
+
+def summarize_parts(items: Sequence[Article | Analysis | str], parts: Sequence[tuple[Collection[str], Collection[str], int]],
+                    *, language: str | None = None, config: SummaryConfig = DEFAULT_CONFIG,
+                    also_cite: Sequence[Article | Analysis] = ()) -> list[Summary]:
+    """One summary per part of a story (its whole and each event, say), the story's sentences analysed and
+    counted once for all of them.
+
+    Each part is (ids of the ``items`` it summarizes, ids of the ``also_cite`` articles it also cites, its
+    word budget); its summary is ``summarize`` of those articles (in the order of ``items``) with that
+    budget, citing those copies, in the language of the whole story. ``items`` given as texts get ids
+    ``doc1``, ``doc2``, ... as in ``summarize``.
+    """
+    for _, _, words in parts:
+        if words < 1:
+            raise ValueError(f"max_words must be at least 1, got {words}")
+    analyses = _as_analyses(items)
+    extra = _as_analyses(also_cite) if also_cite else []
+    if not analyses:
+        return [Summary((), words, ()) for _, _, words in parts]
+    story = _build_story(analyses + extra, _language(analyses, language), config)
+    articles = [a.article for a in analyses + extra]
+    out = []
+    for own_ids, cited_ids, words in parts:
+        own = [k for k, a in enumerate(analyses) if a.id in own_ids]
+        cited = [len(analyses) + k for k, a in enumerate(extra) if a.id in cited_ids]
+        out.append(_summary(story, articles, own, cited, words, config) if own else Summary((), words, ()))
+    return out
+
+
+def _summary(full: _Story, every: list[Article], own: list[int], extra: list[int], max_words: int,
+             config: SummaryConfig) -> Summary:
+    """The summary of the articles ``own`` (orders in ``full``, whose articles are ``every``) within
+    ``max_words``, citing also the articles ``extra``."""
+    story = full.subset(own)
+    articles = [every[k] for k in own]
     weights = _concept_weights(story, config)
     eligible = sum(u.eligible for u in story.units)
     use_ilp = config.solver == "ilp" and eligible <= config.ilp_max_sentences
@@ -113,10 +152,9 @@ def summarize(items: Sequence[Article | Analysis | str], max_words: int | None =
     dates = _reading_dates(articles, units, facts)
     rows = sorted(rows, key=lambda i: (dates[units[i].order][0] or far, dates[units[i].order][1],
                                        units[i].order not in leads, units[i].order, units[i].sentence.index))
-    if also_cite:  # one citation rule for all: the copies' sentences join the rows cited, not the IDF
-        extra = _as_analyses(also_cite)
-        cite_story = _build_story(analyses + extra, _language(analyses, language), config)
-        cited = _citations(rows, cite_story, _fact_matrix(cite_story, len(units)), articles + [a.article for a in extra],
+    if extra:  # one citation rule for all: the copies' sentences join the rows cited, not the IDF
+        cite_story = full.subset(own + extra)
+        cited = _citations(rows, cite_story, _fact_matrix(cite_story, len(units)), [every[k] for k in own + extra],
                            config)
     else:
         cited = _citations(rows, story, facts, articles, config)

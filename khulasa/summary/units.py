@@ -94,6 +94,18 @@ class Sparse:
         sums = np.bincount(keys, weights=self.data, minlength=n_groups * self.shape[1])
         return sums.astype(np.float64, copy=False).reshape(n_groups, self.shape[1])
 
+    def take_rows(self, rows: IntArray) -> Sparse:
+        """The matrix of the given rows, in that order (row ``k`` of the result is row ``rows[k]``)."""
+        import numpy as np
+
+        lo = self.indptr[rows]
+        lengths = self.indptr[rows + 1] - lo
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        row_of = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+        at = lo[row_of] + (np.arange(int(indptr[-1]), dtype=np.int64) - indptr[:-1][row_of])
+        return Sparse(indptr, self.indices[at], self.data[at], (len(rows), self.shape[1]), row_of)
+
     def to_scipy(self) -> csr_matrix:
         """The same matrix as a ``scipy.sparse.csr_matrix``."""
         from scipy.sparse import csr_matrix
@@ -127,6 +139,29 @@ class _Story:
     orders: IntArray  # numpy int per unit: its article's order
     positions: IntArray  # numpy int per unit: its sentence index in the article
     words: FloatArray  # numpy float per unit: its word count
+    titles: Sparse  # articles x concepts: 1 where the article's headline holds the concept
+    starts: IntArray  # numpy int per article and one more: its first unit (units are in article order)
+
+    def subset(self, orders: Sequence[int]) -> _Story:
+        """The story of some of its articles (``orders``, in the order given), without analysing or counting
+        anything again: their units renumbered, the same concept and stem columns (those only the others
+        hold are empty). Selection, weights and citations of the subset are those of a story built from
+        those articles alone, but for the order of equal-valued columns in sums."""
+        import numpy as np
+
+        if list(orders) == list(range(self.n_articles)):
+            return self
+        picked = np.asarray(orders, dtype=np.int64)
+        lengths = self.starts[picked + 1] - self.starts[picked]
+        new_order = np.repeat(np.arange(len(picked), dtype=np.int64), lengths)
+        starts = np.zeros(len(picked) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        rows = self.starts[picked][new_order] + (np.arange(int(starts[-1]), dtype=np.int64) - starts[:-1][new_order])
+        units = [self.units[r]._replace(order=k) for r, k in zip(rows.tolist(), new_order.tolist(), strict=True)]
+        titles = self.titles.take_rows(picked)
+        in_titles = np.bincount(titles.indices, minlength=self.concepts.shape[1])
+        return _Story(units, self.concepts.take_rows(rows), self.bigram, in_titles, self.counts.take_rows(rows),
+                      len(picked), new_order, self.positions[rows], self.words[rows], titles, starts)
 
 
 def _as_analyses(items: Sequence[Article | Analysis | str]) -> list[Analysis]:
@@ -272,7 +307,9 @@ def _build_story(analyses: list[Analysis], language: str, cfg: SummaryConfig) ->
     columns, col_of = np.unique(held_codes, return_inverse=True)
     in_units = held_rows < n_units
     concepts = Sparse.from_sorted(held_rows[in_units], col_of[in_units], np.ones(int(in_units.sum())), (n_units, len(columns)))
-    in_titles = np.bincount(col_of[~in_units], minlength=len(columns))
+    titles = Sparse.from_sorted(held_rows[~in_units] - n_units, col_of[~in_units], np.ones(int((~in_units).sum())),
+                                (len(analyses), len(columns)))
+    in_titles = np.bincount(titles.indices, minlength=len(columns))
 
     unit_tokens = row_of < n_units
     stem_pairs, occurrences = np.unique(row_of[content & unit_tokens] * n_stems + ids[content & unit_tokens],
@@ -303,4 +340,5 @@ def _build_story(analyses: list[Analysis], language: str, cfg: SummaryConfig) ->
     return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(analyses),
                   np.array([u.order for u in units], dtype=np.int64),
                   np.array([u.sentence.index for u in units], dtype=np.int64),
-                  np.array([u.words for u in units], dtype=np.float64))
+                  np.array([u.words for u in units], dtype=np.float64), titles,
+                  np.concatenate(([0], np.cumsum(list(map(len, per_article))))).astype(np.int64))
