@@ -20,6 +20,7 @@ only read the ``stories`` rows: ``stored_digest`` builds a ``Digest`` from them 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from khulasa.config import DEFAULT, Config
 from khulasa.model import (
+    Analysis,
     Article,
     ArticleDerived,
     ArticleFacts,
@@ -45,7 +47,7 @@ from khulasa.model import (
 )
 from khulasa.pipeline import Progress, no_progress
 from khulasa.store import IndexRows, Store, index_rows, index_story
-from khulasa.text import TokenMemo, analyse
+from khulasa.text import TokenMemo, analyse, pack_analysis, unpack_analysis
 
 if TYPE_CHECKING:
     from khulasa.engine import Engine
@@ -99,24 +101,27 @@ def derive_articles(job: tuple[Sequence[Article], Config]) -> list[ArticleDerive
     for a, facts in zip(analyses, article_facts(analyses, config.facts.ner), strict=True):
         when, conf = happening_date(a)
         out.append(ArticleDerived(a.id, signature_bytes(signature(a)), dict(term_counts(a)), when, conf,
-                                  ArticleInfo.of(a).headline, facts))
+                                  ArticleInfo.of(a).headline, facts, pack_analysis(a)))
     return out
 
 
 @dataclass(frozen=True, slots=True)
 class _StoryWork:
-    """One story's digest to compute: its stored id and JSON, its articles and their facts."""
+    """One story's digest to compute: its stored id and JSON, its articles, and their facts and analyses
+    as stored (decoded by the worker, not by the process that reads the store; None: not stored)."""
 
     sid: str
     story_json: str
     articles: tuple[Article, ...]
-    facts: dict[str, ArticleFacts]
+    facts: dict[str, bytes | None]
+    analyses: dict[str, bytes | None]
 
 
 def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]
-                   ) -> list[tuple[bytes, bytes, bytes, str, str, str, IndexRows]]:
+                   ) -> list[tuple[bytes, bytes, bytes, str, str, str, IndexRows, list[tuple[bytes, str]]]]:
     """The stored documents of each story of a job (its digest, API document and page part), as rows
-    for ``UPDATE stories``, each with what the entity and outlet indexes hold of it (``index_rows``).
+    for ``UPDATE stories``, each with what the entity and outlet indexes hold of it (``index_rows``) and
+    the analyses it had to make (packed, with the article id: for a store from before they were kept).
     A stage function: any engine runs it; the stories of a job share a memo."""
     from khulasa.output import html as pages
     from khulasa.output import json as documents
@@ -128,13 +133,31 @@ def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]
     for work in works:
         story = from_dict(Story, json.loads(work.story_json))
         articles = {a.id: a for a in work.articles}
-        sd = story_digest(story, articles, config=config, facts=work.facts, memo=memo)
+        facts = {aid: ArticleFacts((), ()) if data is None else from_dict(ArticleFacts, unpack(data))
+                 for aid, data in work.facts.items()}  # None: an article stored before the store kept facts
+        analyses: dict[str, Analysis] = {}
+        made: list[tuple[bytes, str]] = []
+        for a in work.articles:
+            analyses[a.id] = _stored_analysis(a, work.analyses.get(a.id), memo, made)
+        sd = story_digest(story, analyses, config=config, facts=facts, memo=memo)
         one = Digest((sd,), work.articles, (), config.summary.max_words)
         api = documents.digest_document(one)["stories"][0]
         doc = to_dict(sd)
         rows.append((_pack(doc), _pack(api), _pack(pages.story_part(sd, articles)), stamp_, work.sid,
-                     work.story_json, index_rows(work.sid, doc)))
+                     work.story_json, index_rows(work.sid, doc), made))
     return rows
+
+
+def _stored_analysis(article: Article, data: bytes | None, memo: TokenMemo, made: list[tuple[bytes, str]]
+                     ) -> Analysis:
+    """The stored analysis of ``article``, else (none stored, or not one this code reads) a new one,
+    appended to ``made`` packed, to be stored."""
+    if data is not None:
+        with contextlib.suppress(ValueError):
+            return unpack_analysis(article, data)
+    analysis = analyse(article, memo)
+    made.append((pack_analysis(analysis), article.id))
+    return analysis
 
 
 class _StoredGroups:
@@ -403,9 +426,9 @@ class Archive:
             rows.append((a.id, self.stamp, copy_of.get(a.id), d.signature,
                          when.isoformat() if when else None, conf, info.credit, info.headline,
                          json.dumps(tf, ensure_ascii=False) if tf is not None else None,
-                         _pack(to_dict(fact)) if fact is not None else None, gid, eid))
+                         _pack(to_dict(fact)) if fact is not None else None, gid, eid, d.analysis or None))
         db.executemany("INSERT INTO analyses(article_id, stamp, copy_of, signature, happening, confidence, "
-                       "credit, headline, terms, facts, gid, eid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                       "credit, headline, terms, facts, gid, eid, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         db.executemany("INSERT INTO bands(key, article_id) VALUES (?, ?)",
                        [(k, a.id) for a, sig in zip(stored, sigs, strict=True) if a.id not in copy_of
                         for k in band_keys(sig, threshold)])
@@ -656,8 +679,8 @@ class Archive:
                     continue
                 story = json.loads(row[0])
                 ids = from_dict(Story, story).every_article
-                job.append(_StoryWork(sid, str(row[0]), tuple(self.store.articles_by_id(ids)),
-                                      self._facts(story["article_ids"])))
+                facts, analyses = self._stored(story["article_ids"], ids)
+                job.append(_StoryWork(sid, str(row[0]), tuple(self.store.articles_by_id(ids)), facts, analyses))
                 n += len(ids)
                 if n >= 300:
                     yield job, self.config, self.stamp
@@ -674,26 +697,31 @@ class Archive:
                 n_articles += size
             results = [row for rows in self.engine.map(digest_stories, jobs(part)) for row in rows]
             with self.store.writing():
-                for *row, index in results:
+                for *row, index, made in results:
                     if db.execute("UPDATE stories SET doc=?, api=?, page=?, stamp=? WHERE id=? AND story=?",
                                   row).rowcount:
                         index_story(db, str(row[4]), index)
+                    db.executemany("UPDATE analyses SET tokens=? WHERE article_id=?", made)
             done += len(part)
             on_progress("summaries", done, done + len(todo))
         return done
 
-    def _facts(self, ids: Sequence[str]) -> dict[str, ArticleFacts]:
-        out: dict[str, ArticleFacts] = {}
-        for start in range(0, len(ids), 500):
-            part = list(ids[start:start + 500])
+    def _stored(self, with_facts: Sequence[str], ids: Sequence[str]
+                ) -> tuple[dict[str, bytes | None], dict[str, bytes | None]]:
+        """The stored facts of ``with_facts`` and analyses of ``ids``, packed (None where not stored)."""
+        facts: dict[str, bytes | None] = dict.fromkeys(with_facts)
+        analyses: dict[str, bytes | None] = dict.fromkeys(ids)
+        wanted = list(dict.fromkeys([*ids, *with_facts]))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
             marks = ",".join("?" * len(part))
-            for aid, data in self.store.db.execute(
-                    f"SELECT article_id, facts FROM analyses WHERE article_id IN ({marks})", part):
-                if data is not None:
-                    out[str(aid)] = from_dict(ArticleFacts, unpack(data))
-        for aid in ids:  # an article stored before the store kept facts
-            out.setdefault(aid, ArticleFacts((), ()))
-        return out
+            for aid, fact, tokens in self.store.db.execute(
+                    f"SELECT article_id, facts, tokens FROM analyses WHERE article_id IN ({marks})", part):
+                if aid in facts:
+                    facts[str(aid)] = fact
+                if aid in analyses:
+                    analyses[str(aid)] = tokens
+        return facts, analyses
 
     def rebuild(self, *, on_progress: Progress = no_progress) -> UpdateReport:
         """Derive everything again from the stored articles (after an upgrade or a change of settings)."""

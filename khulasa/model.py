@@ -407,7 +407,8 @@ class ArticleFacts:
 class ArticleDerived:
     """What the live store derives from one article on its own (a shard's work, done by any worker of
     any engine): its MinHash signature (``dedupe.signature_bytes``), the term counts its story vectors
-    weigh, when its news happened (with a confidence), its headline, and its facts."""
+    weigh, when its news happened (with a confidence), its headline, its facts, and its analysis
+    (``text.pack_analysis``: a changed story's summary reads it instead of analysing the article again)."""
 
     article_id: str
     signature: bytes
@@ -416,6 +417,7 @@ class ArticleDerived:
     confidence: float
     headline: str
     facts: ArticleFacts
+    analysis: bytes = b""
 
 
 # --- the digest -----------------------------------------------------------------------------------

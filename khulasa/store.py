@@ -150,8 +150,15 @@ def entity_key(name: str) -> str:
     return " ".join(normalize(name).split())
 
 
+def _migration_7(db: sqlite3.Connection) -> None:
+    """Each article's analysis (``text.pack_analysis``), so a changed story is summarized without analysing
+    its articles again; empty for the articles stored before (they are analysed when needed)."""
+    db.execute("ALTER TABLE analyses ADD COLUMN tokens BLOB")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3,
-                                                                 _migration_4, _migration_5, _migration_6)
+                                                                 _migration_4, _migration_5, _migration_6,
+                                                                 _migration_7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import Stemmer
 
@@ -651,3 +652,79 @@ def content_terms(tokens: Tokens, stop: frozenset[str]) -> list[str]:
     """Stems of the content terms of ``tokens``: terms that are neither a stopword (tested on the normalized
     form) nor a number."""
     return [s for s, n in zip(tokens.term_stem, tokens.term_norm, strict=True) if n not in stop and not is_number(n)]
+
+
+# --- a stored analysis -------------------------------------------------------------------------
+
+_PACK_VERSION = 1
+_KIND_CODE: dict[TokenKind, str] = {"word": "w", "number": "n", "punct": "p"}
+_CODE_KIND: dict[str, TokenKind] = {v: k for k, v in _KIND_CODE.items()}
+
+
+def _pack_tokens(t: Tokens) -> list[Sequence[object]]:
+    import itertools
+
+    kinds = "".join(map(_KIND_CODE.__getitem__, t.kind))
+    mask = [k != "p" for k in kinds]
+    plain = t.term_norm == tuple(itertools.compress(t.norm, mask)) and \
+        t.term_stem == tuple(itertools.compress(t.stem, mask))
+    return [t.start, t.end, t.norm, t.stem, kinds] + ([] if plain else [t.term_norm, t.term_stem])
+
+
+def pack_analysis(analysis: Analysis) -> bytes:
+    """``analysis`` as compact bytes (zlib-compressed JSON) for a store: what ``unpack_analysis`` needs to
+    give it back, with ``analysis.article``, without splitting, tokenizing or stemming again. Token texts
+    and normalized sentences are not kept: they are read from the text again."""
+    import json
+    import zlib
+
+    art = analysis.article
+    doc = {"v": _PACK_VERSION, "n": [len(art.text), len(art.title)],
+           "s": [[s.index, s.start, s.end] for s in analysis.sentences],
+           "t": [_pack_tokens(t) for t in (*analysis.tokens, analysis.title)]}
+    return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def _unpack_tokens(text: str, row: list[Any], normalized: str) -> Tokens:
+    import itertools
+
+    starts, ends, norms, stems, kinds = row[:5]
+    if not isinstance(kinds, str):
+        raise TypeError("token kinds are not a string")
+    kind = tuple(map(_CODE_KIND.__getitem__, kinds))
+    norm, stem = tuple(norms), tuple(stems)
+    if len(row) > 5:
+        term_norm, term_stem = tuple(row[5]), tuple(row[6])
+    elif "p" not in kinds:
+        term_norm, term_stem = norm, stem
+    else:
+        mask = [k != "p" for k in kinds]
+        term_norm, term_stem = tuple(itertools.compress(norm, mask)), tuple(itertools.compress(stem, mask))
+    texts = tuple([text[a:b] for a, b in zip(starts, ends, strict=True)])
+    if not (len(texts) == len(norm) == len(stem) == len(kind)):
+        raise ValueError("token columns of unequal length")
+    return Tokens(texts, tuple(starts), tuple(ends), norm, stem, kind, term_norm, term_stem, normalized)
+
+
+def unpack_analysis(article: Article, data: bytes) -> Analysis:
+    """The analysis ``pack_analysis`` stored for ``article``: equal to ``analyse(article)`` when the
+    stored one was made by this version of the code from this text. Raises ``ValueError`` when ``data``
+    is not such a record (another format, another text): the caller analyses the article instead."""
+    import json
+    import zlib
+
+    try:
+        doc = json.loads(zlib.decompress(data).decode("utf-8"))
+        if not isinstance(doc, dict) or doc.get("v") != _PACK_VERSION or len(doc["t"]) != len(doc["s"]) + 1:
+            raise ValueError(f"not a stored analysis of format {_PACK_VERSION}")
+        text = article.text
+        if doc["n"] != [len(text), len(article.title)]:
+            raise ValueError("stored for another text")
+        sents = tuple(Sentence(article.id, i, a, b, text[a:b]) for i, a, b in doc["s"])
+        if any(not 0 <= s.start <= s.end <= len(text) for s in sents):
+            raise ValueError("a sentence outside the text")
+        normalized = normalize_many([s.text for s in sents] + [article.title])
+        tokens = tuple(_unpack_tokens(s.text, row, n) for s, row, n in zip(sents, doc["t"], normalized, strict=False))
+        return Analysis(article, sents, tokens, _unpack_tokens(article.title, doc["t"][-1], normalized[-1]))
+    except (zlib.error, UnicodeDecodeError, KeyError, TypeError, IndexError, AttributeError) as e:
+        raise ValueError(f"not a stored analysis: {e}") from e

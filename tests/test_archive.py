@@ -137,6 +137,35 @@ def test_articles_stored_without_derived_state_are_caught_up(tmp_path: Path) -> 
         assert _stories(digest_document(stored_digest(store))) == _stories(digest_document(digest(ARTICLES)))
 
 
+def test_stories_are_summarized_from_the_stored_analyses_or_without_them(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every article's analysis is stored; a changed story's summary reads those (the articles are not
+    # analysed again). A store from before they were kept (or one holding what this code cannot read)
+    # analyses them, gives the same digest and stores what it made.
+    from khulasa import archive
+
+    path = tmp_path / "k.db"
+    batch = _stories(digest_document(digest(ARTICLES)))
+    with Store(path) as store:
+        Archive(store).add(ARTICLES, digests=False)
+        db = store.db
+        assert db.execute("SELECT count(*) FROM analyses WHERE tokens IS NULL").fetchone()[0] == 0
+        analysed: list[str] = []
+        real = archive.analyse
+        monkeypatch.setattr(archive, "analyse", lambda a, memo=None: analysed.append(a.id) or real(a, memo))
+        Archive(store).refresh()
+        assert analysed == []
+        assert _stories(digest_document(stored_digest(store))) == batch
+        with store.writing():
+            db.execute("UPDATE analyses SET tokens=NULL WHERE rowid % 2 = 0")
+            db.execute("UPDATE analyses SET tokens=x'00' WHERE rowid % 2 = 1")
+            db.execute("UPDATE stories SET doc=NULL")
+        Archive(store).refresh()
+        assert sorted(analysed) == sorted(a.id for a in ARTICLES)
+        assert _stories(digest_document(stored_digest(store))) == batch
+        assert db.execute("SELECT count(*) FROM analyses WHERE tokens IS NULL OR tokens=x'00'").fetchone()[0] == 0
+
+
 def test_a_later_copy_that_ranks_first_represents_its_group(tmp_path: Path) -> None:
     """Near-duplicates keep the batch rule (earliest, then longest, then id) whatever the arrival order."""
     wire = next(a for a in ARTICLES if a.id == "wire-1103-052")

@@ -237,9 +237,11 @@ def test_migration_6_fills_the_entity_and_outlet_indexes_from_the_stored_digests
         written = [sorted(store.db.execute(f"SELECT * FROM {t}").fetchall()) for t in ("story_entities", "story_outlets")]
         store.db.execute("DROP TABLE story_entities")  # as schema 5 left it
         store.db.execute("DROP TABLE story_outlets")
+        store.db.execute("ALTER TABLE analyses DROP COLUMN tokens")  # migration 7's
         store.db.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
     assert all(written)  # the examples name places and organizations, and have outlets
     with Store(path) as store:
         assert store.version == SCHEMA_VERSION
         assert [sorted(store.db.execute(f"SELECT * FROM {t}").fetchall())
                 for t in ("story_entities", "story_outlets")] == written
+        assert {r[0] for r in store.db.execute("SELECT tokens FROM analyses")} == {None}  # analysed when needed

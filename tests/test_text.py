@@ -253,3 +253,39 @@ def test_the_word_lists_are_data_files_read_once() -> None:
             return []
 
         assert all(s.strip() == s for s in strings(data)), name
+
+
+_PACKED_TEXT = st.text(alphabet=st.sampled_from(list("ابتثجحخدذرسشصضطظعغفقكلمنهوية .،؟!؛\n\"«»0123456789٫ـًA3x")),
+                       max_size=300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PACKED_TEXT, _PACKED_TEXT.map(lambda t: t[:40]), st.sampled_from(["ar", "en"]))
+def test_a_stored_analysis_reads_back_as_the_analysis(text: str, title: str, language: str) -> None:
+    # A store keeps each article's analysis packed; a changed story's summary reads it back instead of
+    # analysing again: it must be the analysis itself (glued terms "A330", "الـ11" included).
+    from khulasa.model import Article
+    from khulasa.text import analyse, pack_analysis, unpack_analysis
+
+    art = Article(id="a", text=text, title=title, language=language)
+    analysis = analyse(art)
+    assert unpack_analysis(art, pack_analysis(analysis)) == analysis
+
+
+def test_a_stored_analysis_of_the_examples_reads_back_and_refuses_what_is_not_one() -> None:
+    import zlib
+
+    from khulasa.ingest import read_articles
+    from khulasa.model import Article
+    from khulasa.text import analyse, pack_analysis, unpack_analysis
+
+    from .conftest import EXAMPLES
+
+    for art in read_articles([EXAMPLES]).articles:
+        packed = pack_analysis(analyse(art))
+        assert unpack_analysis(art, packed) == analyse(art)
+        for bad in (b"", b"junk", zlib.compress(b"[1, 2]"), zlib.compress(b'{"v": 99}'), packed[:-3]):
+            with pytest.raises(ValueError):
+                unpack_analysis(art, bad)
+        with pytest.raises(ValueError):  # another text
+            unpack_analysis(Article(id=art.id, text=art.text + " وأضاف.", title=art.title), packed)
