@@ -177,15 +177,20 @@ def cmd_serve(args: argparse.Namespace) -> dict[str, object]:
 
 def cmd_add(args: argparse.Namespace) -> dict[str, object]:
     from khulasa.archive import Archive
+    from khulasa.engine import open_engine
     from khulasa.store import Store
 
     held = _source(args.source, args.n, args.hold_out, held=True)
+    engine = open_engine(args.engine, workers=args.workers)
     wall, cpu = time.perf_counter(), _cpu()
-    with Store(args.db) as store:
-        before = store.count()
-        report = Archive(store).add(held)
-        pending = store.db.execute("SELECT count(*) FROM stories WHERE doc IS NULL").fetchone()[0]
-    return {"step": "add", "stored_before": before, "added": len(report.added), "stories_changed":
+    try:
+        with Store(args.db) as store:
+            before = store.count()
+            report = Archive(store, engine=engine).add(held)
+            pending = store.db.execute("SELECT count(*) FROM stories WHERE doc IS NULL").fetchone()[0]
+    finally:
+        engine.close()  # the workers' CPU time is counted once they are gone
+    return {"step": "add", "engine": args.engine, "stored_before": before, "added": len(report.added), "stories_changed":
             len(report.stories_changed), "summaries_pending": pending, "wall_s": round(time.perf_counter() - wall, 1),
             "cpu_s": round(_cpu() - cpu, 1), "peak_mb": round(_peak_mb())}
 
@@ -331,6 +336,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=10.0, help="load: GETs a second per reader")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--engine", choices=["local", "processes", "ray"], default="local", help="add: the engine")
+    parser.add_argument("--workers", type=int, default=2, help="add: the engine's workers")
     parser.add_argument("--repass-below", type=int, default=None,
                         help="order: cluster.repass_below (0: only the growth rule re-clusters)")
     args = parser.parse_args()

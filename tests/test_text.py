@@ -289,3 +289,11 @@ def test_a_stored_analysis_of_the_examples_reads_back_and_refuses_what_is_not_on
                 unpack_analysis(art, bad)
         with pytest.raises(ValueError):  # another text
             unpack_analysis(Article(id=art.id, text=art.text + " وأضاف.", title=art.title), packed)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_PACKED_TEXT)
+def test_search_keys_are_the_keys_of_each_token(text: str) -> None:
+    from khulasa.text import search_keys, word_keys
+
+    assert search_keys(text) == [k for t in tokenize(text) for k in word_keys(t)]
