@@ -401,10 +401,12 @@ class Archive:
             self.index.place(a.id, counts[a.id], when, conf, infos[a.id])
         db = self.store.db
         for old, new in takes_over.items():
-            gid, eid = db.execute("SELECT gid, eid FROM analyses WHERE article_id=?", (old,)).fetchone()
+            gid, eid, old_sig = db.execute("SELECT gid, eid, signature FROM analyses WHERE article_id=?",
+                                           (old,)).fetchone()
             self.index.replace_member(old, new, (int(gid), int(eid)))
             db.execute("UPDATE analyses SET copy_of=? WHERE copy_of=? OR article_id=?", (new, old, old))
-            db.execute("DELETE FROM bands WHERE article_id=?", (old,))
+            keys = band_keys(signature_from_bytes(old_sig), threshold)  # by its bands' keys: bands has no article index
+            db.execute(f"DELETE FROM bands WHERE key IN ({','.join('?' * len(keys))}) AND article_id=?", (*keys, old))
         self.index.merge_dirty()
         where = dict(self.index.assignment)
         touched: set[int] = set()  # clusters whose stories gained a copy: their stories change too

@@ -177,6 +177,8 @@ def test_a_later_copy_that_ranks_first_represents_its_group(tmp_path: Path) -> N
         (sd,) = stored_digest(store).stories
         assert [g.members for g in sd.story.duplicates] == [g.members for s in digest([copy, wire]).stories
                                                             for g in s.story.duplicates]
+        bands = dict(store.db.execute("SELECT article_id, count(*) FROM bands GROUP BY article_id").fetchall())
+        assert bands.keys() == {sd.story.duplicates[0].representative}  # the copy it replaced is no candidate
 
 
 _ARCHIVE_LOOP = """
