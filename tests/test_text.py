@@ -297,3 +297,53 @@ def test_search_keys_are_the_keys_of_each_token(text: str) -> None:
     from khulasa.text import search_keys, word_keys
 
     assert search_keys(text) == [k for t in tokenize(text) for k in word_keys(t)]
+
+
+_GLUE_TEXT = st.lists(st.sampled_from([*"اب1٢ ـًa.،\n؟5", "\u064b", "A330", "الـ11", "2015م", "...", "3.5"]),
+                      max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_GLUE_TEXT)
+def test_the_glued_test_is_its_definition(text: str) -> None:
+    import re
+
+    from khulasa.text import _GLUED, _GLUED_PAIRS
+
+    assert bool(_GLUED.search(text)) == bool(re.search(_GLUED_PAIRS, text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_GLUE_TEXT, _PACKED_TEXT), max_size=4).map("".join), st.sampled_from(["ar", "en"]))
+def test_each_sentence_holds_the_tokens_of_its_own_text(text: str, language: str) -> None:
+    # The article is tokenized once and each sentence takes the tokens inside its span: they must be
+    # WORD's tokens of the sentence's own text, with the terms as the sentence alone gives them.
+    from khulasa.model import Article
+    from khulasa.text import WORD, TokenMemo, _tokens_of, analyse
+
+    analysis = analyse(Article(id="a", text=text, language=language))
+    memo = TokenMemo()
+    for s, t in zip(analysis.sentences, analysis.tokens, strict=True):
+        found = list(WORD.finditer(s.text))
+        texts = tuple(m.group() for m in found)
+        alone = _tokens_of(s.text, [m.start() for m in found], [m.end() for m in found], texts, t.normalized, memo,
+                           language, memo.learn(texts, language))
+        assert t == alone
+
+
+def test_a_sentence_edge_inside_a_token_gives_the_sentence_its_own_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No splitter rule cuts a token ("3.5", "A330") today; should one ever, the sentence is tokenized
+    # on its own rather than given part of a token of the whole text.
+    from khulasa import text as text_module
+    from khulasa.model import Article, Sentence
+    from khulasa.text import analyse
+
+    body = "ارتفع المؤشر 3.5 في المئة"
+    cut = body.index(".") + 1  # "... 3." | "5 في المئة"
+
+    def split(t: str, article_id: str = "") -> list[Sentence]:
+        return [Sentence(article_id, 0, 0, cut, t[:cut]), Sentence(article_id, 1, cut, len(t), t[cut:])]
+
+    monkeypatch.setattr(text_module, "split_sentences", split)
+    first, second = analyse(Article(id="a", text=body)).tokens
+    assert first.text[-2:] == ("3", ".") and second.text[0] == "5"
