@@ -19,7 +19,7 @@ from khulasa.config import NerMode
 from khulasa.ingest.meta import dateline_of
 from khulasa.lexicon import lexicon, words
 from khulasa.model import Analysis, Article, Entity, EntityType, Mention, Sentence, Tokens
-from khulasa.text import analysed, normalize, stem_tokens, stopwords, strip_clitics
+from khulasa.text import TokenMemo, analysed, normalize, stem_tokens, stopwords, strip_clitics
 
 if TYPE_CHECKING:
     import numpy as np
@@ -377,10 +377,12 @@ def mentions(item: Article | Analysis, mode: NerMode = "fast") -> list[Mention]:
     return _mentions(analysed(item), {}, mode)
 
 
-def mentions_all(items: Sequence[Article | Analysis], mode: NerMode = "fast") -> list[Mention]:
+def mentions_all(items: Sequence[Article | Analysis], mode: NerMode = "fast", memo: TokenMemo | None = None
+                 ) -> list[Mention]:
     """``mentions`` of every article of a batch (a story), in order; the articles share what is learned
-    of each distinct token, so a name's features are built once per batch."""
-    known: dict[tuple[str, str], _TokenFacts] = {}
+    of each distinct token, so a name's features are built once per batch (``memo``: a caller's, shared
+    by several batches)."""
+    known: dict[tuple[str, str], _TokenFacts] = {} if memo is None else memo.tagger
     return [m for item in items for m in _mentions(analysed(item), known, mode)]
 
 

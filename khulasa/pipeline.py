@@ -68,16 +68,16 @@ def digest(articles: Sequence[Article | Analysis], *, config: Config = DEFAULT, 
     stories = [s for s in cluster(analyses, config) if len(s.article_ids) >= config.output.min_articles]
     on_stage("stories", 1, 1)  # then per story: summary, entities, figures
     by_id = {a.id: a for a in analyses}
-    jobs = [_StoryJob(story, {a: by_id[a] for a in story.every_article}, config, summaries) for story in stories]
+    jobs = _story_jobs(stories, by_id, config, summaries)
     out: list[StoryDigest] = []
     from khulasa.engine import Local, Processes
 
     own = engine is None and config.output.workers > 1 and len(jobs) > 1
     runner: Engine = Processes(config.output.workers) if own else (engine or Local())
     try:
-        for n, result in enumerate(runner.map(_run_job, jobs), start=1):
-            out.append(result)
-            on_stage("summaries", n, len(jobs))
+        for result in runner.map(_run_job, jobs):
+            out += result
+            on_stage("summaries", len(out), len(stories))
     finally:
         if own:
             runner.close()
@@ -101,16 +101,34 @@ def _override(config: Config, max_words: int | None, cluster_config: ClusterConf
 
 @dataclass(frozen=True, slots=True)
 class _StoryJob:
-    """One story's work, picklable: the same function runs it in-process or in a worker process."""
+    """Some stories' work, picklable: the same function runs it in-process or in a worker process."""
 
-    story: Story
+    stories: tuple[Story, ...]
     by_id: dict[str, Analysis]
     config: Config
     summaries: bool
 
 
-def _run_job(job: _StoryJob) -> StoryDigest:
-    return story_digest(job.story, job.by_id, config=job.config, summary=job.summaries)
+def _run_job(job: _StoryJob) -> list[StoryDigest]:
+    memo = TokenMemo()  # the stories of a job share what the tagger learns of each token
+    return [story_digest(s, job.by_id, config=job.config, summary=job.summaries, memo=memo) for s in job.stories]
+
+
+def _story_jobs(stories: Sequence[Story], by_id: Mapping[str, Analysis], config: Config, summaries: bool,
+                size: int = 300) -> list[_StoryJob]:
+    """The stories in jobs of about ``size`` articles (a larger story alone), in order."""
+    jobs: list[_StoryJob] = []
+    part: list[Story] = []
+    n = 0
+    for story in stories:
+        part.append(story)
+        n += len(story.every_article)
+        if n >= size:
+            jobs.append(_StoryJob(tuple(part), {a: by_id[a] for s in part for a in s.every_article}, config, summaries))
+            part, n = [], 0
+    if part:
+        jobs.append(_StoryJob(tuple(part), {a: by_id[a] for s in part for a in s.every_article}, config, summaries))
+    return jobs
 
 
 def article_facts(items: Sequence[Article | Analysis], ner: NerMode = "fast") -> list[ArticleFacts]:
@@ -170,7 +188,7 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     if facts is None:
         everyone = members if len(chosen) == len(story.article_ids) else \
             [analysed(by_id[a], memo) for a in story.article_ids]
-        found = mentions_all(everyone, config.facts.ner)
+        found = mentions_all(everyone, config.facts.ner, memo)
         numbers = [f for a in everyone for f in extract(a)]
     else:
         found = [m for a in story.article_ids for m in facts[a].mentions]

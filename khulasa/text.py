@@ -235,12 +235,22 @@ def _proclitics() -> tuple[str, ...]:
     return tuple(words("clitics", "base"))  # longest first: "وال" before "و"
 
 
+@functools.cache
+def _proclitics_by_length() -> tuple[tuple[int, frozenset[str]], ...]:
+    """The proclitics by length, longest first (as ``_proclitics`` lists them)."""
+    found = _proclitics()
+    if list(found) != sorted(found, key=len, reverse=True):
+        raise ValueError("khulasa/lexicon: the clitics must be listed longest first")
+    lengths = sorted({len(c) for c in found}, reverse=True)
+    return tuple((n, frozenset(c for c in found if len(c) == n)) for n in lengths)
+
+
 def strip_clitics(word: str) -> str:
     """``word`` (normalized) without one leading conjunction, preposition or article (و، ب، ل، ال، وال،
     لل...), if three letters or more are left; else ``word``."""
-    for c in _proclitics():
-        if word.startswith(c) and len(word) - len(c) >= 3:
-            return word[len(c):]
+    for n, clitics in _proclitics_by_length():  # the longest that leaves three letters, as a loop over them would
+        if len(word) - n >= 3 and word[:n] in clitics:
+            return word[n:]
     return word
 
 
@@ -560,13 +570,15 @@ def is_number(norm: str) -> bool:
 
 class TokenMemo:
     """What ``analyse`` learns of each distinct token (normalized form, stem, kind), shared by the
-    articles of one batch so each distinct token is normalized and stemmed once. A plain value the
+    articles of one batch so each distinct token is normalized and stemmed once; ``tagger``: what the
+    entity tagger learns of each (normalized form, stem), shared the same way. A plain value the
     caller owns (no module state); safe to drop at any time."""
 
-    __slots__ = ("known",)
+    __slots__ = ("known", "tagger")
 
     def __init__(self) -> None:
         self.known: dict[str, dict[str, tuple[str, str, TokenKind]]] = {}  # language -> token -> facts
+        self.tagger: dict[tuple[str, str], Any] = {}
 
     def facts(self, language: str) -> dict[str, tuple[str, str, TokenKind]]:
         """token -> (normalized form, stem, kind) of the tokens learned for ``language``."""

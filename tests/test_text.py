@@ -347,3 +347,17 @@ def test_a_sentence_edge_inside_a_token_gives_the_sentence_its_own_tokens(monkey
     monkeypatch.setattr(text_module, "split_sentences", split)
     first, second = analyse(Article(id="a", text=body)).tokens
     assert first.text[-2:] == ("3", ".") and second.text[0] == "5"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["و", "ب", "ل", "ف", "ك", "ال", "لل", "وال", "بال", "ي", "ة", "كتاب"]), max_size=5).map("".join))
+def test_clitics_are_stripped_as_the_longest_first_loop_strips_them(word: str) -> None:
+    from khulasa.text import _proclitics, strip_clitics
+
+    def by_definition(w: str) -> str:
+        for c in _proclitics():
+            if w.startswith(c) and len(w) - len(c) >= 3:
+                return w[len(c):]
+        return w
+
+    assert strip_clitics(word) == by_definition(word)
