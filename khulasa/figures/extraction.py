@@ -7,7 +7,7 @@ import math
 import re
 from typing import cast
 
-from khulasa.figures.numbers import _DUALS, _NUMBER_CLITICS, _NUMBERS, _n, parse_number
+from khulasa.figures.numbers import _DUALS, _NUMBER_CLITICS, _NUMBER_STARTS, _NUMBERS, _n, parse_number
 from khulasa.lexicon import words
 from khulasa.model import Analysis, Article, Figure, Qualifier
 from khulasa.text import TokenMemo, analysed, normalize, stopwords
@@ -70,6 +70,11 @@ def _lemma_stems() -> dict[str, str]:
     return {normalize(k): known[v][1] for k, v in lemmas.items()}
 
 
+# A word that is a number word behind a conjunction or preposition ("وخمسة"): only these are parsed again
+# without it (``parse_number`` reads nothing else; a token is letters or digits, never both).
+_CLITIC_NUMBER_STARTS = frozenset(c + w for c in _NUMBER_CLITICS for w in _NUMBER_STARTS)
+
+
 def extract(item: Article | Analysis) -> list[Figure]:
     """Every quantity in an article with its span, value, qualifier, unit and counted thing."""
     analysis = analysed(item)
@@ -85,8 +90,9 @@ def extract(item: Article | Analysis) -> list[Figure]:
         content = [(n, keys_of[n]) for n, w in enumerate(norm) if w not in stop and not w[0].isdigit()]
         i = 0
         while i < len(toks):
-            parsed = parse_number(norm[i:i + 6])
-            if parsed is None and not norm[i][:1].isdigit():
+            w = norm[i]
+            parsed = parse_number(norm[i:i + 6]) if w in _NUMBER_STARTS or w[:1].isdigit() else None
+            if parsed is None and w in _CLITIC_NUMBER_STARTS:
                 for c in _NUMBER_CLITICS:  # "وخمسة", "بثلاثة": a conjunction or preposition on a number word
                     if norm[i].startswith(c) and len(norm[i]) > len(c) + 1:
                         parsed = parse_number([norm[i][len(c):], *norm[i + 1:i + 6]])
