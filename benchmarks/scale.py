@@ -1,6 +1,6 @@
 """Scale of dedupe + story clustering on a synthetic Arabic archive with known stories and duplicates.
 
-    python benchmarks/scale.py [--sizes 10000 100000] [--data ../shared/data]
+    python benchmarks/scale.py [--sizes 10000 100000] [--data ../shared/data] [--whole]
 
 The archive is built from the Arabic sentences of NewsFANE and MultiLing (../shared/data): each
 story gets its own lead sentences and a signature vocabulary; each article mixes the story's lead,
@@ -9,7 +9,9 @@ articles are near-duplicates of another (a sentence dropped, a few words changed
 its own process so peak memory (max RSS) is per size. Reported: the analysis (once, shared by both
 stages, as the pipeline does), then articles per second for dedupe + clustering (ingestion and analysis
 excluded), B-cubed F1 against the known stories, precision/recall of the
-injected duplicates, peak memory.
+injected duplicates, peak memory. ``--whole``: instead, the whole job in-process (``khulasa.digest`` and its
+JSON document, from the cleaned articles) and the entity tagger alone, in CPU seconds and articles per
+CPU-second, with the CPU growth between sizes.
 """
 
 from __future__ import annotations
@@ -143,11 +145,36 @@ def run_one(n: int, data: Path, unique_leads: bool = True) -> dict[str, float]:
     }
 
 
+def run_whole(n: int, data: Path) -> dict[str, float]:
+    """The whole job on the archive, in-process (``khulasa.digest`` from the cleaned articles and its JSON
+    document: analysis, dedupe, stories, summaries, entities, figures), and the entity tagger alone over
+    every article's analysis; CPU seconds, and articles per CPU-second."""
+    from khulasa.entities import mentions_each
+    from khulasa.output.json import digest_document
+    from khulasa.pipeline import digest
+    from khulasa.text import analyse_all
+
+    articles, _, _ = build(n, data)
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = digest(articles)
+    digest_document(result)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    analyses = analyse_all(articles)
+    tag_cpu = time.process_time()
+    mentions_each(analyses)
+    tag_cpu = time.process_time() - tag_cpu
+    return {"articles": n, "whole_seconds": wall, "whole_cpu": cpu, "whole_per_cpu_second": n / cpu,
+            "stories": len(result.stories), "tagger_cpu": tag_cpu, "tagger_per_cpu_second": n / tag_cpu,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--whole", action="store_true",
+                    help="the whole job (khulasa.digest and its JSON) and the entity tagger, per CPU-second")
     ap.add_argument("--shared-leads", action="store_true",
                     help="draw story leads from the shared pool (the first version of the archive)")
     args = ap.parse_args()
@@ -155,8 +182,11 @@ def main() -> int:
         print(f"skipped: the shared data is not under {args.data} (pass --data DIR)", file=sys.stderr)
         return 0
     if args.one:
-        print(json.dumps(run_one(args.one, args.data, unique_leads=not args.shared_leads)))
+        print(json.dumps(run_whole(args.one, args.data) if args.whole else
+                         run_one(args.one, args.data, unique_leads=not args.shared_leads)))
         return 0
+    if args.whole:
+        return _whole(args)
     rows = []
     for n in args.sizes:
         extra = ["--shared-leads"] if args.shared_leads else []
@@ -176,6 +206,25 @@ def main() -> int:
     return 0
 
 
+
+def _whole(args: argparse.Namespace) -> int:
+    rows = []
+    for n in args.sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--whole", "--data", str(args.data)],
+                             check=True, capture_output=True, text=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print("| articles | whole job s | CPU s | articles per CPU-s | stories | tagger CPU s | tagger articles per CPU-s "
+          "| peak MB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['articles']} | {r['whole_seconds']:.1f} | {r['whole_cpu']:.1f} | {r['whole_per_cpu_second']:.0f} | "
+              f"{r['stories']} | {r['tagger_cpu']:.1f} | {r['tagger_per_cpu_second']:.0f} | {r['peak_mb']:.0f} |")
+    if len(rows) >= 2:
+        print(f"\nCPU growth {rows[0]['articles']} -> {rows[-1]['articles']}: {rows[-1]['whole_cpu'] / rows[0]['whole_cpu']:.1f}x")
+    return 0
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     raise SystemExit(main())
+

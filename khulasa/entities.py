@@ -120,6 +120,75 @@ def _features(norm: Sequence[str], stems: Sequence[str], gaz: dict[str, frozense
     return feats
 
 
+# What tagging a token needs of it, learned once per (normalized form, stem), with the shipped model's
+# attributes only (the others carry no weight: dropping them here saves building and passing them): its
+# own attributes, its form without clitics (for the bigram), and per neighbour offset the attributes it
+# gives the token at that distance.
+_ItemFacts = tuple[list[str], str, tuple[list[str], list[str], list[str], list[str]]]
+_OFFSETS = (-2, -1, 1, 2)  # the neighbours ``_features`` reads, in its order
+
+
+@functools.cache
+def _model_attributes() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The attributes the shipped model weighs (``name:value`` for a string feature, ``name`` for a flag),
+    and its bigram attributes as: form without clitics -> the forms after it (``bigram-1:x|y``)."""
+    model = frozenset(_tagger().info().attributes)  # type: ignore[attr-defined]
+    after: dict[str, set[str]] = {}
+    for a in model:
+        if a.startswith("bigram-1:"):
+            x, sep, y = a[len("bigram-1:"):].partition("|")
+            if sep:
+                after.setdefault(x, set()).add(y)
+    return model, {x: frozenset(ys) for x, ys in after.items()}
+
+
+def _item_facts(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _ItemFacts:
+    own, b, trigger, org, place = _token_facts(w, stem, gaz)
+    model = _model_attributes()[0]
+    mine = [k if isinstance(v, float) else f"{k}:{v}" for k, v in own.items()]
+    near = []
+    for off in _OFFSETS:
+        given = [f"{off}:w:{w}", f"{off}:b:{b}"]
+        given += [f"{off}:trig_per"] if trigger else []
+        given += [f"{off}:org_head"] if org else []
+        given += [f"{off}:gaz_loc"] if place else []
+        near.append([a for a in given if a in model])
+    return [a for a in mine if a in model], b, (near[0], near[1], near[2], near[3])
+
+
+@functools.cache
+def _edges() -> tuple[list[str], list[str], list[str], list[str]]:
+    """Per neighbour offset, the model's attribute for a sentence edge there (``-1:w:<s>``), if it has one."""
+    model = _model_attributes()[0]
+    found = [[a] if (a := f"{off}:w:{'<s>' if off < 0 else '</s>'}") in model else [] for off in _OFFSETS]
+    return found[0], found[1], found[2], found[3]
+
+
+def _items(norm: Sequence[str], stems: Sequence[str], gaz: dict[str, frozenset[str]],
+           known: dict[tuple[str, str], _ItemFacts]) -> list[list[str]]:
+    """What the tagger reads of each token of a sentence: ``_features`` as attribute strings, only those the
+    shipped model weighs (the same tags; ``known``: the facts of tokens already seen)."""
+    facts = []
+    for key in zip(norm, stems, strict=True):
+        fact = known.get(key)
+        if fact is None:
+            fact = known[key] = _item_facts(key[0], key[1], gaz)
+        facts.append(fact)
+    n = len(facts)
+    after = _model_attributes()[1]
+    e2, e1, f1, f2 = _edges()
+    items: list[list[str]] = []
+    prev = "<s>"
+    for i, (own, b, _) in enumerate(facts):
+        item = own + (facts[i - 2][2][0] if i >= 2 else e2) + (facts[i - 1][2][1] if i >= 1 else e1) + \
+            (facts[i + 1][2][2] if i + 1 < n else f1) + (facts[i + 2][2][3] if i + 2 < n else f2)
+        if b in after.get(prev, ()):
+            item.append(f"bigram-1:{prev}|{b}")
+        prev = b
+        items.append(item)
+    return items
+
+
 @functools.cache
 def _tagger() -> object:
     import pycrfsuite
@@ -129,7 +198,7 @@ def _tagger() -> object:
     return tagger
 
 
-def _tag(features: list[dict[str, str | float]]) -> list[str]:
+def _tag(features: Sequence[dict[str, str | float]] | Sequence[list[str]]) -> list[str]:
     """BIO tags for one sentence's features, repaired so that every I- continues an entity of its type."""
     if not features:
         return []
@@ -250,7 +319,7 @@ def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = Non
                       [[_match_key(t) for t in toks] for toks in sentences_tokens], window)
 
 
-def _tag_analysis(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts],
+def _tag_analysis(analysis: Analysis, known: dict[tuple[str, str], _ItemFacts],
                   mode: NerMode = "fast") -> list[list[str]]:
     """``tag_document`` over an analysed article: its tokens' normalized forms and stems, read, not recomputed
     (``known``: the token facts of the batch, shared by its articles), plus the names of ``_headed``."""
@@ -258,7 +327,7 @@ def _tag_analysis(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts],
         base = accurate_tags([list(t.text) for t in analysis.tokens])
     else:
         gaz = gazetteer()
-        base = [_tag(_features(t.norm, t.stem, gaz, known)) for t in analysis.tokens]
+        base = [_tag(_items(t.norm, t.stem, gaz, known)) for t in analysis.tokens]
     base = [_headed(tags, t.norm) for tags, t in zip(base, analysis.tokens, strict=True)]
     return _propagate(base, [list(t.norm) for t in analysis.tokens], None)
 
@@ -382,13 +451,13 @@ def mentions_all(items: Sequence[Article | Analysis], mode: NerMode = "fast", me
     """``mentions`` of every article of a batch (a story), in order; the articles share what is learned
     of each distinct token, so a name's features are built once per batch (``memo``: a caller's, shared
     by several batches)."""
-    known: dict[tuple[str, str], _TokenFacts] = {} if memo is None else memo.tagger
+    known: dict[tuple[str, str], _ItemFacts] = {} if memo is None else memo.tagger
     return [m for item in items for m in _mentions(analysed(item), known, mode)]
 
 
 def mentions_each(items: Sequence[Article | Analysis], mode: NerMode = "fast") -> list[list[Mention]]:
     """``mentions`` of each article of a batch, one list per article (sharing token facts as ``mentions_all``)."""
-    known: dict[tuple[str, str], _TokenFacts] = {}
+    known: dict[tuple[str, str], _ItemFacts] = {}
     return [_mentions(analysed(item), known, mode) for item in items]
 
 
@@ -569,7 +638,7 @@ def _not_entities(analysis: Analysis) -> _Own:
     return _Own(frozenset(own), region, place)
 
 
-def _mentions(analysis: Analysis, known: dict[tuple[str, str], _TokenFacts], mode: NerMode) -> list[Mention]:
+def _mentions(analysis: Analysis, known: dict[tuple[str, str], _ItemFacts], mode: NerMode) -> list[Mention]:
     aid = analysis.id
     out: list[Mention] = []
     tagged = _tag_analysis(analysis, known, mode)

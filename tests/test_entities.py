@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khulasa.entities import tag_tokens
+from khulasa.ingest import read_articles
 from khulasa.model import Article, Tokens
-from khulasa.text import strip_clitics
+from khulasa.text import normalize, strip_clitics
+
+from .conftest import EXAMPLES
 
 
 @pytest.mark.parametrize(
@@ -269,3 +273,48 @@ def test_a_naming_head_and_the_last_nouns_adjective_belong_to_the_name() -> None
     names = {m.text for m in mentions(art)}
     assert {"منظمة الشرطة الدولية", "الصندوق الإقليمي للأمن المائي"} <= names
     assert not names & {"الشرطة الدولية", "الصندوق الإقليمي للأمن"}
+
+
+_TAG_WORDS = st.sampled_from(["قال", "وزير", "الخارجية", "جون", "كيري", "في", "لندن", "وزارة", "الدفاع", "الأمريكية",
+                              "الرئيس", "باراك", "أوباما", "،", ".", "الأمم", "المتحدة", "بغداد", "2015", "وكيري",
+                              "منظمة", "الصحة", "العالمية", "الشيخ", "محمد", "بن", "راشد", "xyz"])
+
+
+@given(st.lists(st.lists(_TAG_WORDS, max_size=25), max_size=6))
+@settings(max_examples=100, deadline=None)
+def test_tagging_reads_the_features_the_model_was_trained_on(sentences: list[list[str]]) -> None:
+    # Tagging hands the model only the attributes it weighs, as strings (``_items``); training builds the
+    # whole feature dicts (``_features``): the tags must be the same, sentence by sentence.
+    from khulasa.entities import _features, _items, _model_attributes, _tag, gazetteer
+    from khulasa.text import stem_tokens
+
+    gaz = gazetteer()
+    model = _model_attributes()[0]
+    known_items: dict[tuple[str, str], Any] = {}
+    for words in sentences:
+        norm = [normalize(w) for w in words]
+        stems = [s[0] if (s := stem_tokens(w)) else n for w, n in zip(words, norm, strict=True)]
+        items, features = _items(norm, stems, gaz, known_items), _features(norm, stems, gaz, {})
+        for item, feats in zip(items, features, strict=True):  # crfsuite reads {k: "v"} as "k:v", {k: 1.0} as k
+            attributes = {k if isinstance(v, float) else f"{k}:{v}" for k, v in feats.items()}
+            assert sorted(item) == sorted(attributes & model)
+        assert _tag(items) == _tag(features)
+
+
+def test_tagging_the_examples_reads_the_training_features() -> None:
+    from khulasa.entities import _features, _items, _model_attributes, _tag, gazetteer
+    from khulasa.text import analyse
+
+    gaz = gazetteer()
+    model = _model_attributes()[0]
+    known: dict[tuple[str, str], Any] = {}
+    weighed = 0
+    for art in read_articles([str(EXAMPLES)]).articles:
+        for t in analyse(art).tokens:
+            items, features = _items(t.norm, t.stem, gaz, known), _features(t.norm, t.stem, gaz, {})
+            for item, feats in zip(items, features, strict=True):
+                assert sorted(item) == sorted({k if isinstance(v, float) else f"{k}:{v}" for k, v in feats.items()}
+                                              & model)
+                weighed += sum(a.startswith("bigram-1:") for a in item)
+            assert _tag(items) == _tag(features)
+    assert weighed  # the examples hold bigrams the model knows
