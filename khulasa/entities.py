@@ -142,18 +142,58 @@ def _model_attributes() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     return model, {x: frozenset(ys) for x, ys in after.items()}
 
 
+_OWN_NAMES = ("w", "b", "stem", "p2", "p3", "s2", "s3", "shape", "len", "al")  # the string features of a token
+
+
+@functools.cache
+def _model_values() -> dict[str, frozenset[str]]:
+    """Per string feature (``w``, ``-1:b``, ...), the values the model weighs: a value it does not know is
+    ruled out by one set lookup, without building its attribute."""
+    names = [f"{off}:{k}" for off in _OFFSETS for k in ("w", "b")] + list(_OWN_NAMES)
+    found: dict[str, set[str]] = {n: set() for n in names}
+    for a in _model_attributes()[0]:
+        for n in names:  # the neighbours' names first: "-1:w:x" is not "w"
+            if a.startswith(n + ":"):
+                found[n].add(a[len(n) + 1:])
+                break
+    return {n: frozenset(v) for n, v in found.items()}
+
+
+@functools.cache
+def _near_names() -> tuple[tuple[frozenset[str], frozenset[str], str, str, tuple[str, str, str]], ...]:
+    """Per neighbour offset: the model's values of its ``w`` and ``b`` features, their attribute prefixes,
+    and its three flag attributes (trigger, organization head, place)."""
+    values = _model_values()
+    return tuple((values[f"{off}:w"], values[f"{off}:b"], f"{off}:w:", f"{off}:b:",
+                  (f"{off}:trig_per", f"{off}:org_head", f"{off}:gaz_loc")) for off in _OFFSETS)
+
+
 def _item_facts(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _ItemFacts:
-    own, b, trigger, org, place = _token_facts(w, stem, gaz)
-    model = _model_attributes()[0]
-    mine = [k if isinstance(v, float) else f"{k}:{v}" for k, v in own.items()]
+    """``_token_facts`` as the model's attributes (only those it weighs)."""
+    model, values = _model_attributes()[0], _model_values()
+    b = strip_clitics(w)
+    own = (w, b, stem, w[:2], w[:3], w[-2:], w[-3:], _shape(w), str(min(len(w), 8)),
+           "1" if w.startswith(_DEFINITE) else "0")
+    mine = [f"{k}:{v}" for k, v in zip(_OWN_NAMES, own, strict=True) if v in values[k]]
+    loc, country = gaz["LOC"], gaz["COUNTRY"]
+    trigger = w in _PERSON_TRIGGERS
+    org = w in _ORG_HEADS or b in _ORG_HEADS
+    place = b in loc or b in country
+    if b in country or w in country:
+        mine += [k for k in ("gaz_country",) if k in model]
+    if b in loc or w in loc:
+        mine += [k for k in ("gaz_loc",) if k in model]
+    if trigger or org:
+        mine += [k for k, on in (("trig_per", trigger), ("org_head", org)) if on and k in model]
     near = []
-    for off in _OFFSETS:
-        given = [f"{off}:w:{w}", f"{off}:b:{b}"]
-        given += [f"{off}:trig_per"] if trigger else []
-        given += [f"{off}:org_head"] if org else []
-        given += [f"{off}:gaz_loc"] if place else []
-        near.append([a for a in given if a in model])
-    return [a for a in mine if a in model], b, (near[0], near[1], near[2], near[3])
+    for w_values, b_values, w_prefix, b_prefix, flags in _near_names():
+        given = [w_prefix + w] if w in w_values else []
+        if b in b_values:
+            given.append(b_prefix + b)
+        if trigger or org or place:
+            given += [a for a, on in zip(flags, (trigger, org, place), strict=True) if on and a in model]
+        near.append(given)
+    return mine, b, (near[0], near[1], near[2], near[3])
 
 
 @functools.cache
