@@ -142,7 +142,7 @@ def test_stories_are_summarized_from_the_stored_analyses_or_without_them(tmp_pat
     # Every article's analysis is stored; a changed story's summary reads those (the articles are not
     # analysed again). A store from before they were kept (or one holding what this code cannot read)
     # analyses them, gives the same digest and stores what it made.
-    from khulasa import archive
+    from khulasa.text import TokenMemo, analyse
 
     path = tmp_path / "k.db"
     batch = _stories(digest_document(digest(ARTICLES)))
@@ -151,8 +151,12 @@ def test_stories_are_summarized_from_the_stored_analyses_or_without_them(tmp_pat
         db = store.db
         assert db.execute("SELECT count(*) FROM analyses WHERE tokens IS NULL").fetchone()[0] == 0
         analysed: list[str] = []
-        real = archive.analyse
-        monkeypatch.setattr(archive, "analyse", lambda a, memo=None: analysed.append(a.id) or real(a, memo))
+
+        def counted(article: Article, memo: TokenMemo | None = None) -> Any:
+            analysed.append(article.id)
+            return analyse(article, memo)
+
+        monkeypatch.setattr("khulasa.archive.analyse", counted)
         Archive(store).refresh()
         assert analysed == []
         assert _stories(digest_document(stored_digest(store))) == batch

@@ -281,7 +281,7 @@ def test_a_stored_analysis_of_the_examples_reads_back_and_refuses_what_is_not_on
 
     from .conftest import EXAMPLES
 
-    for art in read_articles([EXAMPLES]).articles:
+    for art in read_articles([str(EXAMPLES)]).articles:
         packed = pack_analysis(analyse(art))
         assert unpack_analysis(art, packed) == analyse(art)
         for bad in (b"", b"junk", zlib.compress(b"[1, 2]"), zlib.compress(b'{"v": 99}'), packed[:-3]):
