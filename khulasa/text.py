@@ -704,6 +704,22 @@ def content_terms(tokens: Tokens, stop: frozenset[str]) -> list[str]:
 # --- a stored analysis -------------------------------------------------------------------------
 
 _PACK_VERSION = 2
+
+
+@functools.cache
+def _analysis_version() -> str:
+    """The format of a stored analysis and a hash of what an analysis depends on (this module: splitting,
+    tokens, normalization; the word lists it reads): a record made by other code is not read back."""
+    import hashlib
+
+    digest = hashlib.sha1(Path(__file__).read_bytes())
+    lexicon = Path(__file__).with_name("lexicon")
+    for path in sorted(lexicon.rglob("*")) if lexicon.is_dir() else ():
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(lexicon).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"{_PACK_VERSION}:{digest.hexdigest()[:12]}"
+
+
 _SEP = "\x1f"  # never in a token (a space character: the tokenizer splits at it), nor in its forms
 _KIND_CODE: dict[TokenKind, str] = {"word": "w", "number": "n", "punct": "p"}
 _CODE_KIND: dict[str, TokenKind] = {v: k for k, v in _KIND_CODE.items()}
@@ -737,7 +753,7 @@ def pack_analysis(analysis: Analysis) -> bytes:
     import zlib
 
     art = analysis.article
-    doc = {"v": _PACK_VERSION, "n": [len(art.text), len(art.title)],
+    doc = {"v": _analysis_version(), "n": [len(art.text), len(art.title)],
            "s": [[s.index, s.start, s.end] for s in analysis.sentences],
            "t": [_pack_tokens(t) for t in (*analysis.tokens, analysis.title)]}
     return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
@@ -763,16 +779,16 @@ def _unpack_tokens(text: str, row: list[Any], normalized: str) -> Tokens:
 
 
 def unpack_analysis(article: Article, data: bytes) -> Analysis:
-    """The analysis ``pack_analysis`` stored for ``article``: equal to ``analyse(article)`` when the
-    stored one was made by this version of the code from this text. Raises ``ValueError`` when ``data``
-    is not such a record (another format, another text): the caller analyses the article instead."""
+    """The analysis ``pack_analysis`` stored for ``article``: equal to ``analyse(article)``. Raises
+    ``ValueError`` when ``data`` is not such a record (another format, made by other analysis code or word
+    lists, another text): the caller analyses the article instead."""
     import json
     import zlib
 
     try:
         doc = json.loads(zlib.decompress(data).decode("utf-8"))
-        if not isinstance(doc, dict) or doc.get("v") != _PACK_VERSION or len(doc["t"]) != len(doc["s"]) + 1:
-            raise ValueError(f"not a stored analysis of format {_PACK_VERSION}")
+        if not isinstance(doc, dict) or doc.get("v") != _analysis_version() or len(doc["t"]) != len(doc["s"]) + 1:
+            raise ValueError(f"not a stored analysis of this code ({_analysis_version()})")
         text = article.text
         if doc["n"] != [len(text), len(article.title)]:
             raise ValueError("stored for another text")

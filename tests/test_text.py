@@ -361,3 +361,15 @@ def test_clitics_are_stripped_as_the_longest_first_loop_strips_them(word: str) -
         return w
 
     assert strip_clitics(word) == by_definition(word)
+
+
+def test_a_stored_analysis_of_other_analysis_code_is_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from khulasa import text as text_module
+    from khulasa.model import Article
+    from khulasa.text import analyse, pack_analysis, unpack_analysis
+
+    art = Article(id="a", text="قال الوزير إن الاجتماع سيعقد غدا.", title="اجتماع")
+    packed = pack_analysis(analyse(art))
+    monkeypatch.setattr(text_module, "_analysis_version", lambda: "2:another")
+    with pytest.raises(ValueError, match="this code"):
+        unpack_analysis(art, packed)
