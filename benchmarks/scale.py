@@ -187,12 +187,7 @@ def main() -> int:
         return 0
     if args.whole:
         return _whole(args)
-    rows = []
-    for n in args.sizes:
-        extra = ["--shared-leads"] if args.shared_leads else []
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--data", str(args.data), *extra],
-                             check=True, capture_output=True, text=True)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows = _each_size(args, ["--shared-leads"] if args.shared_leads else [])
     print("| articles | analysis s | seconds | articles/s | dedupe s | stories (true/found) | B3 F1 | dup precision | "
           "dup recall | peak MB |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -207,12 +202,18 @@ def main() -> int:
 
 
 
-def _whole(args: argparse.Namespace) -> int:
+def _each_size(args: argparse.Namespace, extra: list[str]) -> list[dict[str, float]]:
+    """Each size of ``args.sizes`` run in its own process (peak memory per size): its result row."""
     rows = []
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--whole", "--data", str(args.data)],
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--data", str(args.data), *extra],
                              check=True, capture_output=True, text=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+def _whole(args: argparse.Namespace) -> int:
+    rows = _each_size(args, ["--whole"])
     print("| articles | whole job s | CPU s | articles per CPU-s | stories | tagger CPU s | tagger articles per CPU-s "
           "| peak MB |")
     print("|---|---|---|---|---|---|---|---|")

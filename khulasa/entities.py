@@ -67,24 +67,38 @@ _NEIGHBOURS = tuple((off, f"{off}:w", f"{off}:b", f"{off}:trig_per", f"{off}:org
 _TokenFacts = tuple[dict[str, str | float], str, bool, bool, bool]
 
 
-def _token_facts(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _TokenFacts:
+_OWN_NAMES = ("w", "b", "stem", "p2", "p3", "s2", "s3", "shape", "len", "al")  # the string features of a token
+_FLAG_NAMES = ("gaz_country", "gaz_loc", "trig_per", "org_head")  # its flags, in this order
+
+
+class _TokenValues(NamedTuple):
+    """A token's feature values: its string features (``_OWN_NAMES``), its flags (``_FLAG_NAMES``), its form
+    without clitics, and the three flags its neighbours read (person trigger, organization head, place)."""
+
+    own: tuple[str, ...]
+    flags: tuple[bool, bool, bool, bool]
+    b: str
+    trigger: bool
+    org: bool
+    place: bool
+
+
+def _token_values(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _TokenValues:
     b = strip_clitics(w)
     loc, country = gaz["LOC"], gaz["COUNTRY"]
-    f: dict[str, str | float] = {
-        "w": w, "b": b, "stem": stem, "p2": w[:2], "p3": w[:3], "s2": w[-2:], "s3": w[-3:],
-        "shape": _shape(w), "len": str(min(len(w), 8)), "al": "1" if w.startswith(_DEFINITE) else "0",
-    }
-    if b in country or w in country:
-        f["gaz_country"] = 1.0
-    if b in loc or w in loc:
-        f["gaz_loc"] = 1.0
+    own = (w, b, stem, w[:2], w[:3], w[-2:], w[-3:], _shape(w), str(min(len(w), 8)),
+           "1" if w.startswith(_DEFINITE) else "0")
     trigger = w in _PERSON_TRIGGERS
     org = w in _ORG_HEADS or b in _ORG_HEADS
-    if trigger:
-        f["trig_per"] = 1.0
-    if org:
-        f["org_head"] = 1.0
-    return f, b, trigger, org, b in loc or b in country
+    flags = (b in country or w in country, b in loc or w in loc, trigger, org)
+    return _TokenValues(own, flags, b, trigger, org, b in loc or b in country)
+
+
+def _token_facts(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _TokenFacts:
+    v = _token_values(w, stem, gaz)
+    f: dict[str, str | float] = dict(zip(_OWN_NAMES, v.own, strict=True))
+    f.update((k, 1.0) for k, on in zip(_FLAG_NAMES, v.flags, strict=True) if on)
+    return f, v.b, v.trigger, v.org, v.place
 
 
 def _features(norm: Sequence[str], stems: Sequence[str], gaz: dict[str, frozenset[str]],
@@ -142,9 +156,6 @@ def _model_attributes() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     return model, {x: frozenset(ys) for x, ys in after.items()}
 
 
-_OWN_NAMES = ("w", "b", "stem", "p2", "p3", "s2", "s3", "shape", "len", "al")  # the string features of a token
-
-
 @functools.cache
 def _model_values() -> dict[str, frozenset[str]]:
     """Per string feature (``w``, ``-1:b``, ...), the values the model weighs: a value it does not know is
@@ -171,27 +182,17 @@ def _near_names() -> tuple[tuple[frozenset[str], frozenset[str], str, str, tuple
 def _item_facts(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _ItemFacts:
     """``_token_facts`` as the model's attributes (only those it weighs)."""
     model, values = _model_attributes()[0], _model_values()
-    b = strip_clitics(w)
-    own = (w, b, stem, w[:2], w[:3], w[-2:], w[-3:], _shape(w), str(min(len(w), 8)),
-           "1" if w.startswith(_DEFINITE) else "0")
-    mine = [f"{k}:{v}" for k, v in zip(_OWN_NAMES, own, strict=True) if v in values[k]]
-    loc, country = gaz["LOC"], gaz["COUNTRY"]
-    trigger = w in _PERSON_TRIGGERS
-    org = w in _ORG_HEADS or b in _ORG_HEADS
-    place = b in loc or b in country
-    if b in country or w in country:
-        mine += [k for k in ("gaz_country",) if k in model]
-    if b in loc or w in loc:
-        mine += [k for k in ("gaz_loc",) if k in model]
-    if trigger or org:
-        mine += [k for k, on in (("trig_per", trigger), ("org_head", org)) if on and k in model]
+    v = _token_values(w, stem, gaz)
+    b = v.b
+    mine = [f"{k}:{x}" for k, x in zip(_OWN_NAMES, v.own, strict=True) if x in values[k]]
+    mine += [k for k, on in zip(_FLAG_NAMES, v.flags, strict=True) if on and k in model]
     near = []
     for w_values, b_values, w_prefix, b_prefix, flags in _near_names():
         given = [w_prefix + w] if w in w_values else []
         if b in b_values:
             given.append(b_prefix + b)
-        if trigger or org or place:
-            given += [a for a, on in zip(flags, (trigger, org, place), strict=True) if on and a in model]
+        if v.trigger or v.org or v.place:
+            given += [a for a, on in zip(flags, (v.trigger, v.org, v.place), strict=True) if on and a in model]
         near.append(given)
     return mine, b, (near[0], near[1], near[2], near[3])
 

@@ -117,18 +117,16 @@ def _run_job(job: _StoryJob) -> list[StoryDigest]:
 def _story_jobs(stories: Sequence[Story], by_id: Mapping[str, Analysis], config: Config, summaries: bool,
                 size: int = 300) -> list[_StoryJob]:
     """The stories in jobs of about ``size`` articles (a larger story alone), in order."""
-    jobs: list[_StoryJob] = []
-    part: list[Story] = []
+    parts: list[list[Story]] = [[]]
     n = 0
     for story in stories:
-        part.append(story)
-        n += len(story.every_article)
         if n >= size:
-            jobs.append(_StoryJob(tuple(part), {a: by_id[a] for s in part for a in s.every_article}, config, summaries))
-            part, n = [], 0
-    if part:
-        jobs.append(_StoryJob(tuple(part), {a: by_id[a] for s in part for a in s.every_article}, config, summaries))
-    return jobs
+            parts.append([])
+            n = 0
+        parts[-1].append(story)
+        n += len(story.every_article)
+    return [_StoryJob(tuple(p), {a: by_id[a] for s in p for a in s.every_article}, config, summaries)
+            for p in parts if p]
 
 
 def article_facts(items: Sequence[Article | Analysis], ner: NerMode = "fast") -> list[ArticleFacts]:
