@@ -730,7 +730,8 @@ def serve(
                      "or stop the program that uses it", markup=False)
         raise typer.Exit(EXIT_USAGE) from exc
     try:
-        app_ = create_app(str(db), allowed_hosts=tuple(dict.fromkeys(hosts)), config=config, create=create)
+        app_ = create_app(str(db), allowed_hosts=tuple(dict.fromkeys(hosts)), config=config, create=create,
+                          freeze_gc=True)
     except StoreError as exc:
         sock.close()
         _err().print(f"khulasa: error: {exc}", markup=False)

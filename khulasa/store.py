@@ -156,9 +156,16 @@ def _migration_7(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE analyses ADD COLUMN tokens BLOB")
 
 
+def _migration_8(db: sqlite3.Connection) -> None:
+    """Articles indexed by (date, id), the order ``/api/articles`` lists them in: a page is read from the
+    index (at 100k articles the sort it replaces took 150 ms a request, and ~180 ms for a deep page)."""
+    db.execute("DROP INDEX IF EXISTS articles_date")
+    db.execute("CREATE INDEX IF NOT EXISTS articles_date_id ON articles(date, id)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3,
                                                                  _migration_4, _migration_5, _migration_6,
-                                                                 _migration_7)
+                                                                 _migration_7, _migration_8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -403,6 +410,18 @@ class Store:
         """Every stored article, oldest first (then by id)."""
         rows = self.db.execute(f"SELECT {_SELECT} FROM articles ORDER BY date IS NULL, date, id").fetchall()
         return [self._article(r) for r in rows]
+
+    def article_ids(self, limit: int, offset: int = 0) -> list[str]:
+        """A page of article ids in the order of ``articles`` (dated ones by date then id, then the undated
+        by id), read from the (date, id) index, not sorted per call."""
+        ids = [str(r[0]) for r in self.db.execute(
+            "SELECT id FROM articles WHERE date IS NOT NULL ORDER BY date, id LIMIT ? OFFSET ?", (limit, offset))]
+        if len(ids) < limit:
+            dated = int(self.db.execute("SELECT count(*) FROM articles WHERE date IS NOT NULL").fetchone()[0])
+            ids += [str(r[0]) for r in self.db.execute(
+                "SELECT id FROM articles WHERE date IS NULL ORDER BY id LIMIT ? OFFSET ?",
+                (limit - len(ids), max(0, offset - dated)))]
+        return ids
 
     def articles_by_id(self, ids: Sequence[str]) -> list[Article]:
         """The stored articles of ``ids``, in that order (unknown ids are left out)."""

@@ -15,8 +15,10 @@ half-written reaches the store (one transaction per batch).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
+import gc
 import json
 import multiprocessing
 import sqlite3
@@ -179,13 +181,17 @@ def _media_type(value: str) -> str:
 
 def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
                max_body: int = MAX_BODY, max_words: int | None = None, config: Config = DEFAULT,
-               create: bool = False, busy_timeout: float = 5.0, page_size: int = 20) -> FastAPI:
+               create: bool = False, busy_timeout: float = 5.0, page_size: int = 20,
+               freeze_gc: bool = False) -> FastAPI:
     """The app serving the store at ``db_path``: pages and API read the stored digests (nothing is
     recomputed per request), writes go to one writer process (``khulasa.archive``).
 
     ``create``: make a new store when the file is missing (else ``StoreError``); ``max_words`` overrides
     the summary budget of ``config``; ``busy_timeout``: seconds a write waits for another process's
-    lock before the request gets 503; ``page_size``: stories per page of the home page.
+    lock before the request gets 503; ``page_size``: stories per page of the home page; ``freeze_gc``
+    (for a server process, not a test): at start-up, move every object alive then out of the garbage
+    collector's sight (``gc.freeze``): a full collection of the ~90k objects of imported modules took
+    40–70 ms here, a pause every request waited for, however small.
     """
     if max_words is not None:
         config = dataclasses.replace(config, summary=dataclasses.replace(config.summary, max_words=max_words))
@@ -196,12 +202,15 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     words = config.summary.max_words
     cache: dict[str, tuple[str, str]] = {}  # page key -> (store change counter, html)
 
-    pages.parts_html([], count="")  # the templates compiled now, not on the first visitor's request
+    pages.compile_templates()  # now, not on the first visitors' requests
     if not writer.stale:  # a store from before the live archive (or written by Store.ingest): derive, meanwhile serve
         writer.submit(_catch_up)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if freeze_gc:  # the server is loaded (uvicorn's protocol modules too): what lives now lives on
+            gc.collect()
+            gc.freeze()
         yield
         writer.close()
         readers.close()
@@ -242,6 +251,34 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             cache.clear()
         cache[key] = (version, html)
         return html
+
+    sections: collections.OrderedDict[str, tuple[str, pages.Section, int]] = collections.OrderedDict()
+    sections_size = [0]  # characters held in ``sections``
+    sections_lock = threading.Lock()
+
+    def story_sections(store: Store, keys: list[tuple[str, str]]) -> list[pages.Section]:
+        """The rendered sections (``html.section``, entity links on) of the stories ``keys`` (id, version),
+        kept per story and version: a page renders only the stories that changed since; past
+        SECTIONS_CHARS the least recently shown go."""
+        found: dict[str, pages.Section] = {}
+        with sections_lock:
+            for sid, version in keys:
+                hit = sections.get(sid)
+                if hit is not None and hit[0] == version:
+                    sections.move_to_end(sid)
+                    found[sid] = hit[1]
+        missing = [sid for sid, _ in keys if sid not in found]
+        versions = dict(keys)
+        for sid, part in zip(missing, _parts(store, missing, words), strict=True):
+            one = found[sid] = pages.section(part, entity_links=True)
+            size = len(one.html) + len(one.citations) + len(one.sentences) + sum(map(len, one.articles.values()))
+            with sections_lock:
+                old = sections.pop(sid, None)
+                sections_size[0] += size - (old[2] if old else 0)
+                sections[sid] = (versions[sid], one, size)
+                while sections_size[0] > SECTIONS_CHARS and len(sections) > 1:
+                    sections_size[0] -= sections.popitem(last=False)[1][2]
+        return [found[sid] for sid, _ in keys]
 
     def story_listing(store: Store, limit: int, offset: int, order: str,
                       shown: StoryFilter | None = None) -> list[str]:
@@ -291,9 +328,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     @app.get("/api/articles")
     def list_articles(limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
         store = readers.get()
-        rows = store.db.execute("SELECT id FROM articles ORDER BY date IS NULL, date, id LIMIT ? OFFSET ?",
-                                (limit, offset)).fetchall()
-        arts = store.articles_by_id([str(r[0]) for r in rows])
+        arts = store.articles_by_id(store.article_ids(limit, offset))
         return {"total": store.count(), "limit": limit, "offset": offset, "articles": [
             {"id": a.id, "title": a.title, "date": a.date.isoformat() if a.date else None, "source": a.credit,
              "path": a.path} for a in arts]}
@@ -415,11 +450,11 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         version = json.dumps([total, rows, outlets])
 
         def render() -> str:
-            parts = _parts(store, [str(r[0]) for r in rows], words)
-            return pages.parts_html(parts, extra_header=search_form + _index_html([(str(r[0]), str(r[1])) for r in rows],
-                                                                                 order),
-                                    count=_COUNT_MARK, footer=_pager_html(page, page_size, total, order, shown),
-                                    entity_links=True, store_filter=shown._asdict(), outlets=outlets)
+            return pages.sections_html(
+                story_sections(store, [(str(r[0]), f"{r[2]}:{r[3]}") for r in rows]),
+                extra_header=search_form + _index_html([(str(r[0]), str(r[1])) for r in rows], order),
+                count=_COUNT_MARK, footer=_pager_html(page, page_size, total, order, shown),
+                store_filter=shown._asdict(), outlets=outlets)
 
         html = cached(f"home:{page}:{order}:{json.dumps(shown)}", version, render)
         return html.replace(_COUNT_MARK, _count_line(store.count(), total, offset, len(rows)), 1)
@@ -430,13 +465,17 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         moved = redirect_of(store, story_id)
         if moved is not None:
             return RedirectResponse(f"/stories/{moved}", status_code=308)
-        row = store.db.execute("SELECT headline, page, changed_at, doc IS NULL FROM stories WHERE id=?",
+        row = store.db.execute("SELECT headline, changed_at, doc IS NULL FROM stories WHERE id=?",
                                (story_id,)).fetchone()
         if row is None:
             raise HTTPException(404, f"no story has the id {story_id!r}")
-        return cached(f"story:{story_id}", f"{row[2]}:{row[3]}", lambda: pages.parts_html(
-            [_part(store, story_id, row[1], words)], title=str(row[0]), extra_header=search_form +
-            '<p><a href="/">كل القصص</a></p>', count="", entity_links=True))
+        version = f"{row[1]}:{row[2]}"
+
+        def render() -> str:
+            return pages.sections_html(story_sections(store, [(story_id, version)]), title=str(row[0]),
+                                       extra_header=search_form + '<p><a href="/">كل القصص</a></p>', count="")
+
+        return cached(f"story:{story_id}", version, render)
 
     @app.get("/entities/{name}", response_class=HTMLResponse)
     def entity_page(name: str) -> str:
@@ -482,6 +521,7 @@ def _parse_batch(body: bytes) -> IngestIn:
         raise HTTPException(422, [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]) from exc
 
 
+SECTIONS_CHARS = 32_000_000  # the rendered story sections a server keeps (a large story's is 50-100k characters)
 _COUNT_MARK = "\x00count\x00"  # where the home page's counts go: they change with every write, the page not
 
 

@@ -97,6 +97,31 @@ def test_html_is_rtl_and_self_contained() -> None:
     assert '<meta name="generator" content="khulasa' in page
 
 
+def test_a_page_joined_from_rendered_sections_holds_the_merged_data_of_its_stories() -> None:
+    """The page data is joined as text from each story's section: it must equal the stories' data merged
+    and written whole, "<" escaped (a title with "</script>" cannot end the block)."""
+    from dataclasses import replace
+
+    from khulasa.output.html import section, sections_html, story_part
+
+    by_id = {a.id: replace(a, title=f"</script><!--<script> {a.title}") for a in RESULT.articles}
+    parts = [story_part(sd, by_id) for sd in RESULT.stories]
+    merged: dict[str, dict[str, object]] = {"articles": {}, "citations": {}, "sentences": {}}
+    for part in parts:
+        for key, values in merged.items():
+            values.update(part["data"][key])
+    merged["articles"] = dict(sorted(merged["articles"].items()))
+    expected = json.dumps(merged, ensure_ascii=False).replace("<", "\\u003c")
+    for chosen in (parts, parts[:1], parts[::-1], []):
+        page = sections_html([section(p) for p in chosen], count="")
+        block = re.search(r'id="khulasa-data">(.*?)</script>', page, re.S)
+        assert block is not None and "<" not in block.group(1)
+        if chosen is parts:
+            assert block.group(1) == expected and "</script><!--" in json.loads(block.group(1))["articles"][
+                next(iter(parts[0]["data"]["articles"]))]["title"]
+        assert json.loads(block.group(1))["citations"].keys() == {c for p in chosen for c in p["data"]["citations"]}
+
+
 def test_digest_command_writes_all_formats(tmp_path: Path) -> None:
     runner = CliRunner(env={"COLUMNS": "160"})
     files = {k: tmp_path / f"d.{k}" for k in ("json", "md", "html")}

@@ -204,6 +204,25 @@ def test_articles_round_trip(tmp_path: Path) -> None:
                 a.text, a.title, a.date, a.source, a.outlet, a.dateline)
 
 
+def test_article_pages_follow_the_full_listing_across_the_undated(tmp_path: Path) -> None:
+    import datetime as dt
+
+    rnd = random.Random(7)
+    arts = [Article(id=f"a{k:02d}", text=f"نص رقم {k} عن موضوع {rnd.random()}.", title=f"عنوان {k}",
+                    date=None if k % 4 == 0 else dt.date(2018, 1 + k % 3, 1 + k % 5)) for k in range(30)]
+    with Store(tmp_path / "k.db") as store:
+        store.ingest(arts)
+        whole = [a.id for a in store.articles()]
+        assert len(whole) == 30 and whole[-1] == "a28"  # undated last, by id
+        for size in (1, 7, 30, 50):
+            pages = [store.article_ids(size, offset) for offset in range(0, 35, size)]
+            assert [i for page in pages for i in page] == whole, size
+        assert store.article_ids(5, 40) == []
+        plan = " ".join(str(r) for r in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE date IS NOT NULL ORDER BY date, id LIMIT 5"))
+        assert "articles_date_id" in plan and "TEMP B-TREE" not in plan
+
+
 def test_ingest_tells_stored_before_from_repeated_in_the_batch(tmp_path: Path) -> None:
     a = ARTICLES[0]
     copy = replace(a, id=a.id + "-copy")
@@ -238,6 +257,8 @@ def test_migration_6_fills_the_entity_and_outlet_indexes_from_the_stored_digests
         store.db.execute("DROP TABLE story_entities")  # as schema 5 left it
         store.db.execute("DROP TABLE story_outlets")
         store.db.execute("ALTER TABLE analyses DROP COLUMN tokens")  # migration 7's
+        store.db.execute("DROP INDEX articles_date_id")  # migration 8's
+        store.db.execute("CREATE INDEX articles_date ON articles(date)")
         store.db.execute("UPDATE meta SET value='5' WHERE key='schema_version'")
     assert all(written)  # the examples name places and organizations, and have outlets
     with Store(path) as store:

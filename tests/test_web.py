@@ -167,6 +167,24 @@ def test_writes_by_another_process_are_seen(tmp_path: Path) -> None:
         assert client.get("/").text != page_before
 
 
+def test_a_page_of_kept_story_sections_equals_one_rendered_afresh(tmp_path: Path) -> None:
+    """The server keeps each story's rendered section; after a story grows, its page shows the new one."""
+    path = tmp_path / "k.db"
+    articles = read_articles([str(EXAMPLES)]).articles
+    with Store(path) as store:
+        Archive(store).add(articles[:10])
+    with TestClient(create_app(str(path), allowed_hosts=HOSTS)) as client:
+        before = {s["id"]: s["articles"] for s in client.get("/api/stories").json()["stories"]}
+        client.get("/")
+        with Store(path) as store:
+            Archive(store).add(articles[10:])
+        after = {s["id"]: s["articles"] for s in client.get("/api/stories").json()["stories"]}
+        assert any(after.get(sid, size) != size for sid, size in before.items())  # a kept story changed
+        kept = client.get("/").text
+    with TestClient(create_app(str(path), allowed_hosts=HOSTS)) as fresh:
+        assert fresh.get("/").text == kept
+
+
 def test_a_busy_store_answers_503_with_retry_after(tmp_path: Path) -> None:
     path = _built(tmp_path / "k.db")
     app = create_app(str(path), allowed_hosts=HOSTS, busy_timeout=0.2)

@@ -13,7 +13,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -40,6 +40,16 @@ def _environment() -> Any:
 
     return jinja2.Environment(loader=jinja2.PackageLoader("khulasa.output", "templates"),
                               autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def compile_templates() -> None:
+    """Compile every page template now (a server does it at start, not on its first visitors' requests:
+    the story section's alone takes tens of milliseconds), and read the page's CSS and script."""
+    env = _environment()
+    for name in env.list_templates(extensions=["j2"]):
+        env.get_template(name)
+    _static("digest.css")
+    _static("digest.js")
 
 
 @functools.cache
@@ -160,15 +170,6 @@ def _one_per_source(citations: Sequence[Citation]) -> list[tuple[int, Citation]]
     return out
 
 
-def _merged_data(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"articles": {}, "citations": {}, "sentences": {}}
-    for part in parts:
-        for key, values in out.items():
-            values.update(part["data"][key])
-    out["articles"] = dict(sorted(out["articles"].items()))
-    return out
-
-
 def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "", *, count: str | None = None,
                 footer: str = "") -> str:
     """One self-contained RTL page (no network): summaries with clickable citations, timelines, figures,
@@ -182,6 +183,36 @@ def digest_html(result: Digest, title: str = "خلاصة", extra_header: str = "
                       footer=footer)
 
 
+class Section(NamedTuple):
+    """One story's part of a page, rendered: its HTML and its citation data as JSON texts, each "<" escaped
+    (a server keeps these, so a page of many stories renders only those that changed, and joins texts)."""
+
+    html: Markup
+    articles: dict[str, str]  # cited article id -> its JSON value
+    citations: str  # the members of the story's citations object ('"id": {...}, ...'), or ""
+    sentences: str  # the members of its sentences object, or ""
+    outlets: tuple[str, ...]
+    entities: tuple[str, ...]
+
+
+def _members(values: Mapping[str, Any]) -> str:
+    return _script_safe(json.dumps(values, ensure_ascii=False))[1:-1]
+
+
+def _script_safe(text: str) -> str:
+    # Every "<" escaped: text holding "</script>" or "<!--<script>" cannot end or swallow the data block.
+    return text.replace("<", "\\u003c")
+
+
+def section(part: Mapping[str, Any], entity_links: bool = False) -> Section:
+    """A story's ``story_part`` rendered for ``sections_html`` (``entity_links`` as in ``parts_html``)."""
+    view, data = part["view"], part["data"]
+    html = Markup(_environment().get_template("story.html.j2").render(sd=view, entity_links=entity_links))
+    return Section(html, {k: _script_safe(json.dumps(v, ensure_ascii=False)) for k, v in data["articles"].items()},
+                   _members(data["citations"]), _members(data["sentences"]), tuple(view["story"]["outlets"]),
+                   tuple(e["name"] for e in view["entities"]))
+
+
 def parts_html(parts: Sequence[Mapping[str, Any]], title: str = "خلاصة", extra_header: str = "", *, count: str,
                footer: str = "", entity_links: bool = False, store_filter: Mapping[str, str] | None = None,
                outlets: Sequence[str] | None = None) -> str:
@@ -190,16 +221,27 @@ def parts_html(parts: Sequence[Mapping[str, Any]], title: str = "خلاصة", ex
     ``store_filter``: the filters also ask the server for every matching story of the store (its home
     page), shown with the values given (``outlet``, ``start``, ``end``, ``entity``); ``outlets``: every
     outlet to choose from (default: those of ``parts``)."""
-    # Every "<" escaped: text holding "</script>" or "<!--<script>" cannot end or swallow the data block.
-    payload = json.dumps(_merged_data(parts), ensure_ascii=False).replace("<", "\\u003c")
+    return sections_html([section(p, entity_links) for p in parts], title, extra_header, count=count, footer=footer,
+                         store_filter=store_filter, outlets=outlets)
+
+
+def sections_html(sections: Sequence[Section], title: str = "خلاصة", extra_header: str = "", *, count: str,
+                  footer: str = "", store_filter: Mapping[str, str] | None = None,
+                  outlets: Sequence[str] | None = None) -> str:
+    """``parts_html`` from the stories' ``section`` values."""
+    articles: dict[str, str] = {}
+    for one in sections:
+        articles.update(one.articles)
+    payload = "".join(('{"articles": {', ", ".join(f"{_script_safe(json.dumps(k, ensure_ascii=False))}: {v}"
+                                                  for k, v in sorted(articles.items())),
+                       '}, "citations": {', ", ".join(one.citations for one in sections if one.citations),
+                       '}, "sentences": {', ", ".join(one.sentences for one in sections if one.sentences), "}}"))
     return str(_environment().get_template("digest.html.j2").render(
         title=title, version=_version(), css=Markup(_static("digest.css")), js=Markup(_static("digest.js")),
         payload=Markup(payload), extra_header=Markup(extra_header), footer=Markup(footer), count=count,
-        entity_links=entity_links, store_filter=store_filter,
-        stories=[p["view"] for p in parts],
-        all_outlets=list(outlets) if outlets is not None else sorted({o for p in parts
-                                                                       for o in p["view"]["story"]["outlets"]}),
-        all_entities=sorted({e["name"] for p in parts for e in p["view"]["entities"]})))
+        store_filter=store_filter, sections=[one.html for one in sections], several=len(sections) > 1,
+        all_outlets=list(outlets) if outlets is not None else sorted({o for one in sections for o in one.outlets}),
+        all_entities=sorted({e for one in sections for e in one.entities})))
 
 
 def search_form_html(query: str = "") -> str:
