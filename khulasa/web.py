@@ -256,26 +256,28 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
     sections_size = [0]  # characters held in ``sections``
     sections_lock = threading.Lock()
 
-    def story_sections(store: Store, keys: list[tuple[str, str]]) -> list[pages.Section]:
+    def story_sections(store: Store, keys: list[tuple[str, str]], brief: bool = False) -> list[pages.Section]:
         """The rendered sections (``html.section``, entity links on) of the stories ``keys`` (id, version),
-        kept per story and version: a page renders only the stories that changed since; past
-        SECTIONS_CHARS the least recently shown go."""
+        in full or (``brief``) as a page of many stories shows them (``html.brief_part``), kept per story,
+        form and version: a page renders only the stories that changed since; past SECTIONS_CHARS the
+        least recently shown go."""
         found: dict[str, pages.Section] = {}
+        form = "brief" if brief else "full"
         with sections_lock:
             for sid, version in keys:
-                hit = sections.get(sid)
+                hit = sections.get(f"{form}:{sid}")
                 if hit is not None and hit[0] == version:
-                    sections.move_to_end(sid)
+                    sections.move_to_end(f"{form}:{sid}")
                     found[sid] = hit[1]
         missing = [sid for sid, _ in keys if sid not in found]
         versions = dict(keys)
         for sid, part in zip(missing, _parts(store, missing, words), strict=True):
-            one = found[sid] = pages.section(part, entity_links=True)
+            one = found[sid] = pages.section(pages.brief_part(part) if brief else part, entity_links=True)
             size = len(one.html) + len(one.citations) + len(one.sentences) + sum(map(len, one.articles.values()))
             with sections_lock:
-                old = sections.pop(sid, None)
+                old = sections.pop(f"{form}:{sid}", None)
                 sections_size[0] += size - (old[2] if old else 0)
-                sections[sid] = (versions[sid], one, size)
+                sections[f"{form}:{sid}"] = (versions[sid], one, size)
                 while sections_size[0] > SECTIONS_CHARS and len(sections) > 1:
                     sections_size[0] -= sections.popitem(last=False)[1][2]
         return [found[sid] for sid, _ in keys]
@@ -372,12 +374,13 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         return JSONResponse(documents.digest_document(_one(store, sd, words))["stories"][0])
 
     def entity_stories(store: Store, name: str, limit: int, offset: int) -> tuple[str, list[tuple[Any, ...]], int]:
-        """The key of ``name``, its stories (id, headline, listing, summary pending, names, type, mentions;
-        largest first) and how many there are."""
+        """The key of ``name``, its stories (id, headline, listing, summary pending, names, type, mentions,
+        changed at; largest first) and how many there are."""
         key = entity_key(name)
         total = int(store.db.execute("SELECT count(*) FROM story_entities WHERE key=?", (key,)).fetchone()[0])
         rows = store.db.execute(
-            "SELECT s.id, s.headline, s.listing, s.doc IS NULL, e.name, e.type, e.mentions FROM story_entities e "
+            "SELECT s.id, s.headline, s.listing, s.doc IS NULL, e.name, e.type, e.mentions, s.changed_at "
+            "FROM story_entities e "
             "JOIN stories s ON s.id = e.story_id WHERE e.key=? ORDER BY s.size DESC, s.id LIMIT ? OFFSET ?",
             (key, limit, offset)).fetchall()
         return key, rows, total
@@ -451,7 +454,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
 
         def render() -> str:
             return pages.sections_html(
-                story_sections(store, [(str(r[0]), f"{r[2]}:{r[3]}") for r in rows]),
+                story_sections(store, [(str(r[0]), f"{r[2]}:{r[3]}") for r in rows], brief=True),
                 extra_header=search_form + _index_html([(str(r[0]), str(r[1])) for r in rows], order),
                 count=_COUNT_MARK, footer=_pager_html(page, page_size, total, order, shown),
                 store_filter=shown._asdict(), outlets=outlets)
@@ -487,8 +490,8 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         head = (f'<p><a href="/">كل القصص</a></p><h2 class="entity-title"><bdi>{escape(shown)}</bdi> · '
                 f'<span class="meta">{total} {"قصة" if total == 1 else "قصص"}'
                 f'{"، أكبرها أولا" if total > 1 else ""}</span></h2>')
-        return pages.parts_html(_parts(store, [str(r[0]) for r in rows], words), title=shown,
-                                extra_header=search_form + head, count="", entity_links=True)
+        return pages.sections_html(story_sections(store, [(str(r[0]), f"{r[7]}:{r[3]}") for r in rows], brief=True),
+                                   title=shown, extra_header=search_form + head, count="")
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(q: str = "") -> str:

@@ -96,6 +96,30 @@ def test_story_page_is_rtl_and_citations_open_their_sentence(server: str, page: 
     page.screenshot(path=str(OUT / "story-page.png"), full_page=False)
 
 
+def test_the_home_page_asks_for_a_cited_text_once_and_a_story_page_holds_its_own(server: str, browser: object) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    pg = browser.new_page()
+    asked: list[str] = []
+    pg.on("request", lambda r: asked.append(r.url) if "/api/articles/" in r.url else None)
+    pg.goto(server + "/")
+    button = pg.locator("button.cite").first
+    for _ in range(2):
+        button.click()
+        pg.wait_for_selector("#viewer mark")
+        pg.keyboard.press("Escape")
+        pg.wait_for_selector("#viewer", state="hidden")
+    assert asked and len(asked) == len(set(asked))  # each text asked for once
+    story = pg.locator("section.story").first.get_attribute("id")
+    asked.clear()
+    pg.goto(f"{server}/stories/{story}")
+    pg.locator("button.cite").first.click()
+    pg.wait_for_selector("#viewer mark")
+    assert len(pg.inner_text("#viewer mark").split()) >= 3 and asked == []
+    pg.close()
+
+
 def test_search_without_hamza_finds_the_article(server: str, page: object) -> None:
     from playwright.sync_api import Page
 
@@ -153,7 +177,7 @@ def test_citation_viewer_on_a_phone_opens_in_view_and_closes_with_escape_and_bac
     for closing in ("Escape", "Back"):
         y = pg.evaluate("window.scrollY")
         button.click()
-        assert pg.locator("#viewer").is_visible()
+        pg.wait_for_selector("#viewer mark")  # the cited text is asked of the server first
         rect = pg.evaluate("(() => { const r = document.getElementById('viewer').getBoundingClientRect();"
                            " return [r.top, r.bottom, innerHeight]; })()")
         assert 0 <= rect[0] < rect[1] <= rect[2] + 1  # wholly in view
@@ -166,6 +190,7 @@ def test_citation_viewer_on_a_phone_opens_in_view_and_closes_with_escape_and_bac
         assert abs(pg.evaluate("window.scrollY") - y) < 2
     OUT.mkdir(exist_ok=True)
     button.click()
+    pg.wait_for_selector("#viewer mark")
     pg.screenshot(path=str(OUT / "story-page-mobile.png"))
     pg.close()
 
@@ -177,6 +202,7 @@ def test_dates_ids_and_paths_keep_their_order_in_right_to_left_lines(server: str
     assert isinstance(page, Page)
     page.goto(server + "/")
     page.locator("button.cite").first.click()
+    page.wait_for_selector("#viewer mark")
     for selector in ("ol.sources time", "#viewer-meta bdi[dir=ltr]"):
         el = page.locator(selector).first
         assert el.evaluate("e => getComputedStyle(e).direction") == "ltr", selector
@@ -195,6 +221,7 @@ def test_dark_mode_and_print_stylesheet(server: str, browser: object) -> None:
     dark = pg.evaluate("getComputedStyle(document.body).backgroundColor")
     assert light != dark and sum(int(x) for x in dark[dark.index("(") + 1:-1].split(",")[:3]) < 150
     pg.locator("button.cite").first.click()
+    pg.wait_for_selector("#viewer mark")
     pg.emulate_media(media="print", color_scheme="light")
     assert pg.evaluate("getComputedStyle(document.getElementById('viewer')).display") == "none"
     assert pg.evaluate("getComputedStyle(document.querySelector('form.search')).display") == "none"

@@ -122,6 +122,33 @@ def test_a_page_joined_from_rendered_sections_holds_the_merged_data_of_its_stori
         assert json.loads(block.group(1))["citations"].keys() == {c for p in chosen for c in p["data"]["citations"]}
 
 
+def test_a_brief_story_part_keeps_what_its_shown_citations_need(monkeypatch: pytest.MonkeyPatch) -> None:
+    from khulasa.output import html
+
+    for name in ("BRIEF_EVENTS", "BRIEF_SOURCES", "BRIEF_ENTITIES", "BRIEF_FIGURES"):
+        monkeypatch.setattr(html, name, 1)
+    by_id = {a.id: a for a in RESULT.articles}
+    sd = max(RESULT.stories, key=lambda s: len(s.story.events))
+    full = html.story_part(sd, by_id)
+    brief = html.brief_part(full)
+    assert len(full["view"]["story"]["events"]) > 1 and len(full["view"]["sources"]) > 1
+    assert [e["id"] for e in brief["view"]["story"]["events"]] == [full["view"]["story"]["events"][-1]["id"]]
+    page = html.sections_html([html.section(brief, entity_links=True)], count="")
+    block = re.search(r'id="khulasa-data">(.*?)</script>', page, re.S)
+    assert block is not None
+    data = json.loads(block.group(1))
+    buttons = re.findall(r'<button class="cite" data-cite="([^"]+)"', page)
+    assert buttons and sorted(set(buttons)) == sorted(data["citations"])
+    assert {c["article_id"] for c in data["citations"].values()} == set(data["articles"])
+    assert all("text" not in a and a["title"] for a in data["articles"].values())
+    assert all(set(ids) <= set(data["citations"]) for ids in data["sentences"].values())
+    sources = re.search(r'<ol class="sources">(.*?)</ol>', page, re.S)
+    assert sources is not None and sources.group(1).count("<li>") == 1
+    assert f'<a href="/stories/{sd.story.id}">و' in page and "أقدم في صفحة القصة" in page
+    names = "|".join(e.name for e in sd.entities)
+    assert f'data-entities="{names}"' in page  # the filter by name still sees every name
+
+
 def test_digest_command_writes_all_formats(tmp_path: Path) -> None:
     runner = CliRunner(env={"COLUMNS": "160"})
     files = {k: tmp_path / f"d.{k}" for k in ("json", "md", "html")}

@@ -22,6 +22,10 @@ from khulasa.output.labels import (
     ARTICLES,
     ARTICLES_GEN,
     COPIES,
+    EVENTS_GEN,
+    FIGURES_GEN,
+    NAMES_GEN,
+    SOURCES_GEN,
     STORIES,
     VERDICT_AR,
     count_ar,
@@ -127,6 +131,41 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
     return {"view": view, "data": data}
 
 
+BRIEF_EVENTS, BRIEF_SOURCES, BRIEF_ENTITIES, BRIEF_FIGURES = 12, 30, 24, 8  # a story's share of a page of many
+
+
+def brief_part(part: Mapping[str, Any]) -> dict[str, Any]:
+    """A story's ``story_part`` for a page of many stories (a server's home and entity pages): its last
+    BRIEF_EVENTS events, first BRIEF_SOURCES sources, BRIEF_ENTITIES names and BRIEF_FIGURES figures, with
+    how many more its own page shows; the data keeps what the shown citations need, the cited articles
+    without their texts (the page asks the server for a text when a citation is opened). A real week's
+    largest stories (hundreds of articles) made a home page of 8.7 MB in full."""
+    view, data = part["view"], part["data"]
+    story = view["story"]
+    events = story["events"][-BRIEF_EVENTS:]
+    shown = {e["id"] for e in events}
+    strip = story["strip"]
+    if strip is not None and len(events) < len(story["events"]):
+        strip = {**strip, "marks": [m for m in strip["marks"] if m["id"] in shown]}
+    hidden = {"events": len(story["events"]) - len(events), "sources": max(0, len(view["sources"]) - BRIEF_SOURCES),
+              "entities": max(0, len(view["entities"]) - BRIEF_ENTITIES),
+              "figures": max(0, len(view["figures"]) - BRIEF_FIGURES)}
+    notes = {key: count_ar(n, forms) for key, n, forms in (
+        ("events", hidden["events"], EVENTS_GEN), ("sources", hidden["sources"], SOURCES_GEN),
+        ("entities", hidden["entities"], NAMES_GEN), ("figures", hidden["figures"], FIGURES_GEN)) if n}
+    brief = {**view, "story": {**story, "events": events, "strip": strip}, "sources": view["sources"][:BRIEF_SOURCES],
+             "entities": view["entities"][:BRIEF_ENTITIES], "figures": view["figures"][:BRIEF_FIGURES],
+             "all_entities": [e["name"] for e in view["entities"]], "more": notes}
+    cited = [c["id"] for s in view["sentences"] for c in s["citations"]] + [
+        c["id"] for e in events for s in e["sentences"] for c in s["citations"]]
+    citations = {cid: data["citations"][cid] for cid in cited}
+    sentences = {k: ids for k, ids in data["sentences"].items() if all(i in citations for i in ids)}
+    articles = {c["article_id"]: {k: v for k, v in data["articles"][c["article_id"]].items() if k != "text"}
+                for c in citations.values()}
+    return {"view": brief, "data": {"articles": dict(sorted(articles.items())), "citations": citations,
+                                    "sentences": sentences}}
+
+
 def _bar(value: float, top: float) -> float:
     """A value's bar as a percentage of the group's largest (a sliver at least, so a small value shows)."""
     return round(max(2.0, 100 * value / top), 1) if top > 0 and value >= 0 else 0.0
@@ -210,7 +249,7 @@ def section(part: Mapping[str, Any], entity_links: bool = False) -> Section:
     html = Markup(_environment().get_template("story.html.j2").render(sd=view, entity_links=entity_links))
     return Section(html, {k: _script_safe(json.dumps(v, ensure_ascii=False)) for k, v in data["articles"].items()},
                    _members(data["citations"]), _members(data["sentences"]), tuple(view["story"]["outlets"]),
-                   tuple(e["name"] for e in view["entities"]))
+                   tuple(view.get("all_entities") or (e["name"] for e in view["entities"])))
 
 
 def parts_html(parts: Sequence[Mapping[str, Any]], title: str = "خلاصة", extra_header: str = "", *, count: str,

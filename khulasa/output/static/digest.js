@@ -9,6 +9,27 @@ function esc(s) {
   return d.innerHTML;
 }
 
+// A server's page of many stories leaves the cited texts out (a real week's home page was 8.7 MB with
+// them): they are asked of the server when a citation is opened, once each.
+function withTexts(ids) {
+  const missing = [...new Set(ids)].filter(a => data.articles[a].text === undefined);
+  return Promise.all(missing.map(a => fetch('/api/articles/' + a.split('/').map(encodeURIComponent).join('/'))
+    .then(r => r.ok ? r.json() : Promise.reject(new Error(r.status + ' ' + r.statusText)))
+    .then(doc => { data.articles[a].text = doc.text; })));
+}
+
+function openCitation(id) {
+  const c = data.citations[id];
+  const ids = [c.article_id, ...data.sentences[c.sentence].map(x => data.citations[x].article_id)];
+  withTexts(ids).then(() => show(id), err => {
+    document.getElementById('viewer-title').textContent = data.articles[c.article_id].title || c.article_id;
+    document.getElementById('viewer-meta').textContent = '';
+    document.getElementById('viewer-text').textContent = 'تعذر جلب نص المقال من الخادم (' + err.message + ')';
+    document.getElementById('viewer-others').innerHTML = '';
+    viewer.hidden = false;
+  });
+}
+
 function show(id) {
   const c = data.citations[id];
   const art = data.articles[c.article_id];
@@ -42,7 +63,7 @@ function hide() {
 let lastButton = null;
 document.querySelectorAll('button.cite').forEach(b => b.addEventListener('click', () => {
   lastButton = b;
-  show(b.dataset.cite);
+  openCitation(b.dataset.cite);
 }));
 function close() {
   if (viewer.hidden) return;
