@@ -143,7 +143,7 @@ def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]
         one = Digest((sd,), work.articles, (), config.summary.max_words)
         api = documents.digest_document(one)["stories"][0]
         doc = to_dict(sd)
-        rows.append((_pack(doc), _pack(api), _pack(pages.story_part(sd, articles)), stamp_, work.sid,
+        rows.append((_pack(doc), _pack(api), _pack(pages.story_part(sd, articles, texts=False)), stamp_, work.sid,
                      work.story_json, index_rows(work.sid, doc), made))
     return rows
 

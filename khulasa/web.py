@@ -560,7 +560,7 @@ def _part(store: Store, story_id: str, data: bytes | None, words: int) -> dict[s
         return dict(unpack(data))
     sd = stored_story(store, story_id, words)
     assert sd is not None
-    return pages.story_part(sd, {a.id: a for a in _one(store, sd, words).articles})
+    return pages.story_part(sd, {a.id: a for a in _one(store, sd, words).articles}, texts=False)
 
 
 def _index_html(stories: list[tuple[str, str]], order: str) -> str:

@@ -96,7 +96,7 @@ def test_story_page_is_rtl_and_citations_open_their_sentence(server: str, page: 
     page.screenshot(path=str(OUT / "story-page.png"), full_page=False)
 
 
-def test_the_home_page_asks_for_a_cited_text_once_and_a_story_page_holds_its_own(server: str, browser: object) -> None:
+def test_a_server_page_asks_for_a_cited_text_once(server: str, browser: object) -> None:
     from playwright.sync_api import Browser
 
     assert isinstance(browser, Browser)
@@ -116,7 +116,7 @@ def test_the_home_page_asks_for_a_cited_text_once_and_a_story_page_holds_its_own
     pg.goto(f"{server}/stories/{story}")
     pg.locator("button.cite").first.click()
     pg.wait_for_selector("#viewer mark")
-    assert len(pg.inner_text("#viewer mark").split()) >= 3 and asked == []
+    assert len(pg.inner_text("#viewer mark").split()) >= 3 and asked and len(asked) == len(set(asked))
     pg.close()
 
 

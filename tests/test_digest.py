@@ -147,6 +147,10 @@ def test_a_brief_story_part_keeps_what_its_shown_citations_need(monkeypatch: pyt
     assert f'<a href="/stories/{sd.story.id}">و' in page and "أقدم في صفحة القصة" in page
     names = "|".join(e.name for e in sd.entities)
     assert f'data-entities="{names}"' in page  # the filter by name still sees every name
+    monkeypatch.setattr(html, "BRIEF_VALUES", 2)
+    values = [{"value": v, "source": o, "bar": 1.0} for v, o in [("3", "a"), ("3", "a"), ("4", "a"), ("3", "b")]]
+    group = html._brief_figure({"label": "x", "by_source": values})
+    assert [(v["value"], v["source"]) for v in group["by_source"]] == [("3", "a"), ("4", "a")] and group["more"] == 2
 
 
 def test_digest_command_writes_all_formats(tmp_path: Path) -> None:

@@ -73,10 +73,11 @@ def citation_id(summary: str, sentence: int, citation: int) -> str:
     return f"{summary}-{sentence}-{citation}"
 
 
-def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
+def story_part(sd: StoryDigest, by_id: Mapping[str, Article], texts: bool = True) -> dict[str, Any]:
     """Everything a page shows of one story, as JSON values (a store keeps it, so a page is put together
     without rebuilding the story): ``view`` for the template, ``data`` for the citation viewer (the cited
-    articles' texts, every citation by id, and per summary sentence the ids of its citations)."""
+    articles, with their texts unless ``texts`` is False: a server's page asks for a text when a citation
+    is opened; every citation by id, and per summary sentence the ids of its citations)."""
     story = sd.story
     written = [(story.id, sd.summary), *((e.id, summary) for e, summary in zip(story.events, sd.events, strict=False))]
     shown = {key: [_one_per_source(s.citations) for s in summary.sentences] for key, summary in written}
@@ -125,21 +126,24 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article]) -> dict[str, Any]:
                     for a in numbers],
     }
     data = {"articles": {aid: {"title": by_id[aid].display_title, "source": by_id[aid].credit,
-                               "date": iso_date(by_id[aid].date), "path": by_id[aid].path, "text": by_id[aid].text}
+                               "date": iso_date(by_id[aid].date), "path": by_id[aid].path,
+                               **({"text": by_id[aid].text} if texts else {})}
                          for aid in cited},
             "citations": citations, "sentences": sentences}
     return {"view": view, "data": data}
 
 
-BRIEF_EVENTS, BRIEF_SOURCES, BRIEF_ENTITIES, BRIEF_FIGURES = 12, 30, 24, 8  # a story's share of a page of many
+BRIEF_EVENTS, BRIEF_SOURCES, BRIEF_ENTITIES, BRIEF_FIGURES, BRIEF_VALUES = 12, 30, 24, 8, 6  # a story's share of
+# a page of many stories
 
 
 def brief_part(part: Mapping[str, Any]) -> dict[str, Any]:
     """A story's ``story_part`` for a page of many stories (a server's home and entity pages): its last
-    BRIEF_EVENTS events, first BRIEF_SOURCES sources, BRIEF_ENTITIES names and BRIEF_FIGURES figures, with
-    how many more its own page shows; the data keeps what the shown citations need, the cited articles
-    without their texts (the page asks the server for a text when a citation is opened). A real week's
-    largest stories (hundreds of articles) made a home page of 8.7 MB in full."""
+    BRIEF_EVENTS events, first BRIEF_SOURCES sources, BRIEF_ENTITIES names and BRIEF_FIGURES figures (each
+    outlet's value once, BRIEF_VALUES at most), with how many more its own page shows; the data keeps what the shown citations need, the cited articles
+    without their texts (the page asks the server for a text when a citation is opened; a store made by
+    an older khulasa kept them). A real week's largest stories (hundreds of articles) made a home page
+    of 8.7 MB in full."""
     view, data = part["view"], part["data"]
     story = view["story"]
     events = story["events"][-BRIEF_EVENTS:]
@@ -154,7 +158,7 @@ def brief_part(part: Mapping[str, Any]) -> dict[str, Any]:
         ("events", hidden["events"], EVENTS_GEN), ("sources", hidden["sources"], SOURCES_GEN),
         ("entities", hidden["entities"], NAMES_GEN), ("figures", hidden["figures"], FIGURES_GEN)) if n}
     brief = {**view, "story": {**story, "events": events, "strip": strip}, "sources": view["sources"][:BRIEF_SOURCES],
-             "entities": view["entities"][:BRIEF_ENTITIES], "figures": view["figures"][:BRIEF_FIGURES],
+             "entities": view["entities"][:BRIEF_ENTITIES], "figures": [_brief_figure(g) for g in view["figures"][:BRIEF_FIGURES]],
              "all_entities": [e["name"] for e in view["entities"]], "more": notes}
     cited = [c["id"] for s in view["sentences"] for c in s["citations"]] + [
         c["id"] for e in events for s in e["sentences"] for c in s["citations"]]
@@ -164,6 +168,15 @@ def brief_part(part: Mapping[str, Any]) -> dict[str, Any]:
                 for c in citations.values()}
     return {"view": brief, "data": {"articles": dict(sorted(articles.items())), "citations": citations,
                                     "sentences": sentences}}
+
+
+def _brief_figure(group: Mapping[str, Any]) -> dict[str, Any]:
+    """A figure group with each (value, outlet) once, BRIEF_VALUES at most, and how many values are left out."""
+    firsts: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for v in group["by_source"]:
+        firsts.setdefault((v["value"], v["source"]), v)
+    values = list(firsts.values())
+    return {**group, "by_source": values[:BRIEF_VALUES], "more": len(group["by_source"]) - min(len(values), BRIEF_VALUES)}
 
 
 def _bar(value: float, top: float) -> float:
