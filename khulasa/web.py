@@ -241,12 +241,20 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
                 return _busy("another process holds it")
             raise
 
+    render_lock = threading.Lock()
+
     def cached(key: str, version: str, render: Callable[[], str]) -> str:
-        """A page rendered once per ``version`` of what it shows (a write elsewhere does not re-render it)."""
+        """A page rendered once per ``version`` of what it shows (a write elsewhere does not re-render it).
+        One page renders at a time: rendering is Python holding the GIL, so two at once finish no sooner,
+        and every thread that waits for the GIL beside them delays the event loop (``/api/health``) more."""
         hit = cache.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]
-        html = render()
+        with render_lock:
+            hit = cache.get(key)  # rendered by the request this one waited for
+            if hit is not None and hit[0] == version:
+                return hit[1]
+            html = render()
         if len(cache) > 256:
             cache.clear()
         cache[key] = (version, html)
@@ -490,8 +498,10 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
         head = (f'<p><a href="/">كل القصص</a></p><h2 class="entity-title"><bdi>{escape(shown)}</bdi> · '
                 f'<span class="meta">{total} {"قصة" if total == 1 else "قصص"}'
                 f'{"، أكبرها أولا" if total > 1 else ""}</span></h2>')
-        return pages.sections_html(story_sections(store, [(str(r[0]), f"{r[7]}:{r[3]}") for r in rows], brief=True),
-                                   title=shown, extra_header=search_form + head, count="")
+        with render_lock:
+            return pages.sections_html(story_sections(store, [(str(r[0]), f"{r[7]}:{r[3]}") for r in rows],
+                                                      brief=True), title=shown, extra_header=search_form + head,
+                                       count="")
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(q: str = "") -> str:
