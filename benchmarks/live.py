@@ -235,12 +235,18 @@ def _poster(base: str, posts: int, out: Any) -> None:
 def cmd_load(args: argparse.Namespace) -> dict[str, object]:
     """A bounded mixed load: 3 reader processes (about ``--rate`` GETs a second each, on every read
     endpoint) while a fourth POSTs ``--posts`` batches of 20 articles; this process times /api/health
-    every 50 ms meanwhile (alone, so the client's own work does not count)."""
+    every 50 ms meanwhile (alone, so the client's own work does not count). The load starts once the
+    server's writer has started (loaded its stages and caught up: ``writes_queued`` 0), as it meets a
+    server that runs, not one booting."""
     import multiprocessing as mp
 
     port = args.port
     proc, _ = _start_server(args.db, port)
     base = f"http://127.0.0.1:{port}"
+    settled = time.perf_counter()  # the load meets a started server: its writer has loaded (writes_queued 0)
+    while json.loads(_get(base + "/api/health")[2])["writes_queued"] and time.perf_counter() - settled < 120:
+        time.sleep(0.1)
+    settled = time.perf_counter() - settled
     ids = [s["id"] for s in json.loads(_get(base + "/api/stories?limit=100")[2])["stories"]]
     stop = mp.Event()
     out: Any = mp.Queue()
@@ -275,7 +281,7 @@ def cmd_load(args: argparse.Namespace) -> dict[str, object]:
         fts = store.db.execute("SELECT count(*) FROM articles_fts").fetchone()[0]
         n = store.count()
         present = len(store.articles_by_id(posted))
-    return {"step": "load", "health": _percentiles(health), "gets": gets, "get_errors": get_errors,
+    return {"step": "load", "writer_settled_s": round(settled, 1), "health": _percentiles(health), "gets": gets, "get_errors": get_errors,
             "errors": len(errors) + get_errors, "first_errors": errors[:5], "posted": len(posted),
             "posted_present": present, "articles": n, "fts_rows": fts, "server_articles": final["articles"]}
 
