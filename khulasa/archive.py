@@ -26,7 +26,7 @@ import functools
 import hashlib
 import json
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -663,19 +663,18 @@ class Archive:
     # --- digests -----------------------------------------------------------------------------------
 
     def refresh(self, *, on_progress: Progress = no_progress, max_articles: int = 2000) -> int:
-        """Compute the digest of every story without one (changed since), in transactions of at most about
-        ``max_articles`` articles, the stories' work spread over the engine's workers in jobs of about
-        300 articles; return how many were computed."""
+        """Compute the digest of every story without one (changed since), largest first, the stories'
+        work spread over the engine's workers in jobs of about 300 articles, written as results arrive in
+        transactions of at most about ``max_articles`` articles (the workers never wait for a write);
+        return how many were computed."""
         db = self.store.db
-        todo = [(str(s), int(n)) for s, n in db.execute("SELECT id, size FROM stories WHERE doc IS NULL "
-                                                        "ORDER BY size DESC, id")]
-        todo.reverse()  # popped from the end: largest first
-        done = 0
+        todo = [str(s) for (s,) in db.execute("SELECT id FROM stories WHERE doc IS NULL ORDER BY size DESC, id")]
+        sizes: deque[tuple[int, int]] = deque()  # per job handed out, in order: its stories and articles
 
-        def jobs(part: list[str]) -> Iterator[tuple[list[_StoryWork], Config, str]]:
+        def jobs() -> Iterator[tuple[list[_StoryWork], Config, str]]:
             job: list[_StoryWork] = []
             n = 0
-            for sid in part:  # each story read when its turn comes (memory holds a few jobs)
+            for sid in todo:  # each story read when its turn comes (memory holds a few jobs)
                 row = db.execute("SELECT story FROM stories WHERE id=? AND doc IS NULL", (sid,)).fetchone()
                 if row is None:
                     continue
@@ -685,27 +684,37 @@ class Archive:
                 job.append(_StoryWork(sid, str(row[0]), tuple(self.store.articles_by_id(ids)), facts, analyses))
                 n += len(ids)
                 if n >= 300:
+                    sizes.append((len(job), n))
                     yield job, self.config, self.stamp
                     job, n = [], 0
             if job:
+                sizes.append((len(job), n))
                 yield job, self.config, self.stamp
 
-        while todo:
-            part: list[str] = []
-            n_articles = 0
-            while todo and (not part or n_articles < max_articles):
-                sid, size = todo.pop()
-                part.append(sid)
-                n_articles += size
-            results = [row for rows in self.engine.map(digest_stories, jobs(part)) for row in rows]
+        done = 0
+        waiting: list[Any] = []
+        n_waiting = 0
+
+        def write() -> None:
             with self.store.writing():
-                for *row, index, made in results:
+                for *row, index, made in waiting:
                     if db.execute("UPDATE stories SET doc=?, api=?, page=?, stamp=? WHERE id=? AND story=?",
                                   row).rowcount:
                         index_story(db, str(row[4]), index)
                     db.executemany("UPDATE analyses SET tokens=? WHERE article_id=?", made)
-            done += len(part)
-            on_progress("summaries", done, done + len(todo))
+            on_progress("summaries", done, len(todo))
+            waiting.clear()
+
+        for rows in self.engine.map(digest_stories, jobs()):
+            n_stories, n_articles = sizes.popleft()
+            waiting.extend(rows)
+            done += n_stories
+            n_waiting += n_articles
+            if n_waiting >= max_articles:
+                write()
+                n_waiting = 0
+        if waiting:
+            write()
         return done
 
     def _stored(self, with_facts: Sequence[str], ids: Sequence[str]
