@@ -118,8 +118,9 @@ class _StoryWork:
 
 
 def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]
-                   ) -> list[tuple[bytes, bytes, bytes, str, str, str, IndexRows, list[tuple[bytes, str]]]]:
-    """The stored documents of each story of a job (its digest, API document and page part), as rows
+                   ) -> list[tuple[bytes, bytes, bytes, bytes, str, str, str, IndexRows, list[tuple[bytes, str]]]]:
+    """The stored documents of each story of a job (its digest, API document, page part and brief page
+    part, ``html.brief_part``), as rows
     for ``UPDATE stories``, each with what the entity and outlet indexes hold of it (``index_rows``) and
     the analyses it had to make (packed, with the article id: for a store from before they were kept).
     A stage function: any engine runs it; the stories of a job share a memo."""
@@ -143,7 +144,8 @@ def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]
         one = Digest((sd,), work.articles, (), config.summary.max_words)
         api = documents.digest_document(one)["stories"][0]
         doc = to_dict(sd)
-        rows.append((_pack(doc), _pack(api), _pack(pages.story_part(sd, articles, texts=False)), stamp_, work.sid,
+        part = pages.story_part(sd, articles, texts=False)
+        rows.append((_pack(doc), _pack(api), _pack(part), _pack(pages.brief_part(part)), stamp_, work.sid,
                      work.story_json, index_rows(work.sid, doc), made))
     return rows
 
@@ -698,9 +700,9 @@ class Archive:
         def write() -> None:
             with self.store.writing():
                 for *row, index, made in waiting:
-                    if db.execute("UPDATE stories SET doc=?, api=?, page=?, stamp=? WHERE id=? AND story=?",
+                    if db.execute("UPDATE stories SET doc=?, api=?, page=?, brief=?, stamp=? WHERE id=? AND story=?",
                                   row).rowcount:
-                        index_story(db, str(row[4]), index)
+                        index_story(db, str(row[5]), index)
                     db.executemany("UPDATE analyses SET tokens=? WHERE article_id=?", made)
             on_progress("summaries", done, len(todo))
             waiting.clear()

@@ -163,9 +163,15 @@ def _migration_8(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS articles_date_id ON articles(date, id)")
 
 
+def _migration_9(db: sqlite3.Connection) -> None:
+    """Each story's part of a page of many stories (``html.brief_part``), so a home page does not read its
+    whole page part (a large story's is hundreds of kilobytes); made from the page part where missing."""
+    db.execute("ALTER TABLE stories ADD COLUMN brief BLOB")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3,
                                                                  _migration_4, _migration_5, _migration_6,
-                                                                 _migration_7, _migration_8)
+                                                                 _migration_7, _migration_8, _migration_9)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -294,8 +294,8 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
                     found[sid] = hit[1]
         missing = [sid for sid, _ in keys if sid not in found]
         versions = dict(keys)
-        for sid, part in zip(missing, _parts(store, missing, words), strict=True):
-            one = found[sid] = pages.section(pages.brief_part(part) if brief else part, entity_links=True)
+        for sid, part in zip(missing, _parts(store, missing, words, brief), strict=True):
+            one = found[sid] = pages.section(part, entity_links=True)
             size = len(one.html) + len(one.citations) + len(one.sentences) + sum(map(len, one.articles.values()))
             with sections_lock:
                 old = sections.pop(f"{form}:{sid}", None)
@@ -572,11 +572,25 @@ def _listing(text: object, pending: object, extra: str = "") -> str:
     return f'{str(text)[:-1]}, "summary_pending": {"true" if pending else "false"}{extra}}}'
 
 
-def _parts(store: Store, ids: list[str], words: int) -> list[dict[str, Any]]:
-    """The page parts of the stories ``ids``, in that order (``_part`` of each stored page)."""
-    data = dict(store.db.execute(f"SELECT id, page FROM stories WHERE id IN ({','.join('?' * len(ids))})",
-                                 ids).fetchall()) if ids else {}
-    return [_part(store, sid, data.get(sid), words) for sid in ids]
+def _parts(store: Store, ids: list[str], words: int, brief: bool = False) -> list[dict[str, Any]]:
+    """The page parts of the stories ``ids``, in that order (``_part`` of each stored page), or (``brief``)
+    their brief parts (stored, else made from the page part)."""
+    def blobs(column: str, wanted: list[str]) -> dict[str, bytes | None]:
+        marks = ",".join("?" * len(wanted))
+        return dict(store.db.execute(f"SELECT id, {column} FROM stories WHERE id IN ({marks})", wanted).fetchall()
+                    ) if wanted else {}
+
+    short = blobs("brief", ids) if brief else {}
+    full = blobs("page", [sid for sid in ids if short.get(sid) is None])
+    out = []
+    for sid in ids:
+        data = short.get(sid)
+        if data is not None:
+            out.append(dict(unpack(data)))
+        else:
+            part = _part(store, sid, full.get(sid), words)
+            out.append(pages.brief_part(part) if brief else part)
+    return out
 
 
 def _part(store: Store, story_id: str, data: bytes | None, words: int) -> dict[str, Any]:

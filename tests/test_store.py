@@ -257,6 +257,7 @@ def test_migration_6_fills_the_entity_and_outlet_indexes_from_the_stored_digests
         store.db.execute("DROP TABLE story_entities")  # as schema 5 left it
         store.db.execute("DROP TABLE story_outlets")
         store.db.execute("ALTER TABLE analyses DROP COLUMN tokens")  # migration 7's
+        store.db.execute("ALTER TABLE stories DROP COLUMN brief")  # migration 9's
         store.db.execute("DROP INDEX articles_date_id")  # migration 8's
         store.db.execute("CREATE INDEX articles_date ON articles(date)")
         store.db.execute("UPDATE meta SET value='5' WHERE key='schema_version'")

@@ -185,6 +185,18 @@ def test_a_page_of_kept_story_sections_equals_one_rendered_afresh(tmp_path: Path
         assert fresh.get("/").text == kept
 
 
+def test_the_stored_brief_parts_give_the_home_page_made_from_the_whole_parts(tmp_path: Path) -> None:
+    """A store from before the brief parts (migration 9 leaves them empty) shows the same home page."""
+    path = _built(tmp_path / "k.db")
+    with TestClient(create_app(str(path), allowed_hosts=HOSTS)) as client:
+        stored = client.get("/").text
+    with Store(path) as store:
+        assert store.db.execute("SELECT count(*) FROM stories WHERE brief IS NULL").fetchone()[0] == 0
+        store.db.execute("UPDATE stories SET brief=NULL")
+    with TestClient(create_app(str(path), allowed_hosts=HOSTS)) as client:
+        assert client.get("/").text == stored
+
+
 def test_a_busy_store_answers_503_with_retry_after(tmp_path: Path) -> None:
     path = _built(tmp_path / "k.db")
     app = create_app(str(path), allowed_hosts=HOSTS, busy_timeout=0.2)

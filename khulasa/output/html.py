@@ -133,7 +133,7 @@ def story_part(sd: StoryDigest, by_id: Mapping[str, Article], texts: bool = True
     return {"view": view, "data": data}
 
 
-BRIEF_EVENTS, BRIEF_SOURCES, BRIEF_ENTITIES, BRIEF_FIGURES, BRIEF_VALUES = 12, 30, 24, 8, 6  # a story's share of
+BRIEF_EVENTS, BRIEF_SOURCES, BRIEF_ENTITIES, BRIEF_FIGURES, BRIEF_VALUES = 10, 12, 20, 6, 6  # a story's share of
 # a page of many stories
 
 
