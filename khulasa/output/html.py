@@ -140,10 +140,10 @@ BRIEF_EVENTS, BRIEF_SOURCES, BRIEF_ENTITIES, BRIEF_FIGURES, BRIEF_VALUES = 10, 1
 def brief_part(part: Mapping[str, Any]) -> dict[str, Any]:
     """A story's ``story_part`` for a page of many stories (a server's home and entity pages): its last
     BRIEF_EVENTS events, first BRIEF_SOURCES sources, BRIEF_ENTITIES names and BRIEF_FIGURES figures (each
-    outlet's value once, BRIEF_VALUES at most), with how many more its own page shows; the data keeps what the shown citations need, the cited articles
-    without their texts (the page asks the server for a text when a citation is opened; a store made by
-    an older khulasa kept them). A real week's largest stories (hundreds of articles) made a home page
-    of 8.7 MB in full."""
+    outlet's value once, BRIEF_VALUES at most), with how many more its own page shows; the data keeps
+    what the shown citations need, the cited articles without their texts (the page asks the server for
+    a text when a citation is opened; a store made by an older khulasa kept them). A real week's largest
+    stories (hundreds of articles) made a home page of 8.7 MB in full."""
     view, data = part["view"], part["data"]
     story = view["story"]
     events = story["events"][-BRIEF_EVENTS:]
