@@ -64,14 +64,16 @@ MaxMbOpt = Annotated[float | None, typer.Option("--max-mb", metavar="MB", show_d
                                                 help="Refuse files larger than this many megabytes "
                                                      "(default: ingest.max_mb, 50).")]
 JsonFlag = Annotated[bool, typer.Option("--json", metavar="", help="Print the versioned JSON document.")]
-EngineOpt = Annotated[str | None, typer.Option("--engine", metavar="local|processes|ray", show_default=False,
-                                               help="Where the per-article and per-story work runs: local (this "
-                                                    "process), processes (local worker processes) or ray "
-                                                    "(pip install 'khulasa\\[ray]'). Default: local, or processes "
-                                                    "with --workers above 1.")]
+EngineOpt = Annotated[str | None, typer.Option("--engine", metavar="auto|local|processes|ray", show_default=False,
+                                               help="Where the per-article and per-story work runs: auto (this "
+                                                    "process for a small pile, a worker process per core for a "
+                                                    "large one), local (this process), processes (local worker "
+                                                    "processes) or ray (pip install 'khulasa\\[ray]'). Default: "
+                                                    "auto; processes with --workers above 1, local with --workers 1.")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", metavar="N", min=1, show_default=False,
                                                help="Worker processes (or Ray CPUs) for the per-article and "
-                                                    "per-story work (default: output.workers, 1).")]
+                                                    "per-story work (default: output.workers when above 1, "
+                                                    "else the machine's cores, used for large piles).")]
 AddressOpt = Annotated[str | None, typer.Option("--address", metavar="HOST:PORT", show_default=False,
                                                 help="With --engine ray: join the Ray cluster at HOST:PORT "
                                                      "(default: start a local one with this machine's cores).")]
@@ -233,13 +235,20 @@ def _with_ner(config: Config, ner: str | None) -> Config:
     return config
 
 
+def _workers(given: int | None, config: Config) -> int | None:
+    """The workers the command line (``--workers``) or the configuration (``output.workers`` above its
+    default of 1) asks for, else None (the engine's choice)."""
+    return given if given is not None else config.output.workers if config.output.workers > 1 else None
+
+
 @contextlib.contextmanager
 def _engine(name: str | None, workers: int | None, address: str | None) -> Iterator[Engine]:
-    """The engine the command's options name (a clear error and exit 2 for a bad choice)."""
+    """The engine the command's options name (a clear error and exit 2 for a bad choice); ``workers``:
+    None unless the options or the configuration asked for a number."""
     from khulasa.engine import open_engine
     from khulasa.errors import ConfigError
 
-    chosen = name or ("ray" if address else "processes" if (workers or 1) > 1 else "local")
+    chosen = name or ("ray" if address else "auto" if workers is None else "processes" if workers > 1 else "local")
     try:
         engine = open_engine(chosen, workers=workers, address=address)
     except ConfigError as exc:
@@ -456,7 +465,7 @@ def digest(
     else:
         from khulasa.pipeline import digest as run
 
-        with _engine(engine, workers or config.output.workers, address) as runner, _progress() as progress:
+        with _engine(engine, _workers(workers, config), address) as runner, _progress() as progress:
             task = progress.add_task("reading articles", total=1)
             batch = _read(paths or [], field, max_mb, config)
             progress.update(task, completed=1)
@@ -616,7 +625,7 @@ def ingest(
     from khulasa.store import Store
 
     try:
-        with _engine(engine, workers or config.output.workers, address) as runner:
+        with _engine(engine, _workers(workers, config), address) as runner:
             read, added, skipped, repeated, issues, changed = _ingest(paths, db, config, field, max_mb, wait, runner)
         with Store(db) as store:
             total = store.count()

@@ -14,6 +14,7 @@ so the output is the same whichever runs them (``tests/test_engine.py``).
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -23,8 +24,8 @@ from khulasa.errors import ConfigError
 
 T = TypeVar("T")
 R = TypeVar("R")
-EngineName = Literal["local", "processes", "ray"]
-ENGINES: tuple[EngineName, ...] = ("local", "processes", "ray")
+EngineName = Literal["auto", "local", "processes", "ray"]
+ENGINES: tuple[EngineName, ...] = ("auto", "local", "processes", "ray")
 
 
 class Engine(Protocol):
@@ -105,6 +106,31 @@ class Processes(_Base):
         self.pool.shutdown(wait=True)
 
 
+class Auto(_Base):
+    """This process while a stage's work is one batch; local worker processes (``Processes``, one per
+    core, started once, when first needed) from the first stage that hands over two batches or more.
+    A small pile never waits for workers to start; a large one uses every core. On one core: this process."""
+
+    name: EngineName = "auto"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.pool: Processes | None = None
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        it = iter(items)
+        head = list(itertools.islice(it, 2))
+        if self.workers < 2 or (self.pool is None and len(head) < 2):
+            return map(fn, itertools.chain(head, it))
+        if self.pool is None:
+            self.pool = Processes(self.workers)
+        return self.pool.map(fn, itertools.chain(head, it))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+
 class Ray(_Base):
     """Ray Core tasks: a local cluster with ``workers`` CPUs, or the cluster at ``address``."""
 
@@ -139,7 +165,7 @@ class Ray(_Base):
 
 
 def open_engine(name: str = "local", *, workers: int | None = None, address: str | None = None) -> Engine:
-    """The backend called ``name`` ("local", "processes" or "ray"); ``workers``: its processes or CPUs
+    """The backend called ``name`` ("auto", "local", "processes" or "ray"); ``workers``: its processes or CPUs
     (default: this machine's cores); ``address``: a running Ray cluster to join (ray only)."""
     if name not in ENGINES:
         raise ConfigError(f"unknown engine {name!r}. Fix: use one of {', '.join(ENGINES)}")
@@ -147,6 +173,8 @@ def open_engine(name: str = "local", *, workers: int | None = None, address: str
         raise ConfigError("an address is for the ray engine. Fix: add --engine ray, or drop --address")
     if name == "local":
         return Local()
+    if name == "auto":
+        return Auto(workers)
     if name == "processes":
         return Processes(workers)
     return Ray(workers, address)

@@ -44,6 +44,18 @@ def test_every_engine_keeps_the_input_order() -> None:
     assert list(Local().map(_square, [3, 1])) == [9, 1]
 
 
+def test_auto_stays_in_this_process_for_one_batch_and_spreads_more() -> None:
+    from khulasa.engine import Auto
+
+    with open_engine("auto", workers=2) as engine:
+        assert isinstance(engine, Auto)
+        assert list(engine.map(_square, [3])) == [9] and engine.pool is None  # no worker started
+        assert list(engine.map(_square, range(50))) == [x * x for x in range(50)] and engine.pool is not None
+        assert list(engine.map(_square, iter([4]))) == [16]  # once started, the workers serve the later stages
+    with open_engine("auto", workers=1) as one:
+        assert list(one.map(_square, range(5))) == [x * x for x in range(5)] and one.pool is None
+
+
 def test_bad_engine_choices_are_refused_with_the_fix() -> None:
     with pytest.raises(ConfigError, match="unknown engine 'spark'"):
         open_engine("spark")
