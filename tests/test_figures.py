@@ -109,6 +109,13 @@ def test_seeds_london_countries(seeds_dir: Path) -> None:
         ("نصف السكان من الشباب، وثلثهم بلا عمل.", [(0.5, ""), (1 / 3, "")]),
         ("رصدت الحكومة مليون دينار للمشروع.", [(1e6, "dinar")]),
         ("تبدأ الجلسة عند الساعة 9:30 صباحا يوم 12 كانون الأول.", []),
+        # years and days of real news, not counts: years after a year word in any form, a year joined to
+        # a year, a day "من" a month
+        ("جرت المحادثات بين العامين 2003 و2007 في العاصمة.", []),
+        ("شغل المنصب للعامين 2017 و2018 قبل أن يستقيل.", []),
+        ("اندلعت الحرب الطويلة 1950-1953 التي قسمت البلاد.", []),
+        ("تعقد القمة في الـ 12 من يونيو في سنغافورة.", []),
+        ("اعتقلت الشرطة 1950 شخصا و2000 آخرين في المدينة.", [(1950, ""), (2000, "")]),
     ],
 )
 def test_clitics_duals_bare_scales_and_times(sentence: str, expected: list[tuple[float, str]]) -> None:

@@ -41,6 +41,8 @@ def _is_date_part(norm: list[str], i: int) -> bool:
     from khulasa.dates import MONTHS
 
     w = norm[i]
+    if w[:1] in _DATE_CLITICS and w[1:2].isdigit():
+        w = w[1:]  # "و2007" (بين العامين 2003 و2007)
     if not w[:1].isdigit():
         return False
     nxt = norm[i + 1] if i + 1 < len(norm) else ""
@@ -48,10 +50,22 @@ def _is_date_part(norm: list[str], i: int) -> bool:
     nxt2 = f"{nxt} {norm[i + 2]}" if i + 2 < len(norm) else ""
     if nxt in MONTHS or prev in MONTHS or nxt2 in MONTHS:
         return True  # "14 آذار", "آذار 2024", "5 تشرين الأول"
-    if nxt == _MIN and i + 2 < len(norm) and norm[i + 2] in _n("الشهر شهر"):
-        return True  # "الـ11 من الشهر"
-    is_year = len(w) == 4 and w.isdigit() and 1900 <= int(w) <= 2100
-    return is_year and (prev in _YEAR_BEFORE or not nxt or not nxt[0].isalpha())
+    if nxt == _MIN and i + 2 < len(norm) and (norm[i + 2] in _n("الشهر شهر") or norm[i + 2] in MONTHS):
+        return True  # "الـ11 من الشهر", "الـ12 من يونيو"
+    if not (len(w) == 4 and w.isdigit() and 1900 <= int(w) <= 2100):
+        return False
+    joined = prev in _YEAR_JOINS and i >= 2 and _is_year(norm[i - 2])  # "2003 و2007", "2003 إلى 2007"
+    return (prev in _YEAR_BEFORE or not nxt or not nxt[0].isalpha() or _is_year(prev) or joined
+            or _YEAR_WORD.match(prev) is not None)  # "العامين 2017 و2018", "1950-1953"
+
+
+_DATE_CLITICS = frozenset("وبلف")
+_YEAR_JOINS = frozenset(_n("و او الى حتي"))
+_YEAR_WORD = re.compile(r"^(?:[وف]?(?:لل|بال|ال|ل|ب))?(?:عام|سن[هو])")  # عام، العامين، للعامين، عامي، لسنه، السنوات
+
+
+def _is_year(word: str) -> bool:
+    return len(word) == 4 and word.isdigit() and 1900 <= int(word) <= 2100
 
 
 def _adjective_like(word: str) -> bool:
