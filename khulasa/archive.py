@@ -370,7 +370,8 @@ class Archive:
         from khulasa.stories import ArticleInfo, canonical_order
 
         threshold = self.config.dedupe.threshold
-        shards = max(1, min(self.engine.workers, len(stored) // 25))  # 25 articles at least per task
+        shards = max(1, min(self.engine.workers, len(stored) // 100))  # 100 articles at least per task (a
+        # smaller pile is not worth starting workers for: ``engine.Auto`` keeps one task in this process)
         size = -(-len(stored) // shards) if stored else 1
         derived = [d for part in self.engine.map(derive_articles, [(stored[k:k + size], self.config)
                                                                  for k in range(0, len(stored), size)])
