@@ -672,7 +672,7 @@ class Archive:
         return how many were computed."""
         db = self.store.db
         todo = [str(s) for (s,) in db.execute("SELECT id FROM stories WHERE doc IS NULL ORDER BY size DESC, id")]
-        sizes: deque[tuple[int, int]] = deque()  # per job handed out, in order: its stories and articles
+        sizes: deque[int] = deque()  # the articles of each job handed out, in order
 
         def jobs() -> Iterator[tuple[list[_StoryWork], Config, str]]:
             job: list[_StoryWork] = []
@@ -687,11 +687,11 @@ class Archive:
                 job.append(_StoryWork(sid, str(row[0]), tuple(self.store.articles_by_id(ids)), facts, analyses))
                 n += len(ids)
                 if n >= 300:
-                    sizes.append((len(job), n))
+                    sizes.append(n)
                     yield job, self.config, self.stamp
                     job, n = [], 0
             if job:
-                sizes.append((len(job), n))
+                sizes.append(n)
                 yield job, self.config, self.stamp
 
         done = 0
@@ -708,11 +708,10 @@ class Archive:
             on_progress("summaries", done, len(todo))
             waiting.clear()
 
-        for rows in self.engine.map(digest_stories, jobs()):
-            n_stories, n_articles = sizes.popleft()
+        for rows in self.engine.map(digest_stories, jobs()):  # one row per story of the job
             waiting.extend(rows)
-            done += n_stories
-            n_waiting += n_articles
+            done += len(rows)
+            n_waiting += sizes.popleft()
             if n_waiting >= max_articles:
                 write()
                 n_waiting = 0

@@ -290,7 +290,7 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             for sid, version in keys:
                 hit = sections.get(f"{form}:{sid}")
                 if hit is not None and hit[0] == version:
-                    sections.move_to_end(f"{form}:{sid}")
+                    sections.move_to_end(f"{form}:{sid}")  # the least recently shown go first
                     found[sid] = hit[1]
         missing = [sid for sid, _ in keys if sid not in found]
         versions = dict(keys)
@@ -298,9 +298,10 @@ def create_app(db_path: str, *, allowed_hosts: tuple[str, ...] = ("127.0.0.1", "
             one = found[sid] = pages.section(part, entity_links=True)
             size = len(one.html) + len(one.citations) + len(one.sentences) + sum(map(len, one.articles.values()))
             with sections_lock:
-                old = sections.pop(f"{form}:{sid}", None)
+                key = f"{form}:{sid}"
+                old = sections.pop(key, None)
                 sections_size[0] += size - (old[2] if old else 0)
-                sections[f"{form}:{sid}"] = (versions[sid], one, size)
+                sections[key] = (versions[sid], one, size)
                 while sections_size[0] > SECTIONS_CHARS and len(sections) > 1:
                     sections_size[0] -= sections.popitem(last=False)[1][2]
         return [found[sid] for sid, _ in keys]

@@ -52,7 +52,7 @@ def _is_date_part(norm: list[str], i: int) -> bool:
         return True  # "14 آذار", "آذار 2024", "5 تشرين الأول"
     if nxt == _MIN and i + 2 < len(norm) and (norm[i + 2] in _n("الشهر شهر") or norm[i + 2] in MONTHS):
         return True  # "الـ11 من الشهر", "الـ12 من يونيو"
-    if not (len(w) == 4 and w.isdigit() and 1900 <= int(w) <= 2100):
+    if not _is_year(w):
         return False
     joined = prev in _YEAR_JOINS and i >= 2 and _is_year(norm[i - 2])  # "2003 و2007", "2003 إلى 2007"
     return (prev in _YEAR_BEFORE or not nxt or not nxt[0].isalpha() or _is_year(prev) or joined

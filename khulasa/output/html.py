@@ -151,12 +151,11 @@ def brief_part(part: Mapping[str, Any]) -> dict[str, Any]:
     strip = story["strip"]
     if strip is not None and len(events) < len(story["events"]):
         strip = {**strip, "marks": [m for m in strip["marks"] if m["id"] in shown]}
-    hidden = {"events": len(story["events"]) - len(events), "sources": max(0, len(view["sources"]) - BRIEF_SOURCES),
-              "entities": max(0, len(view["entities"]) - BRIEF_ENTITIES),
-              "figures": max(0, len(view["figures"]) - BRIEF_FIGURES)}
-    notes = {key: count_ar(n, forms) for key, n, forms in (
-        ("events", hidden["events"], EVENTS_GEN), ("sources", hidden["sources"], SOURCES_GEN),
-        ("entities", hidden["entities"], NAMES_GEN), ("figures", hidden["figures"], FIGURES_GEN)) if n}
+    notes = {key: count_ar(n, forms) for key, n, forms in (  # how many more the story's own page shows
+        ("events", len(story["events"]) - len(events), EVENTS_GEN),
+        ("sources", len(view["sources"]) - BRIEF_SOURCES, SOURCES_GEN),
+        ("entities", len(view["entities"]) - BRIEF_ENTITIES, NAMES_GEN),
+        ("figures", len(view["figures"]) - BRIEF_FIGURES, FIGURES_GEN)) if n > 0}
     brief = {**view, "story": {**story, "events": events, "strip": strip}, "sources": view["sources"][:BRIEF_SOURCES],
              "entities": view["entities"][:BRIEF_ENTITIES], "figures": [_brief_figure(g) for g in view["figures"][:BRIEF_FIGURES]],
              "all_entities": [e["name"] for e in view["entities"]], "more": notes}
