@@ -37,6 +37,7 @@ from khulasa.model import (
     Article,
     ArticleDerived,
     ArticleFacts,
+    ArticleUnits,
     Digest,
     DuplicateGroup,
     Story,
@@ -93,6 +94,7 @@ def derive_articles(job: tuple[Sequence[Article], Config]) -> list[ArticleDerive
     from khulasa.dedupe import signature, signature_bytes
     from khulasa.pipeline import article_facts
     from khulasa.stories import ArticleInfo, happening_date, term_counts
+    from khulasa.summary.units import article_units, pack_units
 
     articles, config = job
     memo = TokenMemo()
@@ -101,29 +103,34 @@ def derive_articles(job: tuple[Sequence[Article], Config]) -> list[ArticleDerive
     for a, facts in zip(analyses, article_facts(analyses, config.facts.ner), strict=True):
         when, conf = happening_date(a)
         out.append(ArticleDerived(a.id, signature_bytes(signature(a)), dict(term_counts(a)), when, conf,
-                                  ArticleInfo.of(a).headline, facts, pack_analysis(a)))
+                                  ArticleInfo.of(a).headline, facts, pack_analysis(a), pack_units(article_units(a))))
     return out
 
 
 @dataclass(frozen=True, slots=True)
 class _StoryWork:
-    """One story's digest to compute: its stored id and JSON, its articles, and their facts and analyses
-    as stored (decoded by the worker, not by the process that reads the store; None: not stored)."""
+    """One story's digest to compute: its stored id and JSON, its articles, and their facts, units and
+    (where their units are not current) analyses as stored (decoded by the worker, not by the process that
+    reads the store; None: not stored)."""
 
     sid: str
     story_json: str
     articles: tuple[Article, ...]
     facts: dict[str, bytes | None]
+    units: dict[str, bytes | None]
     analyses: dict[str, bytes | None]
 
 
+Made = tuple[list[tuple[bytes, str]], list[tuple[bytes, str]]]  # analyses and units made, packed, with the id
+
+
 def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]
-                   ) -> list[tuple[bytes, bytes, bytes, bytes, str, str, str, IndexRows, list[tuple[bytes, str]]]]:
+                   ) -> list[tuple[bytes, bytes, bytes, bytes, str, str, str, IndexRows, Made]]:
     """The stored documents of each story of a job (its digest, API document, page part and brief page
-    part, ``html.brief_part``), as rows
-    for ``UPDATE stories``, each with what the entity and outlet indexes hold of it (``index_rows``) and
-    the analyses it had to make (packed, with the article id: for a store from before they were kept).
-    A stage function: any engine runs it; the stories of a job share a memo."""
+    part, ``html.brief_part``), as rows for ``UPDATE stories``, each with what the entity and outlet
+    indexes hold of it (``index_rows``) and the analyses and units it had to make (packed, with the
+    article id: for a store from before they were kept, or made by other code). A stage function: any
+    engine runs it; the stories of a job share a memo."""
     from khulasa.output import html as pages
     from khulasa.output import json as documents
     from khulasa.pipeline import story_digest
@@ -136,11 +143,10 @@ def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]
         articles = {a.id: a for a in work.articles}
         facts = {aid: ArticleFacts((), ()) if data is None else from_dict(ArticleFacts, unpack(data))
                  for aid, data in work.facts.items()}  # None: an article stored before the store kept facts
-        analyses: dict[str, Analysis] = {}
-        made: list[tuple[bytes, str]] = []
-        for a in work.articles:
-            analyses[a.id] = _stored_analysis(a, work.analyses.get(a.id), memo, made)
-        sd = story_digest(story, analyses, config=config, facts=facts, memo=memo)
+        made: Made = ([], [])
+        units = {a.id: _stored_units(a, work.units.get(a.id), work.analyses.get(a.id), memo, made)
+                 for a in work.articles}
+        sd = story_digest(story, units, config=config, facts=facts, memo=memo)
         one = Digest((sd,), work.articles, (), config.summary.max_words)
         api = documents.digest_document(one)["stories"][0]
         doc = to_dict(sd)
@@ -148,6 +154,20 @@ def digest_stories(job: tuple[Sequence[_StoryWork], Config, str]
         rows.append((_pack(doc), _pack(api), _pack(part), _pack(pages.brief_part(part)), stamp_, work.sid,
                      work.story_json, index_rows(work.sid, doc), made))
     return rows
+
+
+def _stored_units(article: Article, data: bytes | None, analysis: bytes | None, memo: TokenMemo, made: Made
+                  ) -> ArticleUnits:
+    """The stored units of ``article``; else (none stored, or not ones this code reads) new ones, made from
+    its stored analysis or a new one, appended to ``made`` packed, to be stored."""
+    from khulasa.summary.units import article_units, pack_units, unpack_units
+
+    if data is not None:
+        with contextlib.suppress(ValueError):
+            return unpack_units(article, data)
+    new = article_units(_stored_analysis(article, analysis, memo, made[0]))
+    made[1].append((pack_units(new), article.id))
+    return new
 
 
 def _stored_analysis(article: Article, data: bytes | None, memo: TokenMemo, made: list[tuple[bytes, str]]
@@ -350,9 +370,9 @@ class Archive:
         """The stories after the articles added: a re-pass when due, the changed stories rewritten, their
         digests computed (unless ``digests`` is False). Returns the ids of the stories rewritten."""
         self.repass_if_due(on_progress=on_progress)
-        changed = self.restory(on_progress=on_progress)
+        changed = self.restory(on_progress=on_progress, digests=digests)
         if digests:
-            self.refresh(on_progress=on_progress)
+            self.refresh(on_progress=on_progress)  # any left without one (an update stopped half-way)
         return changed
 
     def _add_chunk(self, chunk: list[Article]) -> tuple[list[str], list[str], list[str], int]:
@@ -431,9 +451,11 @@ class Archive:
             rows.append((a.id, self.stamp, copy_of.get(a.id), d.signature,
                          when.isoformat() if when else None, conf, info.credit, info.headline,
                          json.dumps(tf, ensure_ascii=False) if tf is not None else None,
-                         _pack(to_dict(fact)) if fact is not None else None, gid, eid, d.analysis or None))
+                         _pack(to_dict(fact)) if fact is not None else None, gid, eid, d.analysis or None,
+                         d.units or None))
         db.executemany("INSERT INTO analyses(article_id, stamp, copy_of, signature, happening, confidence, "
-                       "credit, headline, terms, facts, gid, eid, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                       "credit, headline, terms, facts, gid, eid, tokens, units) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       rows)
         db.executemany("INSERT INTO bands(key, article_id) VALUES (?, ?)",
                        [(k, a.id) for a, sig in zip(stored, sigs, strict=True) if a.id not in copy_of
                         for k in band_keys(sig, threshold)])
@@ -524,8 +546,10 @@ class Archive:
 
     # --- stories -----------------------------------------------------------------------------------
 
-    def restory(self, *, on_progress: Progress = no_progress) -> list[str]:
-        """Rewrite the stored stories that gained or lost an article or a copy; return their ids."""
+    def restory(self, *, on_progress: Progress = no_progress, digests: bool = False) -> list[str]:
+        """Rewrite the stored stories that gained or lost an article or a copy; return their ids. With
+        ``digests``, each story written goes on to the digest stage at once (``refresh``'s jobs, on the
+        engine's workers, while the next stories are built here), in the same transaction."""
         from khulasa.stories import story_id
 
         with self.store.writing():
@@ -608,22 +632,31 @@ class Archive:
                     if target is not None:
                         db.execute("INSERT OR REPLACE INTO story_redirects(old, new) VALUES (?, ?)", (old, target))
                         db.execute("UPDATE story_redirects SET new=? WHERE new=?", (target, old))
-            for n, (sid, group, everyone) in enumerate(written, start=1):
-                db.execute("DELETE FROM story_redirects WHERE old=?", (sid,))
-                self.index.tf.clear()
-                self._load_info(set(group.members), info=False)
-                story = self.index.story(self.index.cluster(group.cid), self._duplicate_groups(group.members, copies),
-                                         sid)
-                self._forget_some()
-                listed = listing(story)
-                db.execute("INSERT OR REPLACE INTO stories(id, size, first, last, headline, story, listing, doc, "
-                           "stamp, changed_at) VALUES (?,?,?,?,?,?,?,NULL,NULL,?)",
-                           (sid, len(story.article_ids), listed["first"], listed["last"], story.headline,
-                            json.dumps(to_dict(story), ensure_ascii=False), json.dumps(listed, ensure_ascii=False),
-                            now))
-                db.executemany("INSERT OR REPLACE INTO story_members(article_id, story_id) VALUES (?, ?)",
-                               [(m, sid) for m in everyone])
-                on_progress("stories", n, len(written))
+
+            def rewrite() -> Iterator[tuple[str, str, dict[str, Any]]]:
+                for n, (sid, group, everyone) in enumerate(written, start=1):
+                    db.execute("DELETE FROM story_redirects WHERE old=?", (sid,))
+                    self.index.tf.clear()
+                    self._load_info(set(group.members), info=False)
+                    story = self.index.story(self.index.cluster(group.cid),
+                                             self._duplicate_groups(group.members, copies), sid)
+                    self._forget_some()
+                    listed = listing(story)
+                    doc = to_dict(story)
+                    story_json = json.dumps(doc, ensure_ascii=False)
+                    db.execute("INSERT OR REPLACE INTO stories(id, size, first, last, headline, story, listing, doc, "
+                               "stamp, changed_at) VALUES (?,?,?,?,?,?,?,NULL,NULL,?)",
+                               (sid, len(story.article_ids), listed["first"], listed["last"], story.headline,
+                                story_json, json.dumps(listed, ensure_ascii=False), now))
+                    db.executemany("INSERT OR REPLACE INTO story_members(article_id, story_id) VALUES (?, ?)",
+                                   [(m, sid) for m in everyone])
+                    on_progress("stories", n, len(written))
+                    yield sid, story_json, doc
+
+            if digests:
+                self._digest(rewrite(), len(written), on_progress)
+            else:
+                deque(rewrite(), maxlen=0)
             self.index.tf.clear()
             self.index.info.clear()
         return [sid for sid, _, _ in written]
@@ -666,25 +699,36 @@ class Archive:
     # --- digests -----------------------------------------------------------------------------------
 
     def refresh(self, *, on_progress: Progress = no_progress, max_articles: int = 2000) -> int:
-        """Compute the digest of every story without one (changed since), largest first, the stories'
-        work spread over the engine's workers in jobs of about 300 articles, written as results arrive in
-        transactions of at most about ``max_articles`` articles (the workers never wait for a write);
+        """Compute the digest of every story without one (changed since), largest first (``_digest``);
         return how many were computed."""
         db = self.store.db
         todo = [str(s) for (s,) in db.execute("SELECT id FROM stories WHERE doc IS NULL ORDER BY size DESC, id")]
+
+        def stories() -> Iterator[tuple[str, str, dict[str, Any]]]:
+            for sid in todo:  # each story read when its turn comes (memory holds a few jobs)
+                row = db.execute("SELECT story FROM stories WHERE id=? AND doc IS NULL", (sid,)).fetchone()
+                if row is not None:
+                    yield sid, str(row[0]), json.loads(row[0])
+
+        return self._digest(stories(), len(todo), on_progress, max_articles)
+
+    def _digest(self, stories: Iterable[tuple[str, str, dict[str, Any]]], total: int, on_progress: Progress,
+                max_articles: int = 2000) -> int:
+        """Compute and store the digests of ``stories`` (id, stored JSON, its dict), the stories' work spread
+        over the engine's workers in jobs of about 300 articles, written as results arrive in transactions
+        of at most about ``max_articles`` articles (the workers never wait for a write; inside the caller's
+        transaction, if any); return how many were computed."""
+        db = self.store.db
         sizes: deque[int] = deque()  # the articles of each job handed out, in order
 
         def jobs() -> Iterator[tuple[list[_StoryWork], Config, str]]:
             job: list[_StoryWork] = []
             n = 0
-            for sid in todo:  # each story read when its turn comes (memory holds a few jobs)
-                row = db.execute("SELECT story FROM stories WHERE id=? AND doc IS NULL", (sid,)).fetchone()
-                if row is None:
-                    continue
-                story = json.loads(row[0])
+            for sid, story_json, story in stories:
                 ids = from_dict(Story, story).every_article
-                facts, analyses = self._stored(story["article_ids"], ids)
-                job.append(_StoryWork(sid, str(row[0]), tuple(self.store.articles_by_id(ids)), facts, analyses))
+                facts, units, analyses = self._stored(story["article_ids"], ids)
+                job.append(_StoryWork(sid, story_json, tuple(self.store.articles_by_id(ids)), facts, units,
+                                      analyses))
                 n += len(ids)
                 if n >= 300:
                     sizes.append(n)
@@ -700,12 +744,13 @@ class Archive:
 
         def write() -> None:
             with self.store.writing():
-                for *row, index, made in waiting:
+                for *row, index, (analyses, units) in waiting:
                     if db.execute("UPDATE stories SET doc=?, api=?, page=?, brief=?, stamp=? WHERE id=? AND story=?",
                                   row).rowcount:
                         index_story(db, str(row[5]), index)
-                    db.executemany("UPDATE analyses SET tokens=? WHERE article_id=?", made)
-            on_progress("summaries", done, len(todo))
+                    db.executemany("UPDATE analyses SET tokens=? WHERE article_id=?", analyses)
+                    db.executemany("UPDATE analyses SET units=? WHERE article_id=?", units)
+            on_progress("summaries", done, total)
             waiting.clear()
 
         for rows in self.engine.map(digest_stories, jobs()):  # one row per story of the job
@@ -720,21 +765,28 @@ class Archive:
         return done
 
     def _stored(self, with_facts: Sequence[str], ids: Sequence[str]
-                ) -> tuple[dict[str, bytes | None], dict[str, bytes | None]]:
-        """The stored facts of ``with_facts`` and analyses of ``ids``, packed (None where not stored)."""
+                ) -> tuple[dict[str, bytes | None], dict[str, bytes | None], dict[str, bytes | None]]:
+        """The stored facts of ``with_facts``, and units and analyses of ``ids``, packed (None where not
+        stored; an analysis only where the units are not current: they are made from it)."""
+        from khulasa.summary.units import is_current, units_version
+
+        head = units_version().encode() + b"\n"
         facts: dict[str, bytes | None] = dict.fromkeys(with_facts)
+        units: dict[str, bytes | None] = dict.fromkeys(ids)
         analyses: dict[str, bytes | None] = dict.fromkeys(ids)
         wanted = list(dict.fromkeys([*ids, *with_facts]))
         for start in range(0, len(wanted), 500):
             part = wanted[start:start + 500]
             marks = ",".join("?" * len(part))
-            for aid, fact, tokens in self.store.db.execute(
-                    f"SELECT article_id, facts, tokens FROM analyses WHERE article_id IN ({marks})", part):
+            for aid, fact, unit, tokens in self.store.db.execute(
+                    "SELECT article_id, facts, units, CASE WHEN units IS NULL OR substr(units, 1, ?) != ? "
+                    f"THEN tokens END FROM analyses WHERE article_id IN ({marks})", [len(head), head, *part]):
                 if aid in facts:
                     facts[str(aid)] = fact
-                if aid in analyses:
+                if aid in units:
+                    units[str(aid)] = unit if is_current(unit) else None
                     analyses[str(aid)] = tokens
-        return facts, analyses
+        return facts, units, analyses
 
     def rebuild(self, *, on_progress: Progress = no_progress) -> UpdateReport:
         """Derive everything again from the stored articles (after an upgrade or a change of settings)."""
@@ -768,7 +820,7 @@ class Archive:
         if added:
             changed = self.finish(on_progress=on_progress)
         else:  # nothing to derive: no re-pass to consider (and the index is not even read)
-            changed = self.restory(on_progress=on_progress)
+            changed = self.restory(on_progress=on_progress, digests=True)
             self.refresh(on_progress=on_progress)
         n = int(db.execute("SELECT count(*) FROM stories").fetchone()[0])
         return UpdateReport(tuple(added), (), (), 0, tuple(changed), n)

@@ -197,6 +197,36 @@ class Analysis:
         return "en" if self.article.language == "en" else "ar"
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleUnits:
+    """What the summarizer reads of one analysed article (``khulasa.summary.units.article_units``), made
+    once and kept by a store, so a story's summary is written without reading the analyses again.
+
+    ``stems``: its distinct term stems, first those of its sentences in the order they first appear
+    (``body_stems`` of them), then the title's others; ``ids``: per term (the sentences', then the
+    title's) its stem's position in ``stems`` (unsigned 32-bit, native order); ``stop``: per term,
+    bit 1 a stopword or number in Arabic, bit 2 in English; ``lengths``: the terms of each sentence,
+    then of the title; ``words``: each sentence's words; ``flags``: per sentence the bits of
+    ``khulasa.summary.units`` (how it opens and ends); ``punctuated``: most sentences end with a mark.
+    """
+
+    article: Article
+    sentences: tuple[Sentence, ...]
+    stems: tuple[str, ...]
+    body_stems: int
+    ids: bytes
+    stop: bytes
+    lengths: tuple[int, ...]
+    words: tuple[int, ...]
+    flags: bytes
+    punctuated: bool
+
+    @property
+    def id(self) -> str:
+        """The article id."""
+        return self.article.id
+
+
 # --- summaries and citations ----------------------------------------------------------------------
 
 
@@ -408,7 +438,8 @@ class ArticleDerived:
     """What the live store derives from one article on its own (a shard's work, done by any worker of
     any engine): its MinHash signature (``dedupe.signature_bytes``), the term counts its story vectors
     weigh, when its news happened (with a confidence), its headline, its facts, and its analysis
-    (``text.pack_analysis``: a changed story's summary reads it instead of analysing the article again)."""
+    (``text.pack_analysis``) and what the summarizer reads of it (``summary.units.pack_units``: a changed
+    story's summary reads these instead of analysing the article again)."""
 
     article_id: str
     signature: bytes
@@ -418,6 +449,7 @@ class ArticleDerived:
     headline: str
     facts: ArticleFacts
     analysis: bytes = b""
+    units: bytes = b""
 
 
 # --- the digest -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from khulasa.model import (
     Analysis,
     Article,
     ArticleFacts,
+    ArticleUnits,
     Digest,
     FileIssue,
     Story,
@@ -141,7 +142,7 @@ def article_facts(items: Sequence[Article | Analysis], ner: NerMode = "fast") ->
                                                                              strict=True)]
 
 
-def latest_articles(story: Story, by_id: Mapping[str, Article | Analysis], limit: int) -> list[str]:
+def latest_articles(story: Story, by_id: Mapping[str, Article | Analysis | ArticleUnits], limit: int) -> list[str]:
     """The story's articles its summary is written from: all of them, or, past ``limit``, the latest
     ``limit`` (by date, then id), in the story's order."""
     if len(story.article_ids) <= limit:
@@ -149,28 +150,33 @@ def latest_articles(story: Story, by_id: Mapping[str, Article | Analysis], limit
 
     def key(aid: str) -> tuple[dt.date, str]:
         item = by_id[aid]
-        art = item.article if isinstance(item, Analysis) else item
+        art = item if isinstance(item, Article) else item.article
         return (art.date or dt.date.min, aid)
 
     latest = set(sorted(story.article_ids, key=key)[-limit:])
     return [a for a in story.article_ids if a in latest]
 
 
-def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, config: Config = DEFAULT,
+def story_digest(story: Story, by_id: Mapping[str, Article | Analysis | ArticleUnits], *, config: Config = DEFAULT,
                  summary: bool = True, facts: Mapping[str, ArticleFacts] | None = None,
                  memo: TokenMemo | None = None) -> StoryDigest:
-    """Summary (empty when ``summary`` is False), entities and figures of one story (articles from ``by_id``;
-    ``facts``: their mentions and figures found earlier, e.g. by a store; else they are found here;
+    """Summary (empty when ``summary`` is False), entities and figures of one story (articles from ``by_id``,
+    as articles, analyses or what the summarizer reads of them, ``summary.units.article_units``, e.g. a
+    store's; ``facts``: their mentions and figures found earlier, e.g. by a store; else they are found here;
     ``memo``: what analysing earlier articles learned of their tokens, when a caller digests many stories)."""
     from khulasa.entities import mentions_all, resolve
     from khulasa.figures import extract, group_figures
     from khulasa.summary import summarize_parts
 
     memo = memo if memo is not None else TokenMemo()
+
+    def read(item: Article | Analysis | ArticleUnits) -> Analysis | ArticleUnits:
+        return item if isinstance(item, ArticleUnits) else analysed(item, memo)
+
     chosen = latest_articles(story, by_id, config.summary.max_articles)
-    members = [analysed(by_id[a], memo) for a in chosen]
+    members = [read(by_id[a]) for a in chosen]
     kept = set(chosen)
-    copies = [analysed(by_id[m], memo) for g in story.duplicates if g.representative in kept
+    copies = [read(by_id[m]) for g in story.duplicates if g.representative in kept
               for m in g.members[1:] if m in by_id]
     if summary:
         wanted = config.summary
@@ -184,8 +190,10 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis], *, confi
     else:
         written, events = Summary((), config.summary.max_words, tuple(a.id for a in members)), ()
     if facts is None:
-        everyone = members if len(chosen) == len(story.article_ids) else \
-            [analysed(by_id[a], memo) for a in story.article_ids]
+        everyone = [m if isinstance(m, Analysis) else analysed(m.article, memo) for m in members] \
+            if len(chosen) == len(story.article_ids) else \
+            [analysed(item if isinstance(item := by_id[a], Article | Analysis) else item.article, memo)
+             for a in story.article_ids]
         found = mentions_all(everyone, config.facts.ner, memo)
         numbers = [f for a in everyone for f in extract(a)]
     else:

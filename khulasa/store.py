@@ -169,9 +169,16 @@ def _migration_9(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE stories ADD COLUMN brief BLOB")
 
 
+def _migration_10(db: sqlite3.Connection) -> None:
+    """What the summarizer reads of each article (``summary.units.pack_units``): a changed story is
+    summarized from these, without reading whole analyses; made from the analysis where missing."""
+    db.execute("ALTER TABLE analyses ADD COLUMN units BLOB")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3,
                                                                  _migration_4, _migration_5, _migration_6,
-                                                                 _migration_7, _migration_8, _migration_9)
+                                                                 _migration_7, _migration_8, _migration_9,
+                                                                 _migration_10)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

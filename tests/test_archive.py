@@ -137,37 +137,54 @@ def test_articles_stored_without_derived_state_are_caught_up(tmp_path: Path) -> 
         assert _stories(digest_document(stored_digest(store))) == _stories(digest_document(digest(ARTICLES)))
 
 
-def test_stories_are_summarized_from_the_stored_analyses_or_without_them(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    # Every article's analysis is stored; a changed story's summary reads those (the articles are not
-    # analysed again). A store from before they were kept (or one holding what this code cannot read)
-    # analyses them, gives the same digest and stores what it made.
-    from khulasa.text import TokenMemo, analyse
+def test_stories_are_summarized_from_the_stored_units_or_analyses_or_without_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every article's analysis and units (what the summarizer reads) are stored; a changed story's summary
+    # reads the units (no article is analysed again, no analysis read). A store from before units were
+    # kept, or holding units of other code, makes them from the analyses; one without analyses either
+    # (or holding what this code cannot read) analyses the articles. Each gives the same digest and stores
+    # what it made.
+    from khulasa.text import TokenMemo, analyse, unpack_analysis
 
     path = tmp_path / "k.db"
     batch = _stories(digest_document(digest(ARTICLES)))
     with Store(path) as store:
         Archive(store).add(ARTICLES, digests=False)
         db = store.db
-        assert db.execute("SELECT count(*) FROM analyses WHERE tokens IS NULL").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM analyses WHERE tokens IS NULL OR units IS NULL").fetchone()[0] == 0
         analysed: list[str] = []
+        unpacked: list[str] = []
 
         def counted(article: Article, memo: TokenMemo | None = None) -> Any:
             analysed.append(article.id)
             return analyse(article, memo)
 
+        def read(article: Article, data: bytes) -> Any:
+            unpacked.append(article.id)
+            return unpack_analysis(article, data)
+
         monkeypatch.setattr("khulasa.archive.analyse", counted)
+        monkeypatch.setattr("khulasa.archive.unpack_analysis", read)
         Archive(store).refresh()
-        assert analysed == []
+        assert analysed == unpacked == []
         assert _stories(digest_document(stored_digest(store))) == batch
         with store.writing():
-            db.execute("UPDATE analyses SET tokens=NULL WHERE rowid % 2 = 0")
-            db.execute("UPDATE analyses SET tokens=x'00' WHERE rowid % 2 = 1")
+            db.execute("UPDATE analyses SET units=NULL WHERE rowid % 2 = 0")
+            db.execute("UPDATE analyses SET units=CAST('u0:older code' || x'0a00' AS BLOB) WHERE rowid % 2 = 1")
+            db.execute("UPDATE stories SET doc=NULL")
+        Archive(store).refresh()
+        assert analysed == []
+        assert sorted(unpacked) == sorted(a.id for a in ARTICLES)
+        assert _stories(digest_document(stored_digest(store))) == batch
+        with store.writing():
+            db.execute("UPDATE analyses SET tokens=NULL, units=NULL WHERE rowid % 2 = 0")
+            db.execute("UPDATE analyses SET tokens=x'00', units=x'00' WHERE rowid % 2 = 1")
             db.execute("UPDATE stories SET doc=NULL")
         Archive(store).refresh()
         assert sorted(analysed) == sorted(a.id for a in ARTICLES)
         assert _stories(digest_document(stored_digest(store))) == batch
-        assert db.execute("SELECT count(*) FROM analyses WHERE tokens IS NULL OR tokens=x'00'").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM analyses WHERE tokens IS NULL OR tokens=x'00' OR units IS NULL "
+                          "OR units=x'00'").fetchone()[0] == 0
 
 
 def test_a_later_copy_that_ranks_first_represents_its_group(tmp_path: Path) -> None:

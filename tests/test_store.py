@@ -257,6 +257,7 @@ def test_migration_6_fills_the_entity_and_outlet_indexes_from_the_stored_digests
         store.db.execute("DROP TABLE story_entities")  # as schema 5 left it
         store.db.execute("DROP TABLE story_outlets")
         store.db.execute("ALTER TABLE analyses DROP COLUMN tokens")  # migration 7's
+        store.db.execute("ALTER TABLE analyses DROP COLUMN units")  # migration 10's
         store.db.execute("ALTER TABLE stories DROP COLUMN brief")  # migration 9's
         store.db.execute("DROP INDEX articles_date_id")  # migration 8's
         store.db.execute("CREATE INDEX articles_date ON articles(date)")
@@ -267,3 +268,4 @@ def test_migration_6_fills_the_entity_and_outlet_indexes_from_the_stored_digests
         assert [sorted(store.db.execute(f"SELECT * FROM {t}").fetchall())
                 for t in ("story_entities", "story_outlets")] == written
         assert {r[0] for r in store.db.execute("SELECT tokens FROM analyses")} == {None}  # analysed when needed
+        assert {r[0] for r in store.db.execute("SELECT units FROM analyses")} == {None}

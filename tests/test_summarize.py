@@ -12,15 +12,20 @@ from hypothesis import strategies as st
 
 from khulasa.config import SummaryConfig
 from khulasa.ingest import read_articles
-from khulasa.model import Article
+from khulasa.model import Article, ArticleUnits
 from khulasa.summary import summarize
-from khulasa.summary.units import _build_story
+from khulasa.summary.units import _build_story, article_units
 from khulasa.text import _TOKEN, analyse_all, normalize, sentences, stopwords, tokenize
 
 from .conftest import EXAMPLES
 
 FLOODS = [str(EXAMPLES / "sawt-alsahel/floods-first-report.txt"), str(EXAMPLES / "alrafed/floods-relief.txt"),
           str(EXAMPLES / "alofoq/floods-wire.html"), str(EXAMPLES / "mashriq-wire.jsonl")]
+
+
+def _units(articles: list[Article]) -> list[ArticleUnits]:
+    """What the summarizer reads of each article."""
+    return [article_units(a) for a in analyse_all(articles)]
 
 
 def _floods() -> list[Article]:
@@ -57,7 +62,7 @@ def test_exact_solver_keeps_the_invariants(max_words: int) -> None:
     _check_invariants(arts, max_words, ilp)
     summary = summarize(arts, max_words=max_words, config=ilp)
     keys = {(s.sentence.article_id, s.sentence.index) for s in summary.sentences}
-    story = _build_story(analyse_all(arts), "ar", ilp)
+    story = _build_story(_units(arts), "ar", ilp)
     for u in story.units:  # a sentence pointing back comes with its predecessor
         if u.dangling and (u.sentence.article_id, u.sentence.index) in keys:
             assert (u.sentence.article_id, u.sentence.index - 1) in keys
@@ -236,7 +241,7 @@ def test_concept_rows_hold_the_concepts_the_method_defines(texts: list[str]) -> 
     # The concept matrix is built with integer ids over the whole story; sentence by sentence it must
     # hold as many concepts as the definition gives, sharing as many with every other sentence.
     art = Article(id="a", text="\n".join(texts))
-    story = _build_story(analyse_all([art]), "ar", SummaryConfig())
+    story = _build_story(_units([art]), "ar", SummaryConfig())
     expected = [_concepts_by_definition(u.sentence.text) for u in story.units]
     concepts = story.concepts.to_scipy()
     shared = (concepts @ concepts.T).toarray()
@@ -262,7 +267,7 @@ def test_a_sentence_that_points_back_needs_its_predecessor(text: str, language: 
     art = Article(id="a", source="a", language=language,
                   text=("Officials announced the plan on Monday in the capital." if language == "en"
                         else "أعلنت الحكومة الخطة يوم الاثنين في العاصمة.") + "\n" + text)
-    second = _build_story(analyse_all([art]), language, SummaryConfig()).units[1]
+    second = _build_story(_units([art]), language, SummaryConfig()).units[1]
     assert second.dangling is points_back
 
 
@@ -307,7 +312,7 @@ def test_every_demonstrative_holds_a_prefilter_stem() -> None:
 def test_the_tail_of_a_cut_sentence_is_not_a_candidate() -> None:
     art = Article(id="a", text="أعلنت الحكومة خطة جديدة لإعادة إعمار الأحياء المتضررة في المدينة.\n"
                                 "، وأكدت أن العمل سيبدأ في الأسبوع المقبل بتمويل من المانحين الدوليين.")
-    story = _build_story(analyse_all([art]), "ar", SummaryConfig())
+    story = _build_story(_units([art]), "ar", SummaryConfig())
     assert [u.eligible for u in story.units] == [True, False]
 
 
@@ -332,7 +337,7 @@ def test_similarities_row_by_row_are_the_sparse_product() -> None:
 
     from khulasa.summary.citations import _fact_matrix, _similarity_rows
 
-    story = _build_story(analyse_all(_floods()), "ar", SummaryConfig())
+    story = _build_story(_units(_floods()), "ar", SummaryConfig())
     facts = _fact_matrix(story)
     rows = list(range(0, facts.shape[0], 2))
     reference = facts.to_scipy()
@@ -411,6 +416,6 @@ def test_a_clause_after_a_semicolon_needs_the_one_before() -> None:
     art = Article(id="a", text="ضرب زلزال قوي المنطقة الساحلية صباح الجمعة وشعر به سكان المدن المجاورة. "
                                 "وقع المركز على بعد 102 كيلومتر شمال المدينة ؛ "
                                 "165 كيلومترا إلى الجنوب الغربي من العاصمة و167 كيلومترا جنوب الميناء.")
-    units = _build_story(analyse_all([art]), "ar", SummaryConfig()).units
+    units = _build_story(_units([art]), "ar", SummaryConfig()).units
     assert [u.sentence.index for u in units] == [0, 1, 2]
     assert not units[0].dangling and units[2].dangling

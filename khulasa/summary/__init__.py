@@ -37,30 +37,30 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from khulasa.config import SummaryConfig
-from khulasa.model import Analysis, Article, Summary, SummarySentence
+from khulasa.model import Analysis, Article, ArticleUnits, Summary, SummarySentence
 from khulasa.summary.citations import _citations, _fact_matrix
 from khulasa.summary.ordering import _reading_dates
 from khulasa.summary.selection import _select, _select_ilp
-from khulasa.summary.units import _as_analyses, _build_story, _Story
+from khulasa.summary.units import _as_units, _build_story, _Story
 from khulasa.summary.weights import _concept_weights
 
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG = SummaryConfig()
 
 
-def _language(analyses: Sequence[Analysis], language: str | None) -> str:
+def _language(analyses: Sequence[ArticleUnits], language: str | None) -> str:
     lang = language or Counter(a.article.language for a in analyses).most_common(1)[0][0]
     return lang if lang in ("ar", "en") else "ar"
 
 
-def cite_all(items: Sequence[Article | Analysis | str], *, language: str | None = None,
+def cite_all(items: Sequence[Article | Analysis | ArticleUnits | str], *, language: str | None = None,
              config: SummaryConfig = DEFAULT_CONFIG) -> tuple[SummarySentence, ...]:
     """Every sentence of the articles with its citations, as ``summarize`` would cite it if chosen.
 
     Answers "which other outlets report this sentence?" for a whole story; articles in input order,
     sentences in article order.
     """
-    analyses = _as_analyses(items)
+    analyses = _as_units(items)
     if not analyses:
         return ()
     story = _build_story(analyses, _language(analyses, language), config)
@@ -69,9 +69,9 @@ def cite_all(items: Sequence[Article | Analysis | str], *, language: str | None 
     return tuple(SummarySentence(u.sentence, c) for u, c in zip(story.units, cited, strict=True))
 
 
-def summarize(items: Sequence[Article | Analysis | str], max_words: int | None = None, *,
+def summarize(items: Sequence[Article | Analysis | ArticleUnits | str], max_words: int | None = None, *,
               language: str | None = None, config: SummaryConfig = DEFAULT_CONFIG,
-              also_cite: Sequence[Article | Analysis] = ()) -> Summary:
+              also_cite: Sequence[Article | Analysis | ArticleUnits] = ()) -> Summary:
     """Summarize the articles of one story within ``max_words`` words, every sentence cited.
 
     Args:
@@ -90,19 +90,19 @@ def summarize(items: Sequence[Article | Analysis | str], max_words: int | None =
     max_words = config.max_words if max_words is None else max_words
     if max_words < 1:
         raise ValueError(f"max_words must be at least 1, got {max_words}")
-    analyses = _as_analyses(items)
+    analyses = _as_units(items)
     if not analyses:
         return Summary((), max_words, ())
-    extra = _as_analyses(also_cite) if also_cite else []
+    extra = _as_units(also_cite) if also_cite else []
     story = _build_story(analyses + extra, _language(analyses, language), config)
     n = len(analyses)
     return _summary(story, [a.article for a in analyses + extra], list(range(n)), list(range(n, n + len(extra))),
                     max_words, config)
 
 
-def summarize_parts(items: Sequence[Article | Analysis | str], parts: Sequence[tuple[Collection[str], Collection[str], int]],
+def summarize_parts(items: Sequence[Article | Analysis | ArticleUnits | str], parts: Sequence[tuple[Collection[str], Collection[str], int]],
                     *, language: str | None = None, config: SummaryConfig = DEFAULT_CONFIG,
-                    also_cite: Sequence[Article | Analysis] = ()) -> list[Summary]:
+                    also_cite: Sequence[Article | Analysis | ArticleUnits] = ()) -> list[Summary]:
     """One summary per part of a story (its whole and each event, say), the story's sentences analysed and
     counted once for all of them.
 
@@ -114,8 +114,8 @@ def summarize_parts(items: Sequence[Article | Analysis | str], parts: Sequence[t
     for _, _, words in parts:
         if words < 1:
             raise ValueError(f"max_words must be at least 1, got {words}")
-    analyses = _as_analyses(items)
-    extra = _as_analyses(also_cite) if also_cite else []
+    analyses = _as_units(items)
+    extra = _as_units(also_cite) if also_cite else []
     if not analyses:
         return [Summary((), words, ()) for _, _, words in parts]
     story = _build_story(analyses + extra, _language(analyses, language), config)

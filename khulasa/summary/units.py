@@ -3,7 +3,8 @@ their concepts and content-stem counts as sparse rows built in one numpy pass ov
 
 from __future__ import annotations
 
-import itertools
+import contextlib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -24,7 +25,7 @@ from khulasa.config import SummaryConfig
 from khulasa.ingest.clean import _CONTINUATION, clean_document
 from khulasa.ingest.meta import is_terminated
 from khulasa.lexicon import words
-from khulasa.model import Analysis, Article, RawDocument, Sentence, Tokens
+from khulasa.model import Analysis, Article, ArticleUnits, RawDocument, Sentence
 from khulasa.text import TokenMemo, analysed, is_number, normalize, stopwords, word_count
 
 # Openings that need the sentence before them (khulasa/lexicon/ar/reporting.toml).
@@ -164,16 +165,20 @@ class _Story:
                       len(picked), new_order, self.positions[rows], self.words[rows], titles, starts)
 
 
-def _as_analyses(items: Sequence[Article | Analysis | str]) -> list[Analysis]:
-    """The analyses of ``items`` (analysed here when they are not yet; texts cleaned first), empty
-    articles left out."""
+def _as_units(items: Sequence[Article | Analysis | ArticleUnits | str]) -> list[ArticleUnits]:
+    """What the summarizer reads of each of ``items`` (analysed here when they are not yet; texts
+    cleaned first), empty articles left out."""
     memo = TokenMemo()
-    out: list[Analysis] = []
+    out: list[ArticleUnits] = []
     for i, item in enumerate(items):
+        if isinstance(item, ArticleUnits):
+            if item.article.text.strip():
+                out.append(item)
+            continue
         one = clean_document(RawDocument(id=f"doc{i + 1}", path=f"<text {i + 1}>", text=item)) \
             if isinstance(item, str) else item
         if (one.article if isinstance(one, Analysis) else one).text.strip():
-            out.append(analysed(one, memo))
+            out.append(article_units(analysed(one, memo)))
     return out
 
 
@@ -215,49 +220,68 @@ _CLOSERS = "\"'”’»)] "
 _CONTINUES = (*_CONTINUATION, ":", ".", ")", "]", "»", "”")  # no sentence starts with these
 
 
-def _eligible(text: str, words: int, cfg: SummaryConfig, punctuated: bool = True) -> bool:
-    """Whether a sentence may stand alone in a summary.
+# Per sentence, in ``ArticleUnits.flags``: how it opens and ends (``_eligible_flags``, ``_is_dangling``).
+CONTINUES, ASKS, ENDS, DANGLING_AR, DANGLING_EN, SEMICOLON = 1, 2, 4, 8, 16, 32
+STOP_AR, STOP_EN = 1, 2  # per term, in ``ArticleUnits.stop``
+
+
+def article_units(analysis: Analysis) -> ArticleUnits:
+    """What the summarizer reads of an analysed article: its sentences, its terms' stems as positions in
+    its own list of stems with their stopword flags, and per sentence its words and how it opens and ends
+    (in both languages: a story's language is that of most of its articles)."""
+    from array import array
+
+    rows = (*analysis.tokens, analysis.title)
+    index: dict[str, int] = {}
+    ids = array("I")
+    stop = bytearray()
+    lengths = []
+    ar = stopwords("ar")
+    en: frozenset[str] = frozenset()  # English stopwords are ASCII words: read only if such a term comes
+    flag_of: dict[str, int] = {}
+    body = 0
+    for k, r in enumerate(rows):
+        if k == len(rows) - 1:
+            body = len(index)
+        ids.extend(index.setdefault(t, len(index)) for t in r.term_stem)
+        for n in r.term_norm:
+            f = flag_of.get(n)
+            if f is None:
+                number = is_number(n)
+                if not en and n.isascii() and n.isalpha():
+                    en = stopwords("en")
+                f = flag_of[n] = (STOP_AR if number or n in ar else 0) | (STOP_EN if number or n in en else 0)
+            stop.append(f)
+        lengths.append(len(r.term_norm))
+    words = tuple(word_count(s.text) for s in analysis.sentences)
+    flags = bytearray()
+    for s, r in zip(analysis.sentences, analysis.tokens, strict=True):
+        text = s.text
+        stripped = text.rstrip(_CLOSERS)
+        head = list(r.term_norm[:3])
+        flags.append((CONTINUES if text.startswith(_CONTINUES) else 0)
+                     | (ASKS if stripped.endswith(("?", "؟", ":")) else 0)
+                     | (ENDS if stripped.endswith((".", "!", "…")) else 0)
+                     | (DANGLING_AR if _is_dangling(head, r.normalized, "ar") else 0)
+                     | (DANGLING_EN if _is_dangling(head, r.normalized, "en") else 0)
+                     | (SEMICOLON if text.rstrip().endswith(("؛", ";")) else 0))
+    # Most sentences unterminated: the text is written without punctuation, not made of captions.
+    punctuated = 2 * sum(map(is_terminated, (s.text for s in analysis.sentences))) >= len(analysis.sentences)
+    return ArticleUnits(analysis.article, analysis.sentences, tuple(index), body, ids.tobytes(), bytes(stop),
+                        tuple(lengths), words, bytes(flags), punctuated)
+
+
+def _eligible_flags(words: int, flags: int, cfg: SummaryConfig, punctuated: bool) -> bool:
+    """Whether a sentence (its words and ``flags``) may stand alone in a summary: not a fragment or a
+    caption, not the tail of a sentence cut in two ("، حسيب حسين، في شريط الفيديو."), not a question or
+    a line ending in a colon.
 
     ``punctuated``: the article ends its sentences with punctuation, so a short unterminated line is
     a fragment or caption. In text written without punctuation (a line per sentence) it is not.
     """
-    stripped = text.rstrip(_CLOSERS)
-    if words < cfg.min_words or words > cfg.max_sentence_words:
+    if words < cfg.min_words or words > cfg.max_sentence_words or flags & (CONTINUES | ASKS):
         return False
-    if text.startswith(_CONTINUES):  # the tail of a sentence cut in two ("، حسيب حسين، في شريط الفيديو.")
-        return False
-    if stripped.endswith(("?", "؟", ":")):
-        return False
-    return not punctuated or stripped.endswith((".", "!", "…")) or words >= 12
-
-
-class _Tokens(NamedTuple):
-    """The tokens of a batch of texts, in order, with what the summarizer needs of each."""
-
-    normalized: list[str]  # per text: its normalized text
-    lengths: list[int]  # per text: its number of terms
-    tokens: list[str]  # every term, in order (normalized)
-    stems: list[str]  # the distinct stems, in first-seen order
-    ids: IntArray  # numpy int per token: its stem's index in ``stems``
-    stop: BoolArray  # numpy bool per token: a stopword or a number (tested on the folded token)
-
-
-def _tokens(rows: Sequence[Tokens], language: str) -> _Tokens:
-    """The terms of every row, their stem ids and stopword flags, read from the articles' analyses
-    (nothing is normalized or stemmed again)."""
-    import numpy as np
-
-    norms = list(itertools.chain.from_iterable(r.term_norm for r in rows))
-    stems_flat = list(itertools.chain.from_iterable(r.term_stem for r in rows))
-    lengths = [len(r.term_norm) for r in rows]
-    stems = list(dict.fromkeys(stems_flat))
-    stem_index = dict(zip(stems, range(len(stems)), strict=True))
-    ids = np.fromiter(map(stem_index.__getitem__, stems_flat), dtype=np.int64, count=len(stems_flat))
-    distinct = list(dict.fromkeys(norms))
-    stop_words = stopwords(language)
-    flags = {n: n in stop_words or is_number(n) for n in distinct}
-    stop = np.fromiter(map(flags.__getitem__, norms), dtype=bool, count=len(norms))
-    return _Tokens([r.normalized for r in rows], lengths, norms, stems, ids, stop)
+    return not punctuated or bool(flags & ENDS) or words >= 12
 
 
 def _unique_pairs(rows: IntArray, codes: IntArray, span: int, *, combined: bool | None = None) -> tuple[IntArray, IntArray]:
@@ -283,21 +307,38 @@ def _unique_pairs(rows: IntArray, codes: IntArray, span: int, *, combined: bool 
     return rows[new], codes[new]
 
 
-def _build_story(analyses: list[Analysis], language: str, cfg: SummaryConfig) -> _Story:
+def _build_story(articles: list[ArticleUnits], language: str, cfg: SummaryConfig) -> _Story:
     """Sentences, their eligibility, and their concepts and content-stem counts as sparse rows.
 
-    Stems get integer ids; a bigram is the pair of its ids, so concepts are found with numpy over the
+    Stems get integer ids (numbered as they first appear in the sentences of the articles in order,
+    then in their titles); a bigram is the pair of its ids, so concepts are found with numpy over the
     whole story instead of with sets per sentence.
     """
     import numpy as np
 
-    per_article = [a.sentences for a in analyses]
+    per_article = [a.sentences for a in articles]
     n_units = sum(map(len, per_article))
-    toks = _tokens([t for a in analyses for t in a.tokens] + [a.title for a in analyses], language)
-    lengths = np.array(toks.lengths, dtype=np.int64)
-    offsets = np.concatenate(([0], np.cumsum(lengths)))
-    n_rows = len(lengths)
-    is_stop, ids, n_stems = toks.stop, toks.ids, len(toks.stems)
+    number: dict[str, int] = {}
+    remaps = []
+    for a in articles:  # the sentences' stems first, as they first appear
+        remaps.append([number.setdefault(t, len(number)) for t in a.stems[:a.body_stems]])
+    local = [np.frombuffer(a.ids, dtype=np.uint32) for a in articles]
+    for a, remap, ids_a in zip(articles, remaps, local, strict=True):  # then the titles' others
+        title = ids_a[sum(a.lengths[:-1]):].tolist()
+        remap.extend([0] * (len(a.stems) - len(remap)))
+        for t in title:
+            if t >= a.body_stems:
+                remap[t] = number.setdefault(a.stems[t], len(number))
+    bodies = [np.asarray(r, dtype=np.int64)[ids_a[:sum(a.lengths[:-1])]] for a, r, ids_a in zip(articles, remaps, local, strict=True)]
+    titles_ids = [np.asarray(r, dtype=np.int64)[ids_a[sum(a.lengths[:-1]):]] for a, r, ids_a in zip(articles, remaps, local, strict=True)]
+    bit = STOP_EN if language == "en" else STOP_AR
+    stops = [np.frombuffer(a.stop, dtype=np.uint8) for a in articles]
+    ids = np.concatenate([*bodies, *titles_ids]) if articles else np.zeros(0, dtype=np.int64)
+    is_stop = (np.concatenate([*(s[:sum(a.lengths[:-1])] for a, s in zip(articles, stops, strict=True)),
+                               *(s[sum(a.lengths[:-1]):] for a, s in zip(articles, stops, strict=True))]) & bit) > 0 \
+        if articles else np.zeros(0, dtype=bool)
+    lengths = np.array([n for a in articles for n in a.lengths[:-1]] + [a.lengths[-1] for a in articles], dtype=np.int64)
+    n_rows, n_stems = len(lengths), len(number)
     row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
     content = ~is_stop
     pair = (row_of[:-1] == row_of[1:]) & ~(is_stop[:-1] & is_stop[1:])  # bigrams inside a text, not two stopwords
@@ -308,7 +349,7 @@ def _build_story(analyses: list[Analysis], language: str, cfg: SummaryConfig) ->
     in_units = held_rows < n_units
     concepts = Sparse.from_sorted(held_rows[in_units], col_of[in_units], np.ones(int(in_units.sum())), (n_units, len(columns)))
     titles = Sparse.from_sorted(held_rows[~in_units] - n_units, col_of[~in_units], np.ones(int((~in_units).sum())),
-                                (len(analyses), len(columns)))
+                                (len(articles), len(columns)))
     in_titles = np.bincount(titles.indices, minlength=len(columns))
 
     unit_tokens = row_of < n_units
@@ -318,27 +359,87 @@ def _build_story(analyses: list[Analysis], language: str, cfg: SummaryConfig) ->
                   (n_units, n_stems))
 
     units: list[_Unit] = []
-    starts = offsets.tolist()  # Python ints: indexing a numpy array per sentence is slow
     uncapped = replace(cfg, max_sentence_words=1 << 30)
-    row = 0
-    for order, ss in enumerate(per_article):
-        # Most sentences unterminated: the text is written without punctuation, not made of captions.
-        punctuated = 2 * sum(map(is_terminated, (s.text for s in ss))) >= len(ss)
+    dangling_bit = DANGLING_EN if language == "en" else DANGLING_AR
+    for order, a in enumerate(articles):
         after_semicolon = False
-        for s in ss:
-            words = word_count(s.text)
-            eligible = _eligible(s.text, words, cfg, punctuated)
-            overlong = words > cfg.max_sentence_words and _eligible(s.text, words, uncapped, punctuated)
-            dangling = False
-            if eligible or overlong:  # only candidates need it
-                head = toks.tokens[starts[row]:min(starts[row] + 3, starts[row + 1])]
-                # After "؛" the clause goes on ("... من تالكا ؛ 165كم إلى الجنوب"): it needs the one before.
-                dangling = after_semicolon or _is_dangling(head, toks.normalized[row], language)
-            after_semicolon = s.text.rstrip().endswith(("؛", ";"))
-            units.append(_Unit(s, order, words, eligible, dangling, overlong))
-            row += 1
-    return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(analyses),
+        for s, n_words, flags in zip(a.sentences, a.words, a.flags, strict=True):
+            eligible = _eligible_flags(n_words, flags, cfg, a.punctuated)
+            overlong = n_words > cfg.max_sentence_words and _eligible_flags(n_words, flags, uncapped, a.punctuated)
+            # After "؛" the clause goes on ("... من تالكا ؛ 165كم إلى الجنوب"): it needs the one before.
+            dangling = (eligible or overlong) and (after_semicolon or bool(flags & dangling_bit))  # candidates only
+            after_semicolon = bool(flags & SEMICOLON)
+            units.append(_Unit(s, order, n_words, eligible, dangling, overlong))
+    return _Story(units, concepts, columns >= n_stems, in_titles, counts, len(articles),
                   np.array([u.order for u in units], dtype=np.int64),
                   np.array([u.sentence.index for u in units], dtype=np.int64),
                   np.array([u.words for u in units], dtype=np.float64), titles,
                   np.concatenate(([0], np.cumsum(list(map(len, per_article))))).astype(np.int64))
+
+
+# --- stored units -------------------------------------------------------------------------------
+
+
+@functools.cache
+def units_version() -> str:
+    """What stored units depend on: the analysis (``text._analysis_version``), this module and the
+    stopword lists; stored units of another version are made again from the analysis."""
+    import hashlib
+    from importlib import metadata
+    from pathlib import Path
+
+    from khulasa.text import _analysis_version
+
+    digest = hashlib.sha1(Path(__file__).read_bytes())
+    for package in ("arabic-stopwords", "scikit-learn"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            digest.update(f"{package}={metadata.version(package)}".encode())
+    return f"u1:{_analysis_version()}:{digest.hexdigest()[:12]}"
+
+
+def is_current(data: bytes | None) -> bool:
+    """Whether ``data`` holds units of this code (``pack_units``), read without unpacking them."""
+    return data is not None and data.startswith(units_version().encode() + b"\n")
+
+
+def pack_units(units: ArticleUnits) -> bytes:
+    """``units`` as bytes for a store: the version line, then zlib-compressed JSON of the sentences'
+    offsets, the stems and counts, a NUL, and the per-term and per-sentence bytes. ``unpack_units``
+    reads it back with the article."""
+    import json
+    import zlib
+
+    art = units.article
+    head = {"n": [len(art.text), len(art.title)], "s": [[s.index, s.start, s.end] for s in units.sentences],
+            "stems": list(units.stems), "body": units.body_stems, "lengths": list(units.lengths),
+            "words": list(units.words), "p": units.punctuated, "sizes": [len(units.ids), len(units.stop)]}
+    raw = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\0" + \
+        units.ids + units.stop + units.flags
+    return units_version().encode() + b"\n" + zlib.compress(raw, 6)
+
+
+def unpack_units(article: Article, data: bytes) -> ArticleUnits:
+    """The units ``pack_units`` stored for ``article``: equal to ``article_units(analyse(article))``.
+    Raises ``ValueError`` when ``data`` holds units of other code or of another text."""
+    import json
+    import zlib
+
+    if not is_current(data):
+        raise ValueError(f"not units of this code ({units_version()})")
+    try:
+        raw = zlib.decompress(data[data.index(b"\n") + 1:])
+        cut = raw.index(b"\0")
+        head = json.loads(raw[:cut].decode("utf-8"))
+        text = article.text
+        if head["n"] != [len(text), len(article.title)]:
+            raise ValueError("stored for another text")
+        sentences = tuple(Sentence(article.id, i, a, b, text[a:b]) for i, a, b in head["s"])
+        n_ids, n_stop = head["sizes"]
+        rest = raw[cut + 1:]
+        if len(rest) != n_ids + n_stop + len(sentences):
+            raise ValueError("stored units of unequal length")
+        return ArticleUnits(article, sentences, tuple(head["stems"]), int(head["body"]), rest[:n_ids],
+                            rest[n_ids:n_ids + n_stop], tuple(head["lengths"]), tuple(head["words"]),
+                            rest[n_ids + n_stop:], bool(head["p"]))
+    except (zlib.error, UnicodeDecodeError, KeyError, TypeError, IndexError) as e:
+        raise ValueError(f"not stored units: {e}") from e
