@@ -763,9 +763,17 @@ def resolve(all_mentions: Sequence[Mention]) -> list[Entity]:
     alone (كيري) with the full name (جون كيري) when only one full name ends with it. The canonical
     name is the longest variant; the role is the most frequent title written before the person.
     """
+    keys: dict[str, str] = {}  # each written form's key, found once (a story names the same few often)
+
+    def key_of(text: str) -> str:
+        found = keys.get(text)
+        if found is None:
+            found = keys[text] = _key(text)
+        return found
+
     by_key: dict[tuple[str, str], list[Mention]] = {}
     for m in all_mentions:
-        by_key.setdefault((m.type, _key(m.alias_of or m.text)), []).append(m)
+        by_key.setdefault((m.type, key_of(m.alias_of or m.text)), []).append(m)
     # "وسوريا" / "بلندن" are "سوريا" / "لندن" with a clitic, when the bare form is also mentioned.
     for kind, key in sorted(by_key):
         for p in _NAME_PREFIXES:
@@ -790,7 +798,7 @@ def resolve(all_mentions: Sequence[Mention]) -> list[Entity]:
     for (kind, key), found in merged.items():
         ordered = sorted(found, key=lambda m: (m.article_id, m.start))
         variants = tuple(dict.fromkeys(m.text for m in ordered))
-        plain = [v for v in variants if _key(v) == key] or list(variants)
+        plain = [v for v in variants if key_of(v) == key] or list(variants)
         name = _ALIAS_DISPLAY.get(key) or max(plain, key=lambda v: (len(v.split()), len(v), v))
         roles = Counter(m.role for m in ordered if m.role)
         role = roles.most_common(1)[0][0] if roles else ""

@@ -94,6 +94,9 @@ def _cosine(vec: dict[str, float], group: _Group) -> float:
     return shared / group.norm if shared and group.norm else 0.0
 
 
+_TF = [0.0, *(1 + math.log(c) for c in range(1, 64))]  # a term's TF weight by its count
+
+
 def _top(weights: dict[str, float], k: int) -> list[str]:
     """The ``k`` heaviest terms (ties: alphabetical), heaviest first."""
     return [t for _, t in heapq.nsmallest(k, [(-w, t) for t, w in weights.items()])]
@@ -336,6 +339,8 @@ class StoryIndex:
         self.dirty_groups: set[int] = set()
         self.dirty_terms: set[str] = set()
         self._vectors_now: dict[str, dict[str, float]] = {}
+        self._idf: dict[str, float] = {}  # each term's IDF while ``n_docs`` is ``_idf_docs`` (df unchanged)
+        self._idf_docs = -1
         self.clusters: dict[int, list[int]] = {}  # the merge's partition: cluster id -> its groups
         self.cluster_of: dict[int, int] = {}
         self.cluster_terms: dict[int, list[str]] = {}
@@ -373,7 +378,17 @@ class StoryIndex:
 
     def _tfidf(self, tf: Mapping[str, int]) -> dict[str, float]:
         n, df = self.n_docs, self.df
-        return {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1) for t, c in tf.items()}
+        if self._idf_docs != n:  # every change of df changes n_docs (``load`` clears it too)
+            self._idf.clear()
+            self._idf_docs = n
+        idf = self._idf
+        out = {}
+        for t, c in tf.items():
+            w = idf.get(t)
+            if w is None:
+                w = idf[t] = math.log((1 + n) / (1 + df[t])) + 1
+            out[t] = (_TF[c] if c < len(_TF) else 1 + math.log(c)) * w
+        return out
 
     def vector(self, tf: Mapping[str, int], base: dict[str, float] | None = None) -> dict[str, float]:
         """The story vector of an article's term counts ``tf`` with the document frequencies as they are now."""
@@ -629,6 +644,7 @@ class StoryIndex:
         the merge's partition (id -> groups, top terms). Nothing is dirty after."""
         self.n_docs = n_docs
         self.df = Counter(df)
+        self._idf.clear()
         self.postings = {t: list(p) for t, p in postings.items()}
         self.groups = groups
         self.assignment = {}

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from khulasa.model import Figure, FigureGroup, Verdict
 
 
-def _context_similarity(a: Figure, b: Figure) -> float:
-    ca, cb = Counter(a.context), Counter(b.context)
+def _context_similarity(ca: Counter[str], cb: Counter[str], sa: int, sb: int) -> float:
+    """The cosine of two figures' context word counts ``ca``, ``cb`` whose squared lengths are ``sa``, ``sb``."""
     dot = sum(v * cb[k] for k, v in ca.items())
     if not dot:
         return 0.0
-    return dot / math.sqrt(sum(v * v for v in ca.values()) * sum(v * v for v in cb.values()))
+    return dot / math.sqrt(sa * sb)
 
 
 def _compatible(a: Figure, b: Figure, tolerance: float) -> bool:
@@ -57,9 +57,19 @@ def group_figures(figures: Sequence[Figure], tolerance: float = 0.25, min_contex
             for j in members[x + 1:]:
                 pairs.add((min(i, j), max(i, j)))
     scored = []
+    contexts: dict[int, tuple[Counter[str], int]] = {}  # each figure's context counted once
+
+    def context(i: int) -> tuple[Counter[str], int]:
+        got = contexts.get(i)
+        if got is None:
+            counts = Counter(figs[i].context)
+            got = contexts[i] = (counts, sum(v * v for v in counts.values()))
+        return got
+
     for i, j in pairs:
         if _compatible(figs[i], figs[j], tolerance):
-            sim = _context_similarity(figs[i], figs[j])
+            (ca, sa), (cb, sb) = context(i), context(j)
+            sim = _context_similarity(ca, cb, sa, sb)
             if sim >= min_context:
                 scored.append((-sim, i, j))
     scored.sort()
