@@ -27,7 +27,7 @@ import hashlib
 import json
 import zlib
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -355,8 +355,8 @@ class Archive:
         skipped: list[str] = []
         repeated: list[str] = []
         copies = 0
-        for chunk in _chunks(articles, self.batch_size):
-            a, s, r, c = self._add_chunk(chunk)
+        for chunk, derived in self._ahead(_chunks(articles, self.batch_size)):
+            a, s, r, c = self._add_chunk(chunk, derived)
             added += a
             skipped += s
             repeated += r
@@ -375,27 +375,70 @@ class Archive:
             self.refresh(on_progress=on_progress)  # any left without one (an update stopped half-way)
         return changed
 
-    def _add_chunk(self, chunk: list[Article]) -> tuple[list[str], list[str], list[str], int]:
-
+    def _add_chunk(self, chunk: list[Article], derived: Mapping[tuple[str, str], ArticleDerived] | None = None
+                   ) -> tuple[list[str], list[str], list[str], int]:
         with self.store.writing():
             self._sync()
             report, stored = self.store.insert(chunk)
-            copies = self._derive(stored)
+            copies = self._derive(stored, derived)
         return list(report.added), list(report.skipped), list(report.repeated), copies
 
-    def _derive(self, stored: Sequence[Article]) -> int:
-        """Analyse newly stored articles, find their copies, update the story index and write it all back
-        (inside the caller's transaction); return how many were copies."""
+    def _shards(self, articles: Sequence[Article]) -> list[tuple[Sequence[Article], Config]]:
+        """``derive_articles``' tasks for ``articles``: one per worker, of 100 articles at least (a smaller
+        pile is not worth starting workers for: ``engine.Auto`` keeps one task in this process)."""
+        shards = max(1, min(self.engine.workers, len(articles) // 100))
+        size = -(-len(articles) // shards) if articles else 1
+        return [(articles[k:k + size], self.config) for k in range(0, len(articles), size)]
+
+    def _ahead(self, chunks: Iterable[list[Article]]
+               ) -> Iterator[tuple[list[Article], dict[tuple[str, str], ArticleDerived]]]:
+        """Each chunk with what ``derive_articles`` gives of those of its articles not stored yet (by id and
+        content hash), worked out on the engine's workers ahead of the writes: the next chunk's while this
+        one is written. An article the store renames (its id taken by another text) is derived again."""
+        from khulasa.text import content_hash
+
+        db = self.store.db
+        told: deque[tuple[list[Article], list[tuple[str, str]], int]] = deque()  # each chunk handed out: its
+        # articles, the (id, hash) of those derived, its number of tasks
+
+        def tasks() -> Iterator[tuple[Sequence[Article], Config]]:
+            for chunk in chunks:
+                seen: set[str] = set()
+                new, keys = [], []
+                for a in chunk:
+                    digest = a.content_hash or content_hash(a.text)
+                    if digest not in seen and db.execute("SELECT 1 FROM articles WHERE content_hash=?",
+                                                         (digest,)).fetchone() is None:
+                        new.append(a)
+                        keys.append((a.id, digest))
+                    seen.add(digest)
+                shards = self._shards(new) or [((), self.config)]  # one task at least: it tells the chunk
+                told.append((chunk, keys, len(shards)))
+                yield from shards
+
+        results = iter(self.engine.map(derive_articles, tasks()))
+        while True:
+            first = next(results, None)
+            if first is None:
+                return
+            chunk, keys, n = told.popleft()
+            parts = [first, *(next(results) for _ in range(n - 1))]
+            yield chunk, dict(zip(keys, (d for part in parts for d in part), strict=True))
+
+    def _derive(self, stored: Sequence[Article], ahead: Mapping[tuple[str, str], ArticleDerived] | None = None
+                ) -> int:
+        """Analyse newly stored articles (``ahead``: what was derived of them already, by id and content
+        hash), find their copies, update the story index and write it all back (inside the caller's
+        transaction); return how many were copies."""
         from khulasa.dedupe import band_keys, find_duplicates, signature_from_bytes
         from khulasa.stories import ArticleInfo, canonical_order
 
         threshold = self.config.dedupe.threshold
-        shards = max(1, min(self.engine.workers, len(stored) // 100))  # 100 articles at least per task (a
-        # smaller pile is not worth starting workers for: ``engine.Auto`` keeps one task in this process)
-        size = -(-len(stored) // shards) if stored else 1
-        derived = [d for part in self.engine.map(derive_articles, [(stored[k:k + size], self.config)
-                                                                 for k in range(0, len(stored), size)])
-                   for d in part]
+        ahead = ahead or {}
+        rest = [a for a in stored if (a.id, a.content_hash) not in ahead]
+        done = {d.article_id: d for part in self.engine.map(derive_articles, self._shards(rest)) for d in part} \
+            if rest else {}
+        derived = [ahead.get((a.id, a.content_hash)) or done[a.id] for a in stored]
         sigs = [signature_from_bytes(d.signature) for d in derived]
         copy_of: dict[str, str] = {}
         for group in find_duplicates(stored, threshold, sigs):

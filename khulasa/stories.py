@@ -393,8 +393,12 @@ class StoryIndex:
     def vector(self, tf: Mapping[str, int], base: dict[str, float] | None = None) -> dict[str, float]:
         """The story vector of an article's term counts ``tf`` with the document frequencies as they are now."""
         weights = self._tfidf(tf) if base is None else base
-        df, lone = self.df, self.config.unique_term_weight
-        return self._unit({t: w * lone if df[t] < 2 else w for t, w in weights.items()}, self.config.place_weight)
+        df, lone, place = self.df, self.config.unique_term_weight, self.config.place_weight
+        if place == 1.0:
+            return self._unit({t: w * lone if df[t] < 2 else w for t, w in weights.items()}, 1.0)
+        places = _place_stems()  # both scalings in one pass (in the same order: lone, then place)
+        return self._unit({t: (w * lone if df[t] < 2 else w) * (place if t in places else 1.0)
+                           for t, w in weights.items()}, 1.0)
 
     def _unit(self, weights: dict[str, float], place_weight: float) -> dict[str, float]:
         """Place names scaled by ``place_weight``, the ``vector_terms`` heaviest kept, unit length."""

@@ -187,6 +187,31 @@ def test_stories_are_summarized_from_the_stored_units_or_analyses_or_without_the
                           "OR units=x'00'").fetchone()[0] == 0
 
 
+def test_what_is_derived_ahead_belongs_to_the_article_stored(tmp_path: Path) -> None:
+    # The next chunk's articles are derived while this one is written; an article whose id another text
+    # holds is stored renamed (ID~HASH), two texts under one id in one chunk likewise: what the store keeps
+    # of each (its facts, analysis, summary units) is that of the article as stored, as if derived then.
+    from dataclasses import replace
+
+    from khulasa.archive import derive_articles, unpack
+    from khulasa.model import ArticleFacts, from_dict
+
+    first, second, third, *rest = ARTICLES
+    with Store(tmp_path / "k.db") as store:
+        archive = Archive(store, batch_size=2)
+        archive.add([first], digests=False)
+        archive.add([replace(second, id=first.id), third, replace(rest[0], id=third.id), *rest[1:]], digests=False)
+        stored = {a.id: a for a in store.articles_by_id([r[0] for r in store.db.execute("SELECT id FROM articles")])}
+        assert len(stored) == len(ARTICLES) and sum("~" in i for i in stored) == 2
+        rows = {str(r[0]): r[1:] for r in store.db.execute("SELECT article_id, facts, tokens, units FROM analyses")}
+        for aid, article in stored.items():
+            (expected,) = derive_articles(([article], DEFAULT))
+            facts, tokens, units = rows[aid]
+            if facts is not None:  # a copy keeps none
+                assert from_dict(ArticleFacts, unpack(facts)) == expected.facts
+            assert (tokens, units) == (expected.analysis, expected.units)
+
+
 def test_a_later_copy_that_ranks_first_represents_its_group(tmp_path: Path) -> None:
     """Near-duplicates keep the batch rule (earliest, then longest, then id) whatever the arrival order."""
     wire = next(a for a in ARTICLES if a.id == "wire-1103-052")
