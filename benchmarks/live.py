@@ -342,7 +342,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=10.0, help="load: GETs a second per reader")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--engine", choices=["local", "processes", "ray"], default="local", help="add: the engine")
+    parser.add_argument("--engine", choices=["auto", "local", "processes", "ray"], default="auto",
+                        help="add: the engine (auto: the command line's default)")
     parser.add_argument("--workers", type=int, default=2, help="add: the engine's workers")
     parser.add_argument("--repass-below", type=int, default=None,
                         help="order: cluster.repass_below (0: only the growth rule re-clusters)")

@@ -693,7 +693,8 @@ class Archive:
                                 story_json, json.dumps(listed, ensure_ascii=False), now))
                     db.executemany("INSERT OR REPLACE INTO story_members(article_id, story_id) VALUES (?, ?)",
                                    [(m, sid) for m in everyone])
-                    on_progress("stories", n, len(written))
+                    if not digests:  # else the digests' progress tells (one bar, not two taking turns)
+                        on_progress("stories", n, len(written))
                     yield sid, story_json, doc
 
             if digests:

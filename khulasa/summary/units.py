@@ -229,30 +229,26 @@ def article_units(analysis: Analysis) -> ArticleUnits:
     """What the summarizer reads of an analysed article: its sentences, its terms' stems as positions in
     its own list of stems with their stopword flags, and per sentence its words and how it opens and ends
     (in both languages: a story's language is that of most of its articles)."""
+    import itertools
     from array import array
 
     rows = (*analysis.tokens, analysis.title)
-    index: dict[str, int] = {}
-    ids = array("I")
-    stop = bytearray()
-    lengths = []
+    stems_flat = list(itertools.chain.from_iterable(r.term_stem for r in rows))
+    norms_flat = list(itertools.chain.from_iterable(r.term_norm for r in rows))
+    lengths = [len(r.term_norm) for r in rows]
+    stems = tuple(dict.fromkeys(stems_flat))  # first seen first: the sentences', then the title's others
+    body = len(dict.fromkeys(itertools.chain.from_iterable(r.term_stem for r in analysis.tokens)))
+    position = dict(zip(stems, range(len(stems)), strict=True))
+    ids = array("I", map(position.__getitem__, stems_flat))
     ar = stopwords("ar")
     en: frozenset[str] = frozenset()  # English stopwords are ASCII words: read only if such a term comes
     flag_of: dict[str, int] = {}
-    body = 0
-    for k, r in enumerate(rows):
-        if k == len(rows) - 1:
-            body = len(index)
-        ids.extend(index.setdefault(t, len(index)) for t in r.term_stem)
-        for n in r.term_norm:
-            f = flag_of.get(n)
-            if f is None:
-                number = is_number(n)
-                if not en and n.isascii() and n.isalpha():
-                    en = stopwords("en")
-                f = flag_of[n] = (STOP_AR if number or n in ar else 0) | (STOP_EN if number or n in en else 0)
-            stop.append(f)
-        lengths.append(len(r.term_norm))
+    for n in dict.fromkeys(norms_flat):
+        number = is_number(n)
+        if not en and n.isascii() and n.isalpha():
+            en = stopwords("en")
+        flag_of[n] = (STOP_AR if number or n in ar else 0) | (STOP_EN if number or n in en else 0)
+    stop = bytes(map(flag_of.__getitem__, norms_flat))
     words = tuple(word_count(s.text) for s in analysis.sentences)
     flags = bytearray()
     for s, r in zip(analysis.sentences, analysis.tokens, strict=True):
@@ -267,8 +263,8 @@ def article_units(analysis: Analysis) -> ArticleUnits:
                      | (SEMICOLON if text.rstrip().endswith(("؛", ";")) else 0))
     # Most sentences unterminated: the text is written without punctuation, not made of captions.
     punctuated = 2 * sum(map(is_terminated, (s.text for s in analysis.sentences))) >= len(analysis.sentences)
-    return ArticleUnits(analysis.article, analysis.sentences, tuple(index), body, ids.tobytes(), bytes(stop),
-                        tuple(lengths), words, bytes(flags), punctuated)
+    return ArticleUnits(analysis.article, analysis.sentences, stems, body, ids.tobytes(), stop, tuple(lengths),
+                        words, bytes(flags), punctuated)
 
 
 def _eligible_flags(words: int, flags: int, cfg: SummaryConfig, punctuated: bool) -> bool:
