@@ -508,11 +508,11 @@ def to_dict(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value if kind is not float or not math.isinf(value) else None
-    fields = _FIELDS.get(kind)
-    if fields is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
-    if fields is not None:
-        return {name: to_dict(getattr(value, name)) for name in fields}
+    convert = _CONVERTERS.get(kind)
+    if convert is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        convert = _CONVERTERS[kind] = _converter(kind)
+    if convert is not None:
+        return convert(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple | list):
@@ -525,7 +525,23 @@ def to_dict(value: Any) -> Any:
 
 
 _PLAIN = frozenset({str, int, bool, float, type(None)})
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_CONVERTERS: dict[type, Callable[[Any], dict[str, Any]]] = {}
+_LEAF_HINTS = frozenset({str, int, bool})  # a field of these (by its annotation) is given back as it is
+
+
+def _converter(kind: type) -> Callable[[Any], dict[str, Any]]:
+    """``to_dict`` for instances of the dataclass ``kind``, made once: a field annotated ``str``, ``int``
+    or ``bool`` is read as it is (a story's digest holds hundreds of thousands of them), any other goes
+    through ``to_dict``."""
+    hints = typing.get_type_hints(kind)
+    parts = []
+    for f in dataclasses.fields(kind):
+        get = f"value.{f.name}"
+        parts.append(f"{f.name!r}: {get if hints.get(f.name) in _LEAF_HINTS else f'to_dict({get})'}")
+    code = f"def convert(value):\n    return {{{', '.join(parts)}}}\n"
+    scope: dict[str, Any] = {"to_dict": to_dict}
+    exec(code, scope)  # the code is made here from the dataclass's own field names (as dataclasses does)
+    return typing.cast(Callable[[Any], dict[str, Any]], scope["convert"])
 
 
 def from_dict(cls: type[_T], data: Any) -> _T:
