@@ -812,9 +812,9 @@ class Archive:
                 ) -> tuple[dict[str, bytes | None], dict[str, bytes | None], dict[str, bytes | None]]:
         """The stored facts of ``with_facts``, and units and analyses of ``ids``, packed (None where not
         stored; an analysis only where the units are not current: they are made from it)."""
-        from khulasa.summary.units import is_current, units_version
+        from khulasa.summary.units import units_head
 
-        head = units_version().encode() + b"\n"
+        head = units_head()
         facts: dict[str, bytes | None] = dict.fromkeys(with_facts)
         units: dict[str, bytes | None] = dict.fromkeys(ids)
         analyses: dict[str, bytes | None] = dict.fromkeys(ids)
@@ -823,12 +823,13 @@ class Archive:
             part = wanted[start:start + 500]
             marks = ",".join("?" * len(part))
             for aid, fact, unit, tokens in self.store.db.execute(
-                    "SELECT article_id, facts, units, CASE WHEN units IS NULL OR substr(units, 1, ?) != ? "
-                    f"THEN tokens END FROM analyses WHERE article_id IN ({marks})", [len(head), head, *part]):
+                    "SELECT article_id, facts, CASE WHEN substr(units, 1, ?1) = ?2 THEN units END, "
+                    "CASE WHEN substr(units, 1, ?1) = ?2 THEN NULL ELSE tokens END FROM analyses "
+                    f"WHERE article_id IN ({marks})", [len(head), head, *part]):
                 if aid in facts:
                     facts[str(aid)] = fact
                 if aid in units:
-                    units[str(aid)] = unit if is_current(unit) else None
+                    units[str(aid)] = unit
                     analyses[str(aid)] = tokens
         return facts, units, analyses
 

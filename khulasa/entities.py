@@ -763,13 +763,7 @@ def resolve(all_mentions: Sequence[Mention]) -> list[Entity]:
     alone (كيري) with the full name (جون كيري) when only one full name ends with it. The canonical
     name is the longest variant; the role is the most frequent title written before the person.
     """
-    keys: dict[str, str] = {}  # each written form's key, found once (a story names the same few often)
-
-    def key_of(text: str) -> str:
-        found = keys.get(text)
-        if found is None:
-            found = keys[text] = _key(text)
-        return found
+    key_of = functools.cache(_key)  # each written form's key found once (a story names the same few often)
 
     by_key: dict[tuple[str, str], list[Mention]] = {}
     for m in all_mentions:

@@ -190,10 +190,9 @@ def story_digest(story: Story, by_id: Mapping[str, Article | Analysis | ArticleU
     else:
         written, events = Summary((), config.summary.max_words, tuple(a.id for a in members)), ()
     if facts is None:
-        everyone = [m if isinstance(m, Analysis) else analysed(m.article, memo) for m in members] \
-            if len(chosen) == len(story.article_ids) else \
-            [analysed(item if isinstance(item := by_id[a], Article | Analysis) else item.article, memo)
-             for a in story.article_ids]
+        known = {m.id: m for m in members if isinstance(m, Analysis)}  # analysed above: not again
+        everyone = [known.get(a) or analysed(item if isinstance(item := by_id[a], Article | Analysis) else item.article,
+                                             memo) for a in story.article_ids]
         found = mentions_all(everyone, config.facts.ner, memo)
         numbers = [f for a in everyone for f in extract(a)]
     else:

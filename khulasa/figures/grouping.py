@@ -3,6 +3,7 @@ disagree."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -57,14 +58,10 @@ def group_figures(figures: Sequence[Figure], tolerance: float = 0.25, min_contex
             for j in members[x + 1:]:
                 pairs.add((min(i, j), max(i, j)))
     scored = []
-    contexts: dict[int, tuple[Counter[str], int]] = {}  # each figure's context counted once
-
-    def context(i: int) -> tuple[Counter[str], int]:
-        got = contexts.get(i)
-        if got is None:
-            counts = Counter(figs[i].context)
-            got = contexts[i] = (counts, sum(v * v for v in counts.values()))
-        return got
+    @functools.cache
+    def context(i: int) -> tuple[Counter[str], int]:  # each figure's context counted once
+        counts = Counter(figs[i].context)
+        return counts, sum(v * v for v in counts.values())
 
     for i, j in pairs:
         if _compatible(figs[i], figs[j], tolerance):

@@ -315,24 +315,24 @@ def _build_story(articles: list[ArticleUnits], language: str, cfg: SummaryConfig
     per_article = [a.sentences for a in articles]
     n_units = sum(map(len, per_article))
     number: dict[str, int] = {}
-    remaps = []
-    for a in articles:  # the sentences' stems first, as they first appear
-        remaps.append([number.setdefault(t, len(number)) for t in a.stems[:a.body_stems]])
-    local = [np.frombuffer(a.ids, dtype=np.uint32) for a in articles]
-    for a, remap, ids_a in zip(articles, remaps, local, strict=True):  # then the titles' others
-        title = ids_a[sum(a.lengths[:-1]):].tolist()
+    remaps = [[number.setdefault(t, len(number)) for t in a.stems[:a.body_stems]] for a in articles]  # the
+    # sentences' stems first, as they first appear; then, article by article, the titles' others
+    bodies, titles_ids, body_stops, title_stops = [], [], [], []
+    for a, remap in zip(articles, remaps, strict=True):
+        ids_a, stop_a = np.frombuffer(a.ids, dtype=np.uint32), np.frombuffer(a.stop, dtype=np.uint8)
+        cut = len(ids_a) - a.lengths[-1]  # the sentences' terms, then the title's
         remap.extend([0] * (len(a.stems) - len(remap)))
-        for t in title:
+        for t in ids_a[cut:].tolist():
             if t >= a.body_stems:
                 remap[t] = number.setdefault(a.stems[t], len(number))
-    bodies = [np.asarray(r, dtype=np.int64)[ids_a[:sum(a.lengths[:-1])]] for a, r, ids_a in zip(articles, remaps, local, strict=True)]
-    titles_ids = [np.asarray(r, dtype=np.int64)[ids_a[sum(a.lengths[:-1]):]] for a, r, ids_a in zip(articles, remaps, local, strict=True)]
+        to_story = np.asarray(remap, dtype=np.int64)
+        bodies.append(to_story[ids_a[:cut]])
+        titles_ids.append(to_story[ids_a[cut:]])
+        body_stops.append(stop_a[:cut])
+        title_stops.append(stop_a[cut:])
     bit = STOP_EN if language == "en" else STOP_AR
-    stops = [np.frombuffer(a.stop, dtype=np.uint8) for a in articles]
     ids = np.concatenate([*bodies, *titles_ids]) if articles else np.zeros(0, dtype=np.int64)
-    is_stop = (np.concatenate([*(s[:sum(a.lengths[:-1])] for a, s in zip(articles, stops, strict=True)),
-                               *(s[sum(a.lengths[:-1]):] for a, s in zip(articles, stops, strict=True))]) & bit) > 0 \
-        if articles else np.zeros(0, dtype=bool)
+    is_stop = (np.concatenate([*body_stops, *title_stops]) & bit) > 0 if articles else np.zeros(0, dtype=bool)
     lengths = np.array([n for a in articles for n in a.lengths[:-1]] + [a.lengths[-1] for a in articles], dtype=np.int64)
     n_rows, n_stems = len(lengths), len(number)
     row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
@@ -393,9 +393,15 @@ def units_version() -> str:
     return f"u1:{_analysis_version()}:{digest.hexdigest()[:12]}"
 
 
+@functools.cache
+def units_head() -> bytes:
+    """The line stored units of this code start with (``pack_units``): their version and a newline."""
+    return units_version().encode() + b"\n"
+
+
 def is_current(data: bytes | None) -> bool:
     """Whether ``data`` holds units of this code (``pack_units``), read without unpacking them."""
-    return data is not None and data.startswith(units_version().encode() + b"\n")
+    return data is not None and data.startswith(units_head())
 
 
 def pack_units(units: ArticleUnits) -> bytes:
@@ -411,7 +417,7 @@ def pack_units(units: ArticleUnits) -> bytes:
             "words": list(units.words), "p": units.punctuated, "sizes": [len(units.ids), len(units.stop)]}
     raw = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\0" + \
         units.ids + units.stop + units.flags
-    return units_version().encode() + b"\n" + zlib.compress(raw, 6)
+    return units_head() + zlib.compress(raw, 6)
 
 
 def unpack_units(article: Article, data: bytes) -> ArticleUnits:
